@@ -1,0 +1,113 @@
+/**
+ * Configuration is parsed once, here, from the environment: parseConfig(env) returns a frozen,
+ * typed config or throws a PlatformError listing every problem at once. Nothing else reads
+ * process.env. Every field documents its variable and default.
+ */
+import { PlatformError } from './errors.ts';
+import { LogLevels, type LogLevel } from './logger.ts';
+
+export interface StackPorts {
+  /** KAFKA_PORT, default 9092: the broker's client listener. */
+  readonly kafka: number;
+  /** KAFKA_CONTROLLER_PORT, default 9093: the KRaft controller listener. */
+  readonly kafkaController: number;
+  /** REGISTRY_PORT, default 8081: the schema registry's HTTP port. */
+  readonly registry: number;
+  /** CLICKHOUSE_PORT, default 8123: ClickHouse's HTTP interface. */
+  readonly clickhouse: number;
+  /** REDIS_PORT, default 6379. */
+  readonly redis: number;
+}
+
+export interface Config {
+  /** GRIDFLEET_STATE_DIR, default `.state` under the working directory: data of the embedded stack. */
+  readonly stateDir: string;
+  readonly ports: StackPorts;
+  /** KAFKA_BROKERS, default `127.0.0.1:<KAFKA_PORT>`: comma-separated host:port list. */
+  readonly kafkaBrokers: readonly string[];
+  /** REGISTRY_URL, default `http://127.0.0.1:<REGISTRY_PORT>`. */
+  readonly registryUrl: string;
+  /** CLICKHOUSE_URL, default `http://127.0.0.1:<CLICKHOUSE_PORT>`. */
+  readonly clickhouseUrl: string;
+  /** REDIS_URL, default `redis://127.0.0.1:<REDIS_PORT>`. */
+  readonly redisUrl: string;
+  /** KAFKA_VERSION, default 4.4.0: the Apache Kafka release the embedded broker runs. */
+  readonly kafkaVersion: string;
+  /** KAFKA_HEAP_MB, default 768: the broker JVM's heap, min and max. */
+  readonly kafkaHeapMb: number;
+  /** KAFKA_PARTITIONS_SCALE, default 1: multiplies every topic's partition count (at least 1). */
+  readonly partitionsScale: number;
+  /** LOG_LEVEL, default info: debug | info | warn | error | silent. */
+  readonly logLevel: LogLevel;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const isLogLevel = (s: string): s is LogLevel => Object.hasOwn(LogLevels, s);
+
+export const parseConfig = (env: Env): Config => {
+  const problems: string[] = [];
+  const get = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  const int = (name: string, dflt: number, min: number, max: number): number => {
+    const raw = get(name);
+    if (raw === undefined) return dflt;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name}=${raw} must be an integer from ${min} to ${max}`);
+      return dflt;
+    }
+    return n;
+  };
+  const url = (name: string, dflt: string, protocols: readonly string[]): string => {
+    const raw = get(name) ?? dflt;
+    try {
+      const u = new URL(raw);
+      if (!protocols.includes(u.protocol)) problems.push(`${name}=${raw} must use ${protocols.join(' or ')}`);
+    } catch {
+      problems.push(`${name}=${raw} is not a URL`);
+    }
+    return raw.replace(/\/+$/, '');
+  };
+
+  const ports: StackPorts = Object.freeze({
+    kafka: int('KAFKA_PORT', 9092, 1, 65535),
+    kafkaController: int('KAFKA_CONTROLLER_PORT', 9093, 1, 65535),
+    registry: int('REGISTRY_PORT', 8081, 1, 65535),
+    clickhouse: int('CLICKHOUSE_PORT', 8123, 1, 65535),
+    redis: int('REDIS_PORT', 6379, 1, 65535),
+  });
+  const portList = Object.entries(ports);
+  for (const [i, [name, port]] of portList.entries()) {
+    const clash = portList.slice(i + 1).find(([, p]) => p === port);
+    if (clash) problems.push(`ports ${name} and ${clash[0]} are both ${port}`);
+  }
+
+  const brokers = (get('KAFKA_BROKERS') ?? `127.0.0.1:${ports.kafka}`).split(',').map((b) => b.trim());
+  for (const b of brokers) if (!/^[^:\s]+:\d{1,5}$/.test(b)) problems.push(`KAFKA_BROKERS entry "${b}" must be host:port`);
+
+  const logLevelRaw = get('LOG_LEVEL') ?? 'info';
+  const kafkaVersion = get('KAFKA_VERSION') ?? '4.4.0';
+  if (!/^\d+\.\d+\.\d+$/.test(kafkaVersion)) problems.push(`KAFKA_VERSION=${kafkaVersion} must look like 4.4.0`);
+
+  const config: Config = {
+    stateDir: get('GRIDFLEET_STATE_DIR') ?? '.state',
+    ports,
+    kafkaBrokers: Object.freeze(brokers),
+    registryUrl: url('REGISTRY_URL', `http://127.0.0.1:${ports.registry}`, ['http:', 'https:']),
+    clickhouseUrl: url('CLICKHOUSE_URL', `http://127.0.0.1:${ports.clickhouse}`, ['http:', 'https:']),
+    redisUrl: url('REDIS_URL', `redis://127.0.0.1:${ports.redis}`, ['redis:', 'rediss:']),
+    kafkaVersion,
+    kafkaHeapMb: int('KAFKA_HEAP_MB', 768, 128, 16384),
+    partitionsScale: int('KAFKA_PARTITIONS_SCALE', 1, 1, 64),
+    logLevel: isLogLevel(logLevelRaw) ? logLevelRaw : 'info',
+  };
+  if (!isLogLevel(logLevelRaw)) problems.push(`LOG_LEVEL=${logLevelRaw} must be one of ${Object.keys(LogLevels).join(', ')}`);
+
+  if (problems.length > 0) {
+    throw new PlatformError('CONFIG_INVALID', `Configuration is invalid:\n  - ${problems.join('\n  - ')}`);
+  }
+  return Object.freeze(config);
+};

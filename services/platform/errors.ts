@@ -1,0 +1,37 @@
+/**
+ * Infrastructure errors carry a stable code and whether retrying can help.
+ * Expected outcomes (bad input, business rules) are Result values instead.
+ */
+export const ErrorCodes = {
+  CONFIG_INVALID: { message: 'Configuration is invalid', canRetry: false },
+  KAFKA_UNAVAILABLE: { message: 'Kafka is not reachable', canRetry: true },
+  KAFKA_PRODUCE_FAILED: { message: 'Kafka produce failed', canRetry: true },
+  REGISTRY_UNAVAILABLE: { message: 'Schema registry is not reachable', canRetry: true },
+  SCHEMA_NOT_FOUND: { message: 'Schema not found', canRetry: false },
+  SCHEMA_INVALID: { message: 'Schema is invalid', canRetry: false },
+  SCHEMA_INCOMPATIBLE: { message: 'Schema is incompatible', canRetry: false },
+  CODEC_FAILED: { message: 'Encoding or decoding failed', canRetry: false },
+  STACK_PREREQUISITE_MISSING: { message: 'A prerequisite of the embedded stack is missing', canRetry: false },
+  STACK_PORT_TAKEN: { message: 'A port the embedded stack needs is taken', canRetry: false },
+  STACK_START_FAILED: { message: 'A part of the embedded stack failed to start', canRetry: true },
+  TIMEOUT: { message: 'Timed out', canRetry: true },
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export class PlatformError extends Error {
+  readonly code: ErrorCode;
+  readonly canRetry: boolean;
+
+  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; canRetry?: boolean }) {
+    super(message ?? ErrorCodes[code].message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'PlatformError';
+    this.code = code;
+    this.canRetry = options?.canRetry ?? ErrorCodes[code].canRetry;
+  }
+}
+
+export const isPlatformError = (e: unknown, code?: ErrorCode): e is PlatformError =>
+  e instanceof PlatformError && (code === undefined || e.code === code);
+
+export const describeError = (e: unknown): string => (e instanceof Error ? e.message : String(e));
