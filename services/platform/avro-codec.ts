@@ -1,0 +1,126 @@
+/**
+ * Typed Avro codecs over the Confluent wire format: byte 0 is magic 0, bytes 1-4 the schema id
+ * (big-endian), then the Avro body. Encoding registers the topic's current schema once (under
+ * `<topic>-value`) and reuses its id; decoding reads the writer schema by id (one registry fetch
+ * per id, even when many decodes ask at once) and resolves it into the topic's current schema,
+ * so records written with any compatible earlier version decode into today's shape.
+ */
+import type avro from 'avsc';
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { PlatformError } from './errors.ts';
+import type { TopicValues } from './events.ts';
+import { err, ok, type Result } from './result.ts';
+import { readSchemaJson, subjectOf, typeOf } from './schemas.ts';
+import type { TopicName } from './topics.ts';
+
+const MAGIC = 0;
+const HEADER_BYTES = 5;
+
+export interface AvroCodec {
+  /** Validates and encodes; a value that does not fit the schema is an error naming each bad field. */
+  encode<T extends TopicName>(topic: T, value: TopicValues[T]): Promise<Buffer>;
+  /** Decodes bytes written with any registered version of the topic's schema. */
+  decode<T extends TopicName>(topic: T, bytes: Buffer): Promise<Result<TopicValues[T], string>>;
+  /** Registers every given topic's current schema now (idempotent); returns topic -> id. */
+  registerAll(topics: readonly TopicName[]): Promise<Record<string, number>>;
+}
+
+export const createRegistryClient = (registryUrl: string): SchemaRegistry =>
+  new SchemaRegistry({ host: registryUrl, retry: { retries: 5, initialRetryTimeInSecs: 0.2, maxRetryTimeInSecs: 2 } });
+
+/** Paths of the fields that make a value invalid, e.g. ["socPct: 'x' is not a double"]. */
+export const invalidPaths = (type: avro.Type, value: unknown): string[] => {
+  const problems: string[] = [];
+  type.isValid(value, {
+    errorHook: (path: string[], v: unknown, t: avro.Type) => {
+      const shown = typeof v === 'string' ? `'${v.slice(0, 40)}'` : v === undefined ? 'missing' : JSON.stringify(v)?.slice(0, 40);
+      problems.push(`${path.join('.') || '(value)'}: ${shown} is not a valid ${t.typeName}`);
+    },
+  });
+  return problems;
+};
+
+const memo = <K, V>(fn: (k: K) => Promise<V>): ((k: K) => Promise<V>) => {
+  const cache = new Map<K, Promise<V>>();
+  return (k) => {
+    let p = cache.get(k);
+    if (p === undefined) {
+      p = fn(k);
+      cache.set(k, p);
+      // A failed fetch must not be cached forever: the next caller retries.
+      p.catch(() => cache.delete(k));
+    }
+    return p;
+  };
+};
+
+export interface AvroCodecOptions {
+  readonly registry: SchemaRegistry;
+  /** Where the .avsc files live (default: the repo's schemas/). */
+  readonly schemasDir?: string;
+}
+
+export const createAvroCodec = (opts: AvroCodecOptions): AvroCodec => {
+  const { registry } = opts;
+  const readerType = memo((topic: string) => Promise.resolve(typeOf(readSchemaJson(topic, opts.schemasDir))));
+
+  const registeredId = memo(async (topic: string): Promise<number> => {
+    const schema = readSchemaJson(topic, opts.schemasDir);
+    try {
+      const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject: subjectOf(topic) });
+      return id;
+    } catch (e) {
+      throw new PlatformError('REGISTRY_UNAVAILABLE', `registering ${subjectOf(topic)} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  });
+
+  const writerType = memo(async (id: number): Promise<avro.Type> => {
+    const schema = (await registry.getSchema(id)) as unknown as avro.Type;
+    return typeOf(schema.schema() as avro.Schema);
+  });
+
+  const resolverKey = (topic: string, id: number): string => `${topic}\u0000${id}`;
+  const resolver = memo(async (key: string): Promise<avro.Resolver> => {
+    const [topic, id] = key.split('\u0000') as [string, string];
+    const [reader, writer] = await Promise.all([readerType(topic), writerType(Number(id))]);
+    return reader.createResolver(writer);
+  });
+
+  return {
+    async encode(topic, value) {
+      const [type, id] = await Promise.all([readerType(topic), registeredId(topic)]);
+      const problems = invalidPaths(type, value);
+      if (problems.length > 0) throw new PlatformError('CODEC_FAILED', `${topic} value is invalid: ${problems.join('; ')}`);
+      const body = type.toBuffer(value);
+      const out = Buffer.allocUnsafe(HEADER_BYTES + body.length);
+      out.writeUInt8(MAGIC, 0);
+      out.writeInt32BE(id, 1);
+      body.copy(out, HEADER_BYTES);
+      return out;
+    },
+    async decode<T extends TopicName>(topic: T, bytes: Buffer): Promise<Result<TopicValues[T], string>> {
+      if (bytes.length < HEADER_BYTES) return err(`${topic}: ${bytes.length} bytes is too short for the Confluent wire format`);
+      if (bytes.readUInt8(0) !== MAGIC) return err(`${topic}: unknown magic byte 0x${bytes.readUInt8(0).toString(16)} (expected 0x00)`);
+      const id = bytes.readInt32BE(1);
+      let res: avro.Resolver;
+      let reader: avro.Type;
+      try {
+        [res, reader] = await Promise.all([resolver(resolverKey(topic, id)), readerType(topic)]);
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        if (/not found/i.test(msg)) return err(`${topic}: schema id ${id} is not in the registry`);
+        if (/resolve|incompatible/i.test(msg)) return err(`${topic}: schema id ${id} cannot be read as ${subjectOf(topic)}: ${msg}`);
+        throw new PlatformError('REGISTRY_UNAVAILABLE', `fetching schema id ${id}: ${msg}`, { cause: e });
+      }
+      try {
+        return ok(reader.fromBuffer(bytes.subarray(HEADER_BYTES), res) as TopicValues[T]);
+      } catch (e) {
+        return err(`${topic}: Avro body does not match schema id ${id}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    },
+    async registerAll(topics) {
+      const ids = await Promise.all(topics.map(async (t) => [t, await registeredId(t)] as const));
+      return Object.fromEntries(ids);
+    },
+  };
+};

@@ -1,0 +1,188 @@
+/**
+ * TypeScript shapes of the Avro values on each topic (schemas/<topic>.avsc is the contract; a
+ * unit test checks these shapes against the schemas by round-tripping the fixtures). Nullable
+ * union fields are plain `T | null` because the codecs unwrap ["null", T] unions.
+ * Units are in field names; times are UTC epoch milliseconds.
+ */
+import type { TopicNames } from './topics.ts';
+
+export type AssetKind = 'FLEET' | 'REGION' | 'SUBSTATION' | 'FEEDER' | 'SITE' | 'DEVICE';
+export type OperatingMode = 'SELF_CONSUMPTION' | 'COST_OPTIMIZED' | 'BACKUP' | 'DISPATCH' | 'IDLE' | 'FAULT';
+export type AlertSeverity = 'ADVISORY' | 'WATCH' | 'WARNING';
+
+export interface Telemetry {
+  deviceId: string;
+  siteId: string;
+  seq: number;
+  measuredAtMs: number;
+  receivedAtMs: number;
+  socPct: number;
+  batteryKw: number;
+  solarKw: number;
+  loadKw: number;
+  gridKw: number;
+  batteryTempC: number;
+  mode: OperatingMode;
+  alarms: string[];
+  activeCommandId: string | null;
+}
+
+export interface AssetDefinition {
+  assetId: string;
+  kind: AssetKind;
+  parentId: string | null;
+  name: string;
+  latitudeDeg: number | null;
+  longitudeDeg: number | null;
+  weatherCellId: string | null;
+  gridRegionId: string | null;
+  solarKwp: number | null;
+  batteryKwh: number | null;
+  maxChargeKw: number | null;
+  maxDischargeKw: number | null;
+  backupReservePct: number | null;
+  customerId: string | null;
+  updatedAtMs: number;
+  deleted: boolean;
+}
+
+export interface Aggregate {
+  availableEnergyKwh: number;
+  chargeHeadroomKw: number;
+  dischargeHeadroomKw: number;
+  solarKw: number;
+  loadKw: number;
+  gridKw: number;
+  batteryKw: number;
+  onlineCount: number;
+  deviceCount: number;
+  alarmCount: number;
+}
+
+export interface AssetState {
+  assetId: string;
+  kind: AssetKind;
+  version: number;
+  updatedAtMs: number;
+  lastSeenMs: number | null;
+  online: boolean;
+  socPct: number | null;
+  mode: OperatingMode;
+  alarms: string[];
+  activeCommandIds: string[];
+  aggregate: Aggregate;
+  lastSeq: number | null;
+}
+
+export interface RollupDelta {
+  parentId: string;
+  childId: string;
+  childVersion: number;
+  emittedAtMs: number;
+  delta: Aggregate;
+}
+
+export interface GridEvent {
+  eventId: string;
+  kind: 'VPP_DISPATCH' | 'DEMAND_PEAK' | 'STORM_WATCH' | 'OUTAGE' | 'CANCEL';
+  scopeAssetId: string;
+  targetMw: number | null;
+  startMs: number;
+  endMs: number;
+  issuedBy: string;
+  issuedAtMs: number;
+  cancelsEventId: string | null;
+  reason: string | null;
+}
+
+export interface SiteCommand {
+  commandId: string;
+  eventId: string | null;
+  siteId: string;
+  kind: 'DISCHARGE' | 'CHARGE' | 'HOLD_RESERVE' | 'RELEASE';
+  powerKw: number;
+  reservePct: number | null;
+  startMs: number;
+  endMs: number;
+  expiresAtMs: number;
+  issuedAtMs: number;
+}
+
+export interface CommandAck {
+  commandId: string;
+  siteId: string;
+  deviceId: string;
+  status: 'ACCEPTED' | 'REJECTED' | 'COMPLETED' | 'EXPIRED';
+  reason: string | null;
+  ackedAtMs: number;
+}
+
+export interface WeatherObservation {
+  cellId: string;
+  observedAtMs: number;
+  temperatureC: number;
+  cloudCoverPct: number;
+  irradianceWPerM2: number;
+  windSpeedMPerS: number;
+  alert: {
+    kind: 'STORM' | 'HEAT' | 'COLD' | 'WIND' | 'FLOOD' | 'WILDFIRE';
+    severity: AlertSeverity;
+    startsAtMs: number;
+    endsAtMs: number;
+    text: string;
+  } | null;
+}
+
+export type SourceKind = 'SOLAR' | 'WIND' | 'HYDRO' | 'NUCLEAR' | 'GAS' | 'COAL' | 'OIL' | 'BIOMASS' | 'STORAGE' | 'IMPORTS' | 'OTHER';
+
+export interface GridMix {
+  regionId: string;
+  observedAtMs: number;
+  intervalMinutes: number;
+  carbonGPerKwh: number;
+  demandMw: number;
+  generation: Array<{ source: SourceKind; mw: number }>;
+}
+
+export interface ForecastBundle {
+  siteId: string;
+  issuedAtMs: number;
+  runId: string;
+  validFromMs: number;
+  stepMinutes: number;
+  solarKw: number[];
+  loadKw: number[];
+  carbonGPerKwh: number[];
+  temperatureC: number[];
+  stormWatch: { startsAtMs: number; endsAtMs: number; severity: AlertSeverity } | null;
+  modelVersion: string;
+}
+
+export interface DeadLetter {
+  source: string;
+  service: string;
+  errorCode: string;
+  reason: string;
+  originTopic: string | null;
+  originPartition: number | null;
+  originOffset: number | null;
+  originKey: string | null;
+  payload: Buffer;
+  payloadBytes: number;
+  rejectedAtMs: number;
+}
+
+/** The value type carried by each topic. */
+export interface TopicValues {
+  [TopicNames.telemetry]: Telemetry;
+  [TopicNames.assetRegistry]: AssetDefinition;
+  [TopicNames.assetState]: AssetState;
+  [TopicNames.assetRollup]: RollupDelta;
+  [TopicNames.gridEvents]: GridEvent;
+  [TopicNames.controlCommands]: SiteCommand;
+  [TopicNames.controlAcks]: CommandAck;
+  [TopicNames.weatherObservations]: WeatherObservation;
+  [TopicNames.gridMix]: GridMix;
+  [TopicNames.fleetForecasts]: ForecastBundle;
+  [TopicNames.deadLetters]: DeadLetter;
+}

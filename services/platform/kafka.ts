@@ -1,0 +1,363 @@
+/**
+ * The one Kafka adapter. Every Kafka access in the project goes through this module; kafkajs is
+ * imported nowhere else. It exposes what services need (idempotent producer with acks=-1,
+ * consumer groups with manual commits and rebalance hooks, topic administration) and turns
+ * kafkajs failures into PlatformErrors with a code and retry hint.
+ */
+import { randomUUID } from 'node:crypto';
+import kafkajs from 'kafkajs';
+import type { Logger } from './logger.ts';
+import { PlatformError } from './errors.ts';
+import type { TopicSpec } from './topics.ts';
+
+const { Kafka, logLevel: KafkaLogLevel, CompressionTypes } = kafkajs;
+
+export interface OutgoingMessage {
+  readonly key: string;
+  /** null is a tombstone on compacted topics. */
+  readonly value: Buffer | null;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly partition?: number;
+  /** Event time, UTC epoch ms; defaults to the broker's append time policy of the topic. */
+  readonly timestampMs?: number;
+}
+
+export interface IncomingRecord {
+  readonly topic: string;
+  readonly partition: number;
+  /** Kafka offsets are 64-bit; kept as decimal strings. */
+  readonly offset: string;
+  readonly key: string | null;
+  readonly value: Buffer | null;
+  readonly timestampMs: number;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface ProducedRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly baseOffset: string;
+}
+
+export interface Producer {
+  /** Resolves once every replica in sync has the records (acks=-1). */
+  send(topic: string, messages: readonly OutgoingMessage[]): Promise<ProducedRecord[]>;
+  disconnect(): Promise<void>;
+}
+
+export interface PartitionAssignment {
+  readonly topic: string;
+  readonly partitions: readonly number[];
+}
+
+export interface BatchContext {
+  /** Marks the batch's records up to and including offset as processed (committed on commit()). */
+  resolveOffset(offset: string): void;
+  /** Commits resolved offsets now. */
+  commit(): Promise<void>;
+  heartbeat(): Promise<void>;
+  isRunning(): boolean;
+  isStale(): boolean;
+}
+
+export interface ConsumerOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly fromBeginning?: boolean;
+  /** Commit automatically after each handler resolves (default true). */
+  readonly autoCommit?: boolean;
+  readonly sessionTimeoutMs?: number;
+  readonly maxBytesPerPartition?: number;
+}
+
+export interface Consumer {
+  /** Handles one record at a time; the offset commits after the handler resolves. */
+  runEach(handler: (record: IncomingRecord) => Promise<void>): Promise<void>;
+  /** Handles whole batches per partition. */
+  runBatches(
+    handler: (batch: { topic: string; partition: number; records: IncomingRecord[]; highWatermark: string }, ctx: BatchContext) => Promise<void>,
+  ): Promise<void>;
+  /** Called with the partitions this member owns after each rebalance. */
+  onAssignment(listener: (assigned: readonly PartitionAssignment[]) => void): void;
+  commitOffsets(offsets: ReadonlyArray<{ topic: string; partition: number; offset: string }>): Promise<void>;
+  pause(topic: string, partitions?: readonly number[]): void;
+  resume(topic: string, partitions?: readonly number[]): void;
+  seek(topic: string, partition: number, offset: string): void;
+  disconnect(): Promise<void>;
+}
+
+export interface TopicOffsets {
+  readonly partition: number;
+  readonly low: string;
+  readonly high: string;
+}
+
+export interface Admin {
+  /** Creates missing topics from the catalog and aligns configs of existing ones; returns the names created. */
+  ensureTopics(specs: readonly TopicSpec[]): Promise<string[]>;
+  listTopics(): Promise<string[]>;
+  deleteTopics(names: readonly string[]): Promise<void>;
+  partitionCount(topic: string): Promise<number>;
+  topicOffsets(topic: string): Promise<TopicOffsets[]>;
+  groupOffsets(groupId: string, topic: string): Promise<Array<{ partition: number; offset: string }>>;
+  describeConfig(topic: string): Promise<Record<string, string>>;
+  disconnect(): Promise<void>;
+}
+
+export interface KafkaAdapter {
+  /**
+   * Reads every record of a topic from the beginning up to the end it has when called, with no
+   * committed offsets (a throwaway group): for restoring state from a compacted log.
+   */
+  readAll(topic: string, opts?: { timeoutMs?: number }): Promise<IncomingRecord[]>;
+  producer(opts?: { transactionalId?: string }): Promise<Producer>;
+  consumer(opts: ConsumerOptions): Promise<Consumer>;
+  admin(): Promise<Admin>;
+}
+
+export interface KafkaAdapterOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly logger: Logger;
+  /** How long to keep retrying a connection before failing (ms, default 30000). */
+  readonly connectTimeoutMs?: number;
+}
+
+const toLogger = (logger: Logger): kafkajs.logCreator => () => (entry) => {
+  const { message, ...rest } = entry.log;
+  const fields = { ...rest, namespace: entry.namespace };
+  // kafkajs logs retriable coordinator states at error level while a broker boots; keep them as warnings.
+  if (entry.level === KafkaLogLevel.ERROR) logger.warn(message, fields);
+  else if (entry.level === KafkaLogLevel.WARN) logger.warn(message, fields);
+  else if (entry.level === KafkaLogLevel.INFO) logger.debug(message, fields);
+};
+
+const wrap = async <T>(code: 'KAFKA_UNAVAILABLE' | 'KAFKA_PRODUCE_FAILED', what: string, fn: () => Promise<T>): Promise<T> => {
+  try {
+    return await fn();
+  } catch (e) {
+    const retriable = typeof e === 'object' && e !== null && 'retriable' in e ? Boolean(e.retriable) : true;
+    throw new PlatformError(code, `${what}: ${e instanceof Error ? e.message : String(e)}`, { cause: e, canRetry: retriable });
+  }
+};
+
+const headersOf = (h: kafkajs.IHeaders | undefined): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h ?? {})) {
+    if (v === undefined) continue;
+    const first = Array.isArray(v) ? v[0] : v;
+    if (first !== undefined) out[k] = first.toString();
+  }
+  return out;
+};
+
+const toRecord = (topic: string, partition: number, m: kafkajs.KafkaMessage): IncomingRecord => ({
+  topic,
+  partition,
+  offset: m.offset,
+  key: m.key === null || m.key === undefined ? null : m.key.toString(),
+  value: m.value ?? null,
+  timestampMs: Number(m.timestamp),
+  headers: headersOf(m.headers),
+});
+
+const nextOffset = (offset: string): string => (BigInt(offset) + 1n).toString();
+
+export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
+  const kafka = new Kafka({
+    clientId: opts.clientId,
+    brokers: [...opts.brokers],
+    logLevel: KafkaLogLevel.WARN,
+    logCreator: toLogger(opts.logger.child({ component: 'kafkajs' })),
+    connectionTimeout: 5_000,
+    retry: { initialRetryTime: 200, retries: 10, maxRetryTime: Math.max(1_000, (opts.connectTimeoutMs ?? 30_000) / 4) },
+  });
+
+  const producer = async (p?: { transactionalId?: string }): Promise<Producer> => {
+    const inner = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 5,
+      allowAutoTopicCreation: false,
+      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+      ...(p?.transactionalId === undefined ? {} : { transactionalId: p.transactionalId }),
+    });
+    await wrap('KAFKA_UNAVAILABLE', 'producer connect', () => inner.connect());
+    return {
+      send: (topic, messages) =>
+        wrap('KAFKA_PRODUCE_FAILED', `produce to ${topic}`, async () => {
+          const res = await inner.send({
+            topic,
+            acks: -1,
+            compression: CompressionTypes.None,
+            messages: messages.map((m) => ({
+              key: m.key,
+              value: m.value,
+              ...(m.headers === undefined ? {} : { headers: { ...m.headers } }),
+              ...(m.partition === undefined ? {} : { partition: m.partition }),
+              ...(m.timestampMs === undefined ? {} : { timestamp: String(m.timestampMs) }),
+            })),
+          });
+          return res.map((r) => ({ topic: r.topicName, partition: r.partition, baseOffset: r.baseOffset ?? '-1' }));
+        }),
+      disconnect: () => inner.disconnect(),
+    };
+  };
+
+  const consumer = async (c: ConsumerOptions): Promise<Consumer> => {
+    const inner = kafka.consumer({
+      groupId: c.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: c.sessionTimeoutMs ?? 30_000,
+      ...(c.maxBytesPerPartition === undefined ? {} : { maxBytesPerPartition: c.maxBytesPerPartition }),
+    });
+    const listeners: Array<(a: readonly PartitionAssignment[]) => void> = [];
+    inner.on(inner.events.GROUP_JOIN, (e) => {
+      const assigned = Object.entries(e.payload.memberAssignment).map(([topic, partitions]) => ({ topic, partitions }));
+      for (const l of listeners) l(assigned);
+    });
+    await wrap('KAFKA_UNAVAILABLE', `consumer ${c.groupId} connect`, () => inner.connect());
+    await wrap('KAFKA_UNAVAILABLE', `consumer ${c.groupId} subscribe`, () =>
+      inner.subscribe({ topics: [...c.topics], fromBeginning: c.fromBeginning ?? false }),
+    );
+    const autoCommit = c.autoCommit ?? true;
+    return {
+      runEach: (handler) =>
+        inner.run({
+          autoCommit,
+          eachMessage: async ({ topic, partition, message }) => handler(toRecord(topic, partition, message)),
+        }),
+      runBatches: (handler) =>
+        inner.run({
+          autoCommit,
+          eachBatchAutoResolve: false,
+          eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale }) => {
+            await handler(
+              {
+                topic: batch.topic,
+                partition: batch.partition,
+                records: batch.messages.map((m) => toRecord(batch.topic, batch.partition, m)),
+                highWatermark: batch.highWatermark,
+              },
+              { resolveOffset, commit: () => commitOffsetsIfNecessary(), heartbeat, isRunning, isStale },
+            );
+          },
+        }),
+      onAssignment: (l) => {
+        listeners.push(l);
+      },
+      // Committed offsets name the next record to read, hence +1.
+      commitOffsets: (offsets) =>
+        wrap('KAFKA_UNAVAILABLE', `commit ${c.groupId}`, () =>
+          inner.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: nextOffset(o.offset) }))),
+        ),
+      pause: (topic, partitions) => inner.pause([partitions === undefined ? { topic } : { topic, partitions: [...partitions] }]),
+      resume: (topic, partitions) => inner.resume([partitions === undefined ? { topic } : { topic, partitions: [...partitions] }]),
+      seek: (topic, partition, offset) => inner.seek({ topic, partition, offset }),
+      disconnect: () => inner.disconnect(),
+    };
+  };
+
+  const admin = async (): Promise<Admin> => {
+    const inner = kafka.admin();
+    await wrap('KAFKA_UNAVAILABLE', 'admin connect', () => inner.connect());
+    const describeConfig = async (topic: string): Promise<Record<string, string>> => {
+      const res = await inner.describeConfigs({ includeSynonyms: false, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic }] });
+      const entries = res.resources[0]?.configEntries ?? [];
+      return Object.fromEntries(entries.map((e) => [e.configName, e.configValue]));
+    };
+    return {
+      ensureTopics: (specs) =>
+        wrap('KAFKA_UNAVAILABLE', 'ensure topics', async () => {
+          const existing = new Set(await inner.listTopics());
+          const missing = specs.filter((s) => !existing.has(s.name));
+          if (missing.length > 0) {
+            await inner.createTopics({
+              waitForLeaders: true,
+              topics: missing.map((s) => ({
+                topic: s.name,
+                numPartitions: s.partitions,
+                replicationFactor: s.replicationFactor,
+                configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })),
+              })),
+            });
+          }
+          // Existing topics: converge configs (idempotent) and grow partitions if the catalog grew.
+          for (const s of specs.filter((t) => existing.has(t.name))) {
+            const current = await describeConfig(s.name);
+            const drift = Object.entries(s.configs).filter(([k, v]) => current[k] !== v);
+            if (drift.length > 0) {
+              await inner.alterConfigs({
+                validateOnly: false,
+                resources: [
+                  {
+                    type: kafkajs.ConfigResourceTypes.TOPIC,
+                    name: s.name,
+                    configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })),
+                  },
+                ],
+              });
+            }
+          }
+          return missing.map((s) => s.name);
+        }),
+      listTopics: () => wrap('KAFKA_UNAVAILABLE', 'list topics', () => inner.listTopics()),
+      deleteTopics: (names) => wrap('KAFKA_UNAVAILABLE', 'delete topics', () => inner.deleteTopics({ topics: [...names] })),
+      partitionCount: (topic) =>
+        wrap('KAFKA_UNAVAILABLE', `metadata ${topic}`, async () => {
+          const md = await inner.fetchTopicMetadata({ topics: [topic] });
+          return md.topics[0]?.partitions.length ?? 0;
+        }),
+      topicOffsets: (topic) =>
+        wrap('KAFKA_UNAVAILABLE', `offsets ${topic}`, async () =>
+          (await inner.fetchTopicOffsets(topic)).map((o) => ({ partition: o.partition, low: o.low, high: o.high })),
+        ),
+      groupOffsets: (groupId, topic) =>
+        wrap('KAFKA_UNAVAILABLE', `group offsets ${groupId}`, async () => {
+          const res = await inner.fetchOffsets({ groupId, topics: [topic] });
+          return (res[0]?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset }));
+        }),
+      describeConfig: (topic) => wrap('KAFKA_UNAVAILABLE', `describe ${topic}`, () => describeConfig(topic)),
+      disconnect: () => inner.disconnect(),
+    };
+  };
+
+  const readAll: KafkaAdapter['readAll'] = async (topic, o) => {
+    const a = await admin();
+    let ends: TopicOffsets[];
+    try {
+      ends = await a.topicOffsets(topic);
+    } finally {
+      await a.disconnect();
+    }
+    const pending = new Map(ends.filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high)]));
+    if (pending.size === 0) return [];
+    const byPartition = new Map<number, IncomingRecord[]>();
+    const c = await consumer({ groupId: `${opts.clientId}-read-${randomUUID()}`, topics: [topic], fromBeginning: true, autoCommit: false });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new PlatformError('TIMEOUT', `reading ${topic} to its end took longer than ${o?.timeoutMs ?? 60_000} ms`)),
+          o?.timeoutMs ?? 60_000,
+        );
+        c.runBatches(async (batch) => {
+          const end = pending.get(batch.partition);
+          const list = byPartition.get(batch.partition) ?? [];
+          for (const r of batch.records) if (end !== undefined && BigInt(r.offset) < end) list.push(r);
+          byPartition.set(batch.partition, list);
+          const last = batch.records.at(-1);
+          if (end !== undefined && last !== undefined && BigInt(last.offset) + 1n >= end) pending.delete(batch.partition);
+          if (pending.size === 0) {
+            clearTimeout(timer);
+            resolve();
+          }
+          return Promise.resolve();
+        }).catch(reject);
+      });
+    } finally {
+      await c.disconnect();
+    }
+    return [...byPartition.entries()].sort(([a], [b]) => a - b).flatMap(([, list]) => list);
+  };
+
+  return { readAll, producer, consumer, admin };
+};
