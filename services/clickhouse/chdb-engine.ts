@@ -1,0 +1,200 @@
+/**
+ * The chDB adapter: the only module that touches the engine. It talks to chdb's native addon
+ * directly (loaded through chdb's own loader) because the JS wrapper whitelists raw inserts to
+ * text formats, while the addon takes any `INSERT ... FORMAT <any>` prefix with a byte payload,
+ * which is what RowBinary, Native and Parquet inserts need.
+ *
+ * chDB binds one data directory per process; any number of connections to it may run in
+ * parallel, each with its own settings and current database. Every operation runs on the libuv
+ * pool, never on the event loop. A connection is only closed after its in-flight operations
+ * settle: closing under a running operation aborts the engine for the whole process.
+ * Parameter binding is not isolated between connections in this libchdb, so bound queries are
+ * serialized through one process-wide chain (until a stream's first block arrives).
+ */
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+
+interface NativeResult {
+  readonly bytes: Uint8Array;
+  readonly elapsed: number;
+  readonly rowsRead: number;
+  readonly bytesRead: number;
+}
+interface NativeInsertResult {
+  readonly elapsed: number;
+  readonly rowsWritten: number;
+  readonly bytesWritten: number;
+}
+interface NativeChunk {
+  readonly bytes: Uint8Array;
+  readonly numRows: number;
+  readonly done: boolean;
+}
+type Handle = { readonly __brand: 'chdb-handle' };
+type Bound = Readonly<Record<string, string>>;
+
+interface NativeAddon {
+  CreateConnection(path: string, args?: readonly string[]): Handle;
+  CloseConnection(conn: Handle): void;
+  QueryAsyncConnection(conn: Handle, sql: string, format: string, bound?: Bound): Promise<NativeResult>;
+  InsertRawAsyncConnection(conn: Handle, prefix: string, data: Buffer, countLines: boolean): Promise<NativeInsertResult>;
+  StreamQuery(conn: Handle, sql: string, format: string, bound?: Bound): Handle;
+  StreamFetch(stream: Handle): Promise<NativeChunk>;
+  StreamCancel(stream: Handle): void;
+}
+
+const loadAddon = (): NativeAddon => {
+  const require = createRequire(import.meta.url);
+  const chdbDir = dirname(require.resolve('chdb'));
+  const loader = require(join(chdbDir, 'dist', 'loader.js')) as { loadNative(): NativeAddon };
+  return loader.loadNative();
+};
+
+export interface ExecOutcome {
+  readonly bytes: Buffer;
+  readonly rowsRead: number;
+  readonly bytesRead: number;
+  readonly elapsedSec: number;
+}
+
+export interface InsertOutcome {
+  readonly rowsWritten: number;
+  readonly bytesWritten: number;
+}
+
+export interface EngineStream extends AsyncIterable<{ readonly bytes: Buffer; readonly rows: number }> {
+  /** Stop the query between blocks and free its resources; safe to call at any time. */
+  cancel(): void;
+}
+
+export interface EngineConnection {
+  exec(sql: string, format: string, params?: Bound): Promise<ExecOutcome>;
+  stream(sql: string, format: string, params?: Bound): Promise<EngineStream>;
+  insertRaw(prefix: string, data: Buffer): Promise<InsertOutcome>;
+  /** Closes once in-flight operations have settled. */
+  close(): Promise<void>;
+}
+
+export interface Engine {
+  connect(): EngineConnection;
+  /** Waits for every connection to close. */
+  close(): Promise<void>;
+}
+
+const hasParams = (p: Bound | undefined): p is Bound => p !== undefined && Object.keys(p).length > 0;
+
+export const openEngine = (dataDir: string): Engine => {
+  const addon = loadAddon();
+  const path = resolve(dataDir);
+  // Synchronous table loading so the server answers /ping only once every table is usable.
+  const args = ['--async_load_databases=0', '--async_load_system_database=0'];
+  const root = addon.CreateConnection(path, args);
+  const open = new Set<Promise<void>>();
+  let paramChain: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(start: () => Promise<T>): Promise<T> => {
+    const p = paramChain.then(start);
+    paramChain = p.catch(() => undefined);
+    return p;
+  };
+
+  const connect = (): EngineConnection => {
+    const conn = addon.CreateConnection(path, args);
+    const inflight = new Set<Promise<unknown>>();
+    let closing: Promise<void> | undefined;
+    const track = <T>(p: Promise<T>): Promise<T> => {
+      inflight.add(p);
+      const done = (): void => {
+        inflight.delete(p);
+      };
+      p.then(done, done);
+      return p;
+    };
+    const live = (): void => {
+      if (closing) throw new Error('Code: 394. DB::Exception: The connection was closed. (QUERY_WAS_CANCELLED)');
+    };
+
+    const stream = async (sql: string, format: string, params?: Bound): Promise<EngineStream> => {
+      live();
+      const start = async (): Promise<{ handle: Handle; first: NativeChunk }> => {
+        const handle = hasParams(params) ? addon.StreamQuery(conn, sql, format, params) : addon.StreamQuery(conn, sql, format);
+        try {
+          return { handle, first: await track(addon.StreamFetch(handle)) };
+        } catch (e) {
+          addon.StreamCancel(handle);
+          throw e;
+        }
+      };
+      const { handle, first } = hasParams(params) ? await exclusive(start) : await start();
+      let cancelled = false;
+      let fetching: Promise<NativeChunk> | undefined;
+      let finished = first.done;
+      const cancel = (): void => {
+        if (cancelled) return;
+        cancelled = true;
+        // The fetch worker reads the handle unlocked: destroy it only after the fetch settles.
+        const destroy = (): void => addon.StreamCancel(handle);
+        if (fetching) void fetching.then(destroy, destroy);
+        else destroy();
+      };
+      if (finished) cancel();
+      return {
+        cancel,
+        async *[Symbol.asyncIterator]() {
+          try {
+            let chunk = first;
+            for (;;) {
+              if (chunk.bytes.length > 0) yield { bytes: Buffer.from(chunk.bytes.buffer, chunk.bytes.byteOffset, chunk.bytes.byteLength), rows: chunk.numRows };
+              if (finished || cancelled) return;
+              fetching = track(addon.StreamFetch(handle));
+              try {
+                chunk = await fetching;
+              } finally {
+                fetching = undefined;
+              }
+              if (chunk.done) {
+                finished = true;
+                if (chunk.bytes.length === 0) return;
+              }
+            }
+          } finally {
+            cancel();
+          }
+        },
+      };
+    };
+
+    return {
+      exec: async (sql, format, params) => {
+        live();
+        const run = (): Promise<NativeResult> =>
+          track(hasParams(params) ? addon.QueryAsyncConnection(conn, sql, format, params) : addon.QueryAsyncConnection(conn, sql, format));
+        const r = hasParams(params) ? await exclusive(run) : await run();
+        return { bytes: Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength), rowsRead: r.rowsRead, bytesRead: r.bytesRead, elapsedSec: r.elapsed };
+      },
+      stream,
+      insertRaw: async (prefix, data) => {
+        live();
+        const r = await track(addon.InsertRawAsyncConnection(conn, prefix, data, false));
+        return { rowsWritten: r.rowsWritten, bytesWritten: r.bytesWritten };
+      },
+      close: () => {
+        if (closing) return closing;
+        closing = (async () => {
+          while (inflight.size > 0) await Promise.allSettled([...inflight]);
+          addon.CloseConnection(conn);
+        })();
+        open.add(closing);
+        void closing.finally(() => open.delete(closing as Promise<void>));
+        return closing;
+      },
+    };
+  };
+
+  return {
+    connect,
+    close: async () => {
+      while (open.size > 0) await Promise.allSettled([...open]);
+      addon.CloseConnection(root);
+    },
+  };
+};

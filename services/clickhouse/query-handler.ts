@@ -1,0 +1,205 @@
+/**
+ * One ClickHouse HTTP query request, from URL and body to response: authenticate, find the query
+ * and any inline insert data, pick a connection (fresh, or the HTTP session's), apply database and
+ * settings, then run it the cheapest correct way: SELECTs stream block by block, inserts pass
+ * their bytes straight to the engine (line-delimited formats in chunks), everything else runs once.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../platform/logger.ts';
+import type { Engine, EngineConnection, EngineStream } from './chdb-engine.ts';
+import { ownException, parseEngineError, type ChException } from './exception.ts';
+import { cutAtLastNewline, isLineDelimited, pickEncoding } from './formats.ts';
+import type { HttpSessions } from './http-sessions.ts';
+import { bodyReader, decodedBody, type BodyReader } from './request-body.ts';
+import { parseRequest, type ParsedRequest } from './request-params.ts';
+import { emptySummary, sendException, startBody, type ResponseContext, type Summary } from './response-writer.ts';
+import { planSettings, setStatement } from './settings-plan.ts';
+import { isBlank, namedFormat, splitInsert, statementKind } from './sql-inspect.ts';
+import { authenticate, type Users } from './users.ts';
+
+export interface HandlerDeps {
+  readonly engine: Engine;
+  readonly sessions: HttpSessions;
+  readonly users: Users;
+  readonly version: string;
+  readonly timezone: string;
+  readonly maxInsertBytes: number;
+  readonly insertChunkBytes: number;
+  readonly log: Logger;
+}
+
+/** Thrown inside the handler to answer with a ClickHouse exception. */
+class ChFailure extends Error {
+  constructor(readonly exception: ChException) {
+    super(exception.text);
+  }
+}
+function fail(e: ChException): never {
+  throw new ChFailure(e);
+}
+const toException = (e: unknown): ChException =>
+  e instanceof ChFailure ? e.exception : parseEngineError(e instanceof Error ? e.message : String(e));
+
+/** What to run: a plain query, or an insert prefix whose data comes from the body. */
+type Work =
+  | { readonly kind: 'query'; readonly sql: string }
+  | { readonly kind: 'insert'; readonly prefix: string; readonly format: string | undefined; readonly body: BodyReader };
+
+const HEAD_PEEK = 1024 * 1024;
+const STREAM_UNSUPPORTED = /Streaming query is not supported/;
+
+const resolveWork = async (method: string, p: ParsedRequest, body: BodyReader, maxBytes: number): Promise<Work> => {
+  const url = p.urlQuery;
+  if (method === 'GET') return { kind: 'query', sql: url ?? '' };
+  if (url !== undefined && statementKind(url) === 'insert') {
+    const head = await body.peek(1);
+    if (head.length > 0) return { kind: 'insert', prefix: url, format: namedFormat(url), body };
+    return { kind: 'query', sql: url };
+  }
+  if (url === undefined) {
+    const head = await body.peek(HEAD_PEEK);
+    const split = splitInsert(head.toString('latin1'));
+    if (split && split.dataOffset < head.length) {
+      const prefix = head.subarray(0, Buffer.byteLength(split.query, 'latin1')).toString('utf8');
+      body.skip(split.dataOffset);
+      return { kind: 'insert', prefix, format: split.format, body };
+    }
+  }
+  const rest = await body.readAll(maxBytes);
+  if (!rest.ok) return fail(rest.error);
+  const text = rest.value.toString('utf8');
+  return { kind: 'query', sql: url === undefined ? text : text.length > 0 ? `${url}\n${text}` : url };
+};
+
+const runInsert = async (conn: EngineConnection, work: Extract<Work, { kind: 'insert' }>, p: ParsedRequest, deps: HandlerDeps, summary: Summary): Promise<void> => {
+  // A dedup token names one insert; cutting the body into several would deduplicate all but the first.
+  const chunked = work.format !== undefined && isLineDelimited(work.format) && !p.settings.some(([k]) => k === 'insert_deduplication_token');
+  const add = (r: { rowsWritten: number; bytesWritten: number }): void => {
+    summary.writtenRows += r.rowsWritten;
+    summary.writtenBytes += r.bytesWritten;
+  };
+  if (!chunked) {
+    const all = await work.body.readAll(deps.maxInsertBytes);
+    if (!all.ok) fail(all.error);
+    else if (all.value.length > 0) add(await conn.insertRaw(work.prefix, all.value));
+    return;
+  }
+  let pending: Buffer[] = [];
+  let size = 0;
+  const flush = async (final: boolean): Promise<void> => {
+    const joined = Buffer.concat(pending, size);
+    const [rows, rest] = final ? [joined, Buffer.alloc(0)] : cutAtLastNewline(joined);
+    pending = rest.length > 0 ? [rest] : [];
+    size = rest.length;
+    if (rows.length > 0) add(await conn.insertRaw(work.prefix, rows));
+  };
+  for await (const c of work.body.chunks()) {
+    pending.push(c);
+    size += c.length;
+    if (size >= deps.insertChunkBytes) await flush(false);
+  }
+  await flush(true);
+};
+
+const runSelect = async (conn: EngineConnection, sql: string, p: ParsedRequest, ctx: ResponseContext, summary: Summary, res: ServerResponse): Promise<boolean> => {
+  let stream: EngineStream;
+  try {
+    stream = await conn.stream(sql, ctx.format, p.params);
+  } catch (e) {
+    if (STREAM_UNSUPPORTED.test(toException(e).text)) return false;
+    throw e;
+  }
+  const onClose = (): void => stream.cancel();
+  res.once('close', onClose);
+  const out = startBody(ctx, summary, false);
+  try {
+    for await (const chunk of stream) {
+      if (res.destroyed) break;
+      await out.write(chunk.bytes);
+    }
+    await out.end();
+  } catch (e) {
+    out.fail(toException(e));
+  } finally {
+    res.off('close', onClose);
+    stream.cancel();
+  }
+  return true;
+};
+
+export const handleQuery = async (req: IncomingMessage, res: ServerResponse, url: URL, deps: HandlerDeps): Promise<void> => {
+  const method = req.method ?? 'GET';
+  const startedNs = process.hrtime.bigint();
+  const parsed = parseRequest(url.searchParams, req.headers);
+  const ctx: ResponseContext = {
+    res,
+    queryId: (parsed.ok ? parsed.value.queryId : undefined) ?? randomUUID(),
+    format: (parsed.ok ? parsed.value.defaultFormat : undefined) ?? 'TabSeparated',
+    timezone: deps.timezone,
+    version: deps.version,
+    displayName: 'gridfleet-embedded',
+    encoding: parsed.ok && parsed.value.compressResponse ? pickEncoding(req.headers['accept-encoding']) : undefined,
+    startedNs,
+  };
+  let lease: { conn: EngineConnection; done: () => void } | undefined;
+  const summary = emptySummary();
+  try {
+    if (!parsed.ok) fail(parsed.error);
+    const p = parsed.value;
+    if (method !== 'GET' && method !== 'POST') fail(ownException('UNSUPPORTED_METHOD', `HTTP method ${method} is not supported; use GET for reads and POST for everything`));
+    if ((req.headers['content-type'] ?? '').startsWith('multipart/form-data')) {
+      fail(ownException('NOT_IMPLEMENTED', 'multipart/form-data requests (external data, multipart query parameters) are not supported by the embedded server'));
+    }
+    const auth = authenticate(deps.users, p.credentials);
+    if (!auth.ok) fail(auth.error);
+    const user = auth.value;
+    const plan = planSettings({ user, requestSettings: p.settings, method, inSession: p.sessionId !== undefined });
+    if (!plan.ok) fail(plan.error);
+    const body = decodedBody(req);
+    if (!body.ok) fail(body.error);
+    const reader = bodyReader(body.value);
+    const work = await resolveWork(method, p, reader, deps.maxInsertBytes);
+    if (work.kind === 'query' && isBlank(work.sql)) fail(ownException('SYNTAX_ERROR', 'Empty query'));
+    const format = (work.kind === 'query' ? namedFormat(work.sql) : undefined) ?? ctx.format;
+    const rctx: ResponseContext = { ...ctx, format };
+
+    if (p.sessionId !== undefined) {
+      const l = deps.sessions.acquire(p.sessionId, user.name, p.sessionCheck);
+      if (!l.ok) fail(l.error);
+      const session = l.value;
+      lease = { conn: session.conn, done: () => session.release(p.sessionTimeoutSec) };
+    } else {
+      const conn = deps.engine.connect();
+      lease = { conn, done: () => void conn.close() };
+    }
+    const conn = lease.conn;
+    if (p.database !== undefined) await conn.exec(`USE ${quoteIdent(p.database)}`, 'TabSeparated');
+    const set = setStatement(plan.value);
+    if (set !== undefined) await conn.exec(set, 'TabSeparated');
+
+    if (work.kind === 'insert') {
+      await runInsert(conn, work, p, deps, summary);
+      await startBody(rctx, summary, true).end();
+      return;
+    }
+    if (statementKind(work.sql) === 'select' && !p.waitEndOfQuery) {
+      if (await runSelect(conn, work.sql, p, rctx, summary, res)) return;
+    }
+    const r = await conn.exec(work.sql, format, p.params);
+    Object.assign(summary, { readRows: r.rowsRead, readBytes: r.bytesRead, resultBytes: r.bytes.length });
+    const out = startBody(rctx, summary, true);
+    if (r.bytes.length > 0) await out.write(r.bytes);
+    await out.end();
+  } catch (e) {
+    const ex = toException(e);
+    deps.log.debug('query failed', { queryId: ctx.queryId, code: ex.code });
+    if (!res.headersSent) sendException(ctx, ex);
+    else res.destroy();
+    req.resume();
+  } finally {
+    lease?.done();
+  }
+};
+
+const quoteIdent = (name: string): string => `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``;
