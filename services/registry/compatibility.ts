@@ -74,6 +74,21 @@ const explain = (reader: AvroType, writer: AvroType, path: string, field: string
       },
     ];
   }
+  const renamed =
+    reader.typeName === writer.typeName &&
+    reader.name !== undefined &&
+    writer.name !== undefined &&
+    reader.name !== writer.name &&
+    !(reader.aliases ?? []).includes(writer.name);
+  if (renamed) {
+    return [
+      {
+        errorType: 'NAME_MISMATCH',
+        description: `The name of ${field === '' ? 'the schema' : `field '${field}'`} at path '${path || '/'}' is ${reader.name} in the ${readerRole} schema and ${writer.name} in the ${writerRole} schema`,
+        field,
+      },
+    ];
+  }
   if (reader instanceof avsc.types.RecordType && writer instanceof avsc.types.RecordType) {
     const problems: Problem[] = [];
     reader.fields.forEach((rf, i) => {
@@ -120,15 +135,6 @@ const explain = (reader: AvroType, writer: AvroType, path: string, field: string
       {
         errorType: 'FIXED_SIZE_MISMATCH',
         description: `The size of fixed ${field === '' ? describeType(reader) : `field '${field}'`} at path '${path || '/'}' is ${reader.size} in the ${readerRole} schema and ${writer.size} in the ${writerRole} schema`,
-        field,
-      },
-    ];
-  }
-  if (reader.name !== undefined && writer.name !== undefined && reader.name !== writer.name && !(reader.aliases ?? []).includes(writer.name)) {
-    return [
-      {
-        errorType: 'NAME_MISMATCH',
-        description: `The name of ${field === '' ? 'the schema' : `field '${field}'`} at path '${path || '/'}' is ${reader.name} in the ${readerRole} schema and ${writer.name} in the ${writerRole} schema`,
         field,
       },
     ];
