@@ -176,11 +176,8 @@ export const startRegistryServer = async (opts: RegistryServerOptions): Promise<
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const url = `http://${urlHost(host)}:${port}`;
-  logger.info('schema registry listening', { url });
-
   return {
-    url,
+    url: `http://${urlHost(host)}:${port}`,
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalOfStored, parseAvroSchema } from '../../../services/registry/avro-schema.ts';
 
@@ -60,5 +61,34 @@ describe('canonical form', () => {
   it('compares stored schemas it cannot parse by type and text', () => {
     expect(canonicalOfStored('PROTOBUF', 'syntax = "proto3";')).toBe('PROTOBUF:syntax = "proto3";');
     expect(canonicalOfStored('AVRO', JSON.stringify(base))).toBe(canonical(base));
+  });
+});
+
+describe('canonical form property', () => {
+  /** Rebuilds every object with its keys in a shuffled order. */
+  const shuffleKeys = (value: unknown, rnd: () => number): unknown => {
+    if (Array.isArray(value)) return value.map((v) => shuffleKeys(v, rnd));
+    if (typeof value !== 'object' || value === null) return value;
+    const entries = Object.entries(value).sort(() => rnd() - 0.5);
+    return Object.fromEntries(entries.map(([k, v]) => [k, shuffleKeys(v, rnd)]));
+  };
+  const fieldArb = fc.record({
+    name: fc.stringMatching(/^[a-z][a-zA-Z0-9]{0,8}$/),
+    type: fc.constantFrom<unknown>('int', 'string', ['null', 'double'], { type: 'array', items: 'long' }),
+    doc: fc.option(fc.string({ maxLength: 10 }), { nil: undefined }),
+  });
+
+  it('is invariant under key order and whitespace, and tells different field lists apart', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fieldArb, { selector: (f) => f.name, minLength: 1, maxLength: 6 }), fc.integer(), (fields, seed) => {
+        const schema = { type: 'record', name: 'P', namespace: 'x.y', fields };
+        let s = seed;
+        const rnd = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+        expect(canonical(shuffleKeys(schema, rnd))).toBe(canonical(schema));
+        const fewer = { ...schema, fields: fields.slice(1) };
+        expect(canonical(fewer)).not.toBe(canonical(schema));
+      }),
+      { numRuns: 200 },
+    );
   });
 });
