@@ -112,15 +112,37 @@ const runSelect = async (conn: EngineConnection, sql: string, p: ParsedRequest, 
   }
   const onClose = (): void => stream.cancel();
   res.once('close', onClose);
-  const out = startBody(ctx, summary, false);
   try {
-    for await (const chunk of stream) {
-      if (res.destroyed) break;
-      await out.write(chunk.bytes);
+    // Hold up to buffer_size bytes before the headers, as ClickHouse does, so an error early in
+    // the result still answers with its status code rather than a broken 200.
+    const it = stream[Symbol.asyncIterator]();
+    const held: Buffer[] = [];
+    let heldBytes = 0;
+    let ended = false;
+    while (heldBytes <= p.bufferSize) {
+      const r = await it.next();
+      if (r.done === true) {
+        ended = true;
+        break;
+      }
+      held.push(r.value.bytes);
+      heldBytes += r.value.bytes.length;
+      summary.resultRows += r.value.rows;
+      summary.resultBytes += r.value.bytes.length;
     }
-    await out.end();
-  } catch (e) {
-    out.fail(toException(e));
+    const out = startBody(ctx, summary, false);
+    try {
+      for (const b of held) await out.write(b);
+      held.length = 0;
+      while (!ended && !res.destroyed) {
+        const r = await it.next();
+        if (r.done === true) break;
+        await out.write(r.value.bytes);
+      }
+      await out.end();
+    } catch (e) {
+      out.fail(toException(e));
+    }
   } finally {
     res.off('close', onClose);
     stream.cancel();

@@ -30,6 +30,8 @@ export interface ParsedRequest {
   readonly compressResponse: boolean;
   /** `wait_end_of_query=1`: buffer the whole result so headers carry the final summary. */
   readonly waitEndOfQuery: boolean;
+  /** `buffer_size`, default 1 MiB: result bytes held before the headers go out, so an early error still gets its status. */
+  readonly bufferSize: number;
 }
 
 /** Settings that shape the HTTP exchange itself: this layer honours or ignores them, the engine never sees them. */
@@ -89,11 +91,16 @@ export const parseRequest = (search: URLSearchParams, headers: HeaderBag): Resul
   const settings: Array<readonly [string, string]> = [];
   let compressResponse = false;
   let waitEndOfQuery = false;
+  let bufferSize = 1024 * 1024;
   for (const [key, value] of search) {
     if (key.startsWith('param_')) {
       params[key.slice('param_'.length)] = value;
     } else if (key === 'enable_http_compression') {
       compressResponse = truthy(value);
+    } else if (key === 'buffer_size') {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 0) return err(ownException('BAD_ARGUMENTS', `buffer_size must be a non-negative integer, got '${value}'`));
+      bufferSize = n;
     } else if (key === 'wait_end_of_query' || key === 'http_wait_end_of_query') {
       waitEndOfQuery = waitEndOfQuery || truthy(value);
     } else if (!reserved.has(key) && !httpOnlySettings.has(key)) {
@@ -126,5 +133,6 @@ export const parseRequest = (search: URLSearchParams, headers: HeaderBag): Resul
     settings,
     compressResponse,
     waitEndOfQuery,
+    bufferSize,
   });
 };

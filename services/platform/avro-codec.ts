@@ -76,7 +76,7 @@ export const createAvroCodec = (opts: AvroCodecOptions): AvroCodec => {
 
   const writerType = memo(async (id: number): Promise<avro.Type> => {
     const schema = (await registry.getSchema(id)) as unknown as avro.Type;
-    return typeOf(schema.schema() as avro.Schema);
+    return typeOf(schema.schema());
   });
 
   const resolverKey = (topic: string, id: number): string => `${topic}\u0000${id}`;
@@ -89,7 +89,8 @@ export const createAvroCodec = (opts: AvroCodecOptions): AvroCodec => {
   return {
     async encode(topic, value) {
       const [type, id] = await Promise.all([readerType(topic), registeredId(topic)]);
-      const problems = invalidPaths(type, value);
+      // The fast check first; the path-collecting walk only runs for values that fail it.
+      const problems = type.isValid(value) ? [] : invalidPaths(type, value);
       if (problems.length > 0) throw new PlatformError('CODEC_FAILED', `${topic} value is invalid: ${problems.join('; ')}`);
       const body = type.toBuffer(value);
       const out = Buffer.allocUnsafe(HEADER_BYTES + body.length);

@@ -22,6 +22,8 @@ export interface StackPorts {
 export interface Config {
   /** GRIDFLEET_STATE_DIR, default `.state` under the working directory: data of the embedded stack. */
   readonly stateDir: string;
+  /** GRIDFLEET_CACHE_DIR, default `.state/cache`: downloads (the Kafka jars), shared by every state folder. */
+  readonly cacheDir: string;
   readonly ports: StackPorts;
   /** KAFKA_BROKERS, default `127.0.0.1:<KAFKA_PORT>`: comma-separated host:port list. */
   readonly kafkaBrokers: readonly string[];
@@ -94,6 +96,7 @@ export const parseConfig = (env: Env): Config => {
 
   const config: Config = {
     stateDir: get('GRIDFLEET_STATE_DIR') ?? '.state',
+    cacheDir: get('GRIDFLEET_CACHE_DIR') ?? '.state/cache',
     ports,
     kafkaBrokers: Object.freeze(brokers),
     registryUrl: url('REGISTRY_URL', `http://127.0.0.1:${ports.registry}`, ['http:', 'https:']),

@@ -126,6 +126,9 @@ export interface KafkaAdapterOptions {
 const toLogger = (logger: Logger): kafkajs.logCreator => () => (entry) => {
   const { message, ...rest } = entry.log;
   const fields = { ...rest, namespace: entry.namespace };
+  // Sends retry a bounded number of times on purpose, so a caller learns that Kafka is down
+  // instead of waiting forever; ordering and deduplication still hold within those retries.
+  if (message.startsWith('Limiting retries for the idempotent producer')) return;
   // kafkajs logs retriable coordinator states at error level while a broker boots; keep them as warnings.
   if (entry.level === KafkaLogLevel.ERROR) logger.warn(message, fields);
   else if (entry.level === KafkaLogLevel.WARN) logger.warn(message, fields);
@@ -230,7 +233,8 @@ export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
         inner.run({
           autoCommit,
           eachBatchAutoResolve: false,
-          eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale }) => {
+          eachBatch: async (payload) => {
+            const { batch } = payload;
             await handler(
               {
                 topic: batch.topic,
@@ -238,7 +242,13 @@ export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
                 records: batch.messages.map((m) => toRecord(batch.topic, batch.partition, m)),
                 highWatermark: batch.highWatermark,
               },
-              { resolveOffset, commit: () => commitOffsetsIfNecessary(), heartbeat, isRunning, isStale },
+              {
+                resolveOffset: (o) => payload.resolveOffset(o),
+                commit: () => payload.commitOffsetsIfNecessary(),
+                heartbeat: () => payload.heartbeat(),
+                isRunning: () => payload.isRunning(),
+                isStale: () => payload.isStale(),
+              },
             );
           },
         }),

@@ -1,6 +1,5 @@
 /** Where the embedded stack keeps its files, all under the git-ignored state folder. */
-import { join, resolve } from 'node:path';
-import { dirname } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -17,12 +16,12 @@ export interface StackLayout {
   logFile(part: PartName): string;
 }
 
-export const stackLayout = (stateDir: string): StackLayout => {
+export const stackLayout = (stateDir: string, cacheDir = '.state/cache'): StackLayout => {
   const root = resolve(REPO_ROOT, stateDir);
   return {
     stateDir: root,
     logsDir: join(root, 'logs'),
-    cacheDir: resolve(REPO_ROOT, '.state', 'cache'),
+    cacheDir: resolve(REPO_ROOT, cacheDir),
     dataDir: (part) => join(root, part),
     pidFile: (part) => join(root, 'run', `${part}.pid`),
     logFile: (part) => join(root, 'logs', `${part}.log`),

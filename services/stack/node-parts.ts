@@ -12,6 +12,7 @@ import { spawnDetached } from './processes.ts';
 /** Environment that makes a child parse the same config as this process. */
 export const childEnv = (config: Config, layout: StackLayout): Record<string, string> => ({
   GRIDFLEET_STATE_DIR: layout.stateDir,
+  GRIDFLEET_CACHE_DIR: layout.cacheDir,
   KAFKA_PORT: String(config.ports.kafka),
   KAFKA_CONTROLLER_PORT: String(config.ports.kafkaController),
   REGISTRY_PORT: String(config.ports.registry),

@@ -35,7 +35,7 @@ export interface Stack {
 }
 
 export const createStack = (config: Config, logger: Logger): Stack => {
-  const layout = stackLayout(config.stateDir);
+  const layout = stackLayout(config.stateDir, config.cacheDir);
   const parts: Record<PartName, Part> = {
     kafka: kafkaPart(config, layout),
     registry: registryPart(config, layout),

@@ -1,0 +1,181 @@
+/**
+ * `npm run bench -- backbone [--events=200000] [--batch=500] [--inflight=4] [--cold=true]`
+ *
+ * Starts a stack of its own (ports 2xxxx, a temp state folder), timing a cold start (empty jar
+ * cache and an empty Maven repository, so downloads are included; --cold=false skips it) and a
+ * warm start. Then, through the Kafka adapter and the Avro codec with the real telemetry schema:
+ * produce rate (acks=-1, idempotent producer), consume rate (group, decode every record), and
+ * pure Avro encode/decode rates against JSON as the baseline in the same run. Reports each
+ * part's memory (RSS) at idle.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAvroCodec, createRegistryClient } from '../services/platform/avro-codec.ts';
+import { parseConfig } from '../services/platform/config.ts';
+import type { Telemetry } from '../services/platform/events.ts';
+import { createKafkaAdapter } from '../services/platform/kafka.ts';
+import { createLogger } from '../services/platform/logger.ts';
+import { TopicNames } from '../services/platform/topics.ts';
+import { createStack } from '../services/stack/stack.ts';
+import type { Benchmark } from './types.ts';
+
+const rssMb = (pid: number | undefined): number => {
+  if (pid === undefined) return 0;
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : 0;
+};
+
+const sample = (i: number): Telemetry => ({
+  deviceId: `dev-${i % 10_000}`,
+  siteId: `site-${i % 10_000}`,
+  seq: i,
+  measuredAtMs: 1_764_000_000_000 + i * 1000,
+  receivedAtMs: 1_764_000_000_040 + i * 1000,
+  socPct: (i * 7) % 100,
+  batteryKw: ((i % 11) - 5) * 0.7,
+  solarKw: (i % 9) * 0.8,
+  loadKw: 0.4 + (i % 5) * 0.3,
+  gridKw: 0.2,
+  batteryTempC: 21 + (i % 7),
+  mode: 'SELF_CONSUMPTION',
+  alarms: i % 97 === 0 ? ['HIGH_TEMP'] : [],
+  activeCommandId: null,
+});
+
+const rate = (n: number, ms: number): number => Math.round((n / ms) * 1000);
+
+const bench: Benchmark = {
+  name: 'backbone',
+  description: 'embedded stack start-up, Kafka produce/consume through the adapter, Avro codec rates',
+  async run({ options, progress }) {
+    const events = Number(options['events'] ?? 200_000);
+    const batch = Number(options['batch'] ?? 500);
+    const inflight = Number(options['inflight'] ?? 4);
+    const cold = (options['cold'] ?? 'true') !== 'false';
+    const root = mkdtempSync(join(tmpdir(), 'gridfleet-bench-'));
+    const env = {
+      GRIDFLEET_STATE_DIR: join(root, 'state'),
+      GRIDFLEET_CACHE_DIR: cold ? join(root, 'cache') : '.state/cache',
+      KAFKA_PORT: '29092', KAFKA_CONTROLLER_PORT: '29093', REGISTRY_PORT: '28081', CLICKHOUSE_PORT: '28123', REDIS_PORT: '26379',
+      LOG_LEVEL: 'warn',
+    };
+    const config = parseConfig(env);
+    const logger = createLogger('warn', { service: 'bench' });
+    const stack = createStack(config, logger);
+    // A cold start resolves Kafka from Maven Central into an empty local repository.
+    if (cold) process.env['MAVEN_OPTS'] = `${process.env['MAVEN_OPTS'] ?? ''} -Dmaven.repo.local=${join(root, 'm2')}`;
+    try {
+      progress(cold ? 'cold start (downloads included)...' : 'first start (jar cache reused)...');
+      const first = await stack.up();
+      await stack.down();
+      progress('warm start...');
+      const warm = await stack.up();
+      await new Promise((r) => setTimeout(r, 3_000));
+      const status = await stack.status();
+      const memory = Object.fromEntries(status.map((s) => [s.name, rssMb(s.pid)]));
+
+      const kafka = createKafkaAdapter({ brokers: config.kafkaBrokers, clientId: 'bench', logger });
+      const codec = createAvroCodec({ registry: createRegistryClient(config.registryUrl) });
+      const values = Array.from({ length: 10_000 }, (_, i) => sample(i));
+      await codec.encode(TopicNames.telemetry, sample(0));
+
+      progress('avro codec...');
+      const codecN = 200_000;
+      let t = performance.now();
+      const encoded: Buffer[] = [];
+      for (let i = 0; i < codecN; i++) encoded.push(await codec.encode(TopicNames.telemetry, values[i % values.length] ?? sample(i)));
+      const encodeMs = performance.now() - t;
+      t = performance.now();
+      for (let i = 0; i < codecN; i++) await codec.decode(TopicNames.telemetry, encoded[i] ?? Buffer.alloc(0));
+      const decodeMs = performance.now() - t;
+      t = performance.now();
+      const json: string[] = [];
+      for (let i = 0; i < codecN; i++) json.push(JSON.stringify(values[i % values.length]));
+      const jsonEncodeMs = performance.now() - t;
+      t = performance.now();
+      for (let i = 0; i < codecN; i++) JSON.parse(json[i] ?? '{}');
+      const jsonDecodeMs = performance.now() - t;
+
+      progress(`producing ${events} telemetry events (acks=-1, batches of ${batch}, ${inflight} in flight)...`);
+      const producer = await kafka.producer();
+      t = performance.now();
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < events) {
+          const start = next;
+          next = Math.min(events, next + batch);
+          const msgs = [];
+          for (let i = start; i < next; i++) {
+            const v = values[i % values.length] ?? sample(i);
+            msgs.push({ key: v.siteId, value: await codec.encode(TopicNames.telemetry, { ...v, seq: i }) });
+          }
+          await producer.send(TopicNames.telemetry, msgs);
+        }
+      };
+      await Promise.all(Array.from({ length: inflight }, worker));
+      const produceMs = performance.now() - t;
+      await producer.disconnect();
+
+      progress('consuming them in a group, decoding each...');
+      const consumer = await kafka.consumer({ groupId: `bench-${Date.now()}`, topics: [TopicNames.telemetry], fromBeginning: true, autoCommit: true });
+      let consumed = 0;
+      let bad = 0;
+      t = performance.now();
+      await new Promise<void>((resolve, reject) => {
+        consumer
+          .runBatches(async (b, ctx) => {
+            for (const r of b.records) {
+              const d = await codec.decode(TopicNames.telemetry, r.value ?? Buffer.alloc(0));
+              if (!d.ok) bad++;
+              ctx.resolveOffset(r.offset);
+            }
+            consumed += b.records.length;
+            await ctx.heartbeat();
+            if (consumed >= events) resolve();
+          })
+          .catch(reject);
+      });
+      const consumeMs = performance.now() - t;
+      await consumer.disconnect();
+      if (bad > 0) throw new Error(`${bad} records failed to decode`);
+
+      const metrics = {
+        produceEventsPerSec: rate(events, produceMs),
+        consumeEventsPerSec: rate(consumed, consumeMs),
+        avroEncodePerSec: rate(codecN, encodeMs),
+        avroDecodePerSec: rate(codecN, decodeMs),
+        jsonEncodePerSec: rate(codecN, jsonEncodeMs),
+        jsonDecodePerSec: rate(codecN, jsonDecodeMs),
+        avroBytesPerEvent: Math.round(encoded.reduce((a, b) => a + b.length, 0) / codecN),
+        jsonBytesPerEvent: Math.round(json.reduce((a, b) => a + Buffer.byteLength(b), 0) / codecN),
+        coldStartSec: Number(first.seconds.toFixed(1)),
+        warmStartSec: Number(warm.seconds.toFixed(1)),
+        kafkaIdleRssMb: memory['kafka'] ?? 0,
+        registryIdleRssMb: memory['registry'] ?? 0,
+        redisIdleRssMb: memory['redis'] ?? 0,
+        clickhouseIdleRssMb: memory['clickhouse'] ?? 0,
+      };
+      const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x JSON`;
+      return {
+        rows: [
+          ['produce (acks=-1, Avro telemetry)', `${metrics.produceEventsPerSec} ev/s`],
+          ['consume (group, decode each)', `${metrics.consumeEventsPerSec} ev/s`],
+          ['Avro encode', `${metrics.avroEncodePerSec} /s`, ratio(metrics.avroEncodePerSec, metrics.jsonEncodePerSec)],
+          ['Avro decode', `${metrics.avroDecodePerSec} /s`, ratio(metrics.avroDecodePerSec, metrics.jsonDecodePerSec)],
+          ['bytes per event (Avro / JSON)', `${metrics.avroBytesPerEvent} / ${metrics.jsonBytesPerEvent}`],
+          [cold ? 'cold start (downloads included)' : 'first start (cached jars)', `${metrics.coldStartSec} s`],
+          ['warm start', `${metrics.warmStartSec} s`],
+          ['idle RSS kafka / registry / redis / clickhouse', `${metrics.kafkaIdleRssMb} / ${metrics.registryIdleRssMb} / ${metrics.redisIdleRssMb} / ${metrics.clickhouseIdleRssMb} MB`],
+        ],
+        metrics,
+        parameters: { events, batch, inflight, cold, kafkaHeapMb: config.kafkaHeapMb },
+      };
+    } finally {
+      await stack.down();
+      rmSync(root, { recursive: true, force: true });
+    }
+  },
+};
+
+export default bench;
