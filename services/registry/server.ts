@@ -136,7 +136,10 @@ export const startRegistryServer = async (opts: RegistryServerOptions): Promise<
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://registry.invalid');
     const segments = pathSegments(url.pathname);
-    if (segments === undefined) return send(req, res, 404, errorBody(registryErrors.notFound()));
+    if (segments === undefined) {
+      req.resume();
+      return send(req, res, 404, errorBody(registryErrors.notFound()));
+    }
     const resolution = resolveRoute(req.method ?? 'GET', segments);
     if (resolution.kind === 'error') {
       req.resume();

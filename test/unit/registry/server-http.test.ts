@@ -212,6 +212,34 @@ describe('registry over HTTP (fetch)', () => {
     const ids = await Promise.all(schemas.map(async (schema) => (await call(url, 'POST', '/subjects/c/versions', { schema })).body as { id: number }));
     expect(new Set(ids.map((r) => r.id)).size).toBe(20);
     expect((await call(url, 'GET', '/subjects/c/versions')).body).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    // the same new schema registered concurrently becomes one version with one id
+    const same = record([{ name: 'only', type: 'int' }]);
+    const again = await Promise.all(Array.from({ length: 10 }, async () => (await call(url, 'POST', '/subjects/d/versions', { schema: same })).body));
+    expect(new Set(again.map((r) => JSON.stringify(r)))).toEqual(new Set([JSON.stringify({ id: 21 })]));
+    expect((await call(url, 'GET', '/subjects/d/versions')).body).toEqual([1]);
+    expect(store.records()).toHaveLength(22);
+  });
+
+  it('after a lost acknowledgement, rebuilds from the log instead of writing a duplicate', async () => {
+    // Regression guard: an append that reached the log but whose ack was lost must not make the
+    // registry hand out the same version (or id) a second time.
+    const inner = createMemorySchemaStore();
+    let loseAck = false;
+    const store: SchemaLogStore = {
+      load: () => inner.load(),
+      append: async (r) => {
+        await inner.append(r);
+        if (loseAck) throw new Error('request timed out');
+      },
+    };
+    const { url } = await start(store);
+    await call(url, 'POST', '/subjects/t/versions', { schema: v1 });
+    loseAck = true;
+    expect(await call(url, 'POST', '/subjects/t/versions', { schema: v2 })).toMatchObject({ status: 500, body: { error_code: 50001 } });
+    loseAck = false;
+    expect((await call(url, 'POST', '/subjects/t/versions', { schema: v2 })).body).toEqual({ id: 2 });
+    expect((await call(url, 'GET', '/subjects/t/versions')).body).toEqual([1, 2]);
+    expect(inner.records()).toHaveLength(2);
   });
 
   it('answers 50001 when the store fails, changes nothing, and recovers from the log', async () => {
