@@ -6,7 +6,7 @@
  * so records written with any compatible earlier version decode into today's shape.
  */
 import type avro from 'avsc';
-import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { PlatformError } from './errors.ts';
 import type { TopicValues } from './events.ts';
 import { err, ok, type Result } from './result.ts';
@@ -67,7 +67,11 @@ export const createAvroCodec = (opts: AvroCodecOptions): AvroCodec => {
   const registeredId = memo(async (topic: string): Promise<number> => {
     const schema = readSchemaJson(topic, opts.schemasDir);
     try {
-      const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject: subjectOf(topic) });
+      const { id } = await registry.register(
+        { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
+        // The client sets a new subject's level to this option (its default is BACKWARD): keep the design's default.
+        { subject: subjectOf(topic), compatibility: COMPATIBILITY.BACKWARD_TRANSITIVE },
+      );
       return id;
     } catch (e) {
       throw new PlatformError('REGISTRY_UNAVAILABLE', `registering ${subjectOf(topic)} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });

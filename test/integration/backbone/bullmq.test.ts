@@ -10,7 +10,7 @@ describe('BullMQ on the embedded Redis', () => {
     const name = freshName('q');
     const queue = new Queue(name, { connection });
     const events = new QueueEvents(name, { connection });
-    const worker = new Worker(name, async (job) => ({ doubled: (job.data as { n: number }).n * 2 }), { connection });
+    const worker = new Worker(name, (job) => Promise.resolve({ doubled: (job.data as { n: number }).n * 2 }), { connection });
     try {
       await events.waitUntilReady();
       const job = await queue.add('double', { n: 21 });

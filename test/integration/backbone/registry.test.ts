@@ -84,6 +84,13 @@ describe('the typed Avro codec over the registry', () => {
     if (!garbage.ok) expect(garbage.error).toMatch(/magic byte/);
   });
 
+  it('registers the topic subjects at BACKWARD_TRANSITIVE, the design\'s default', async () => {
+    const codec = createAvroCodec({ registry: createRegistryClient(url) });
+    await codec.registerAll([TopicNames.telemetry]);
+    const res = await fetch(`${url}/config/${TopicNames.telemetry}-value?defaultToGlobal=true`);
+    expect(((await res.json()) as Record<string, unknown>)['compatibilityLevel']).toBe('BACKWARD_TRANSITIVE');
+  });
+
   it('fetches each schema id once even when many decodes ask at once', async () => {
     // A counting proxy in front of the registry sees every request the codec makes.
     const counts = new Map<string, number>();

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { brokerProperties } from '../../../services/stack/kafka-part.ts';
+import { redisConf } from '../../../services/stack/redis-part.ts';
+import { childEnv } from '../../../services/stack/node-parts.ts';
+import { stackLayout } from '../../../services/stack/layout.ts';
+import { parseConfig } from '../../../services/platform/config.ts';
+
+describe('embedded stack config files', () => {
+  it('runs Kafka as one KRaft broker+controller on the configured ports with data in the state folder', () => {
+    const props = brokerProperties({ dataDir: '/data/kafka', port: 19092, controllerPort: 19093 });
+    expect(props).toContain('process.roles=broker,controller');
+    expect(props).toContain('listeners=PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093');
+    expect(props).toContain('log.dirs=/data/kafka/logs');
+    // Topics come from the catalog only: a typo in a topic name must fail, not create a topic.
+    expect(props).toContain('auto.create.topics.enable=false');
+  });
+
+  it('gives Redis an append-only file and noeviction, which BullMQ needs to lose nothing', () => {
+    const conf = redisConf({ dataDir: '/data/redis', port: 16379 });
+    expect(conf).toMatch(/^appendonly yes$/m);
+    expect(conf).toMatch(/^maxmemory-policy noeviction$/m);
+    expect(conf).toMatch(/^port 16379$/m);
+    expect(conf).toMatch(/^bind 127\.0\.0\.1$/m);
+  });
+
+  it('hands child services the same ports and folders as the stack', () => {
+    const config = parseConfig({ REGISTRY_PORT: '18081', KAFKA_PORT: '19092', GRIDFLEET_STATE_DIR: '.state/x' });
+    const env = childEnv(config, stackLayout(config.stateDir, config.cacheDir));
+    const again = parseConfig(env);
+    expect(again.ports).toEqual(config.ports);
+    expect(again.kafkaBrokers).toEqual(config.kafkaBrokers);
+    expect(again.stateDir.endsWith('.state/x')).toBe(true);
+  });
+});
