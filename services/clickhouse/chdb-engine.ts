@@ -1,8 +1,7 @@
 /**
  * The chDB adapter: the only module that touches the engine. It talks to chdb's native addon
- * directly (loaded through chdb's own loader) because the JS wrapper whitelists raw inserts to
- * text formats, while the addon takes any `INSERT ... FORMAT <any>` prefix with a byte payload,
- * which is what RowBinary, Native and Parquet inserts need.
+ * directly (loaded through chdb's own loader) to own connection lifetimes and parameter binding
+ * with plain string values, exactly as they arrive in `param_<name>` URL parameters.
  *
  * chDB binds one data directory per process; any number of connections to it may run in
  * parallel, each with its own settings and current database. Every operation runs on the libuv
@@ -20,11 +19,6 @@ interface NativeResult {
   readonly rowsRead: number;
   readonly bytesRead: number;
 }
-interface NativeInsertResult {
-  readonly elapsed: number;
-  readonly rowsWritten: number;
-  readonly bytesWritten: number;
-}
 interface NativeChunk {
   readonly bytes: Uint8Array;
   readonly numRows: number;
@@ -37,7 +31,6 @@ interface NativeAddon {
   CreateConnection(path: string, args?: readonly string[]): Handle;
   CloseConnection(conn: Handle): void;
   QueryAsyncConnection(conn: Handle, sql: string, format: string, bound?: Bound): Promise<NativeResult>;
-  InsertRawAsyncConnection(conn: Handle, prefix: string, data: Buffer, countLines: boolean): Promise<NativeInsertResult>;
   StreamQuery(conn: Handle, sql: string, format: string, bound?: Bound): Handle;
   StreamFetch(stream: Handle): Promise<NativeChunk>;
   StreamCancel(stream: Handle): void;
@@ -57,11 +50,6 @@ export interface ExecOutcome {
   readonly elapsedSec: number;
 }
 
-export interface InsertOutcome {
-  readonly rowsWritten: number;
-  readonly bytesWritten: number;
-}
-
 export interface EngineStream extends AsyncIterable<{ readonly bytes: Buffer; readonly rows: number }> {
   /** Stop the query between blocks and free its resources; safe to call at any time. */
   cancel(): void;
@@ -70,7 +58,6 @@ export interface EngineStream extends AsyncIterable<{ readonly bytes: Buffer; re
 export interface EngineConnection {
   exec(sql: string, format: string, params?: Bound): Promise<ExecOutcome>;
   stream(sql: string, format: string, params?: Bound): Promise<EngineStream>;
-  insertRaw(prefix: string, data: Buffer): Promise<InsertOutcome>;
   /** Closes once in-flight operations have settled. */
   close(): Promise<void>;
 }
@@ -172,11 +159,6 @@ export const openEngine = (dataDir: string): Engine => {
         return { bytes: Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength), rowsRead: r.rowsRead, bytesRead: r.bytesRead, elapsedSec: r.elapsed };
       },
       stream,
-      insertRaw: async (prefix, data) => {
-        live();
-        const r = await track(addon.InsertRawAsyncConnection(conn, prefix, data, false));
-        return { rowsWritten: r.rowsWritten, bytesWritten: r.bytesWritten };
-      },
       close: () => {
         if (closing) return closing;
         closing = (async () => {

@@ -4,7 +4,9 @@
  * finish, close sessions, close the engine so data is flushed).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
 import { PlatformError } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';
 import { openEngine } from './chdb-engine.ts';
@@ -18,7 +20,7 @@ export interface ServerOptions {
   readonly dataDir: string;
   readonly users: Users;
   readonly maxInsertBytes: number;
-  readonly insertChunkBytes: number;
+  readonly spoolDir: string;
   readonly log: Logger;
 }
 
@@ -50,6 +52,7 @@ const listen = (server: Server, host: string, port: number): Promise<number> =>
   });
 
 export const startClickhouseServer = async (opts: ServerOptions): Promise<RunningServer> => {
+  await mkdir(opts.spoolDir, { recursive: true });
   const engine = openEngine(opts.dataDir);
   const probe = engine.connect();
   let version = 'unknown';
@@ -63,7 +66,7 @@ export const startClickhouseServer = async (opts: ServerOptions): Promise<Runnin
   const sessions = createHttpSessions(() => engine.connect());
   const deps: HandlerDeps = {
     engine, sessions, users: opts.users, version, timezone,
-    maxInsertBytes: opts.maxInsertBytes, insertChunkBytes: opts.insertChunkBytes, log: opts.log,
+    maxInsertBytes: opts.maxInsertBytes, spoolDir: resolve(opts.spoolDir), log: opts.log,
   };
   const inflight = new Set<Promise<void>>();
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

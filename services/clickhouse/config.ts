@@ -17,10 +17,10 @@ export interface ClickhouseServerConfig {
   readonly dataDir: string;
   /** CLICKHOUSE_USERS_FILE, default `infra/clickhouse/users.json`. */
   readonly usersFile: string;
-  /** CLICKHOUSE_MAX_INSERT_MB, default 1024: largest insert body held whole (binary formats, dedup tokens). */
+  /** CLICKHOUSE_MAX_INSERT_MB, default 4096: largest insert body accepted (spooled to disk, not memory). */
   readonly maxInsertBytes: number;
-  /** CLICKHOUSE_INSERT_CHUNK_MB, default 16: line-delimited inserts larger than this stream in chunks of this size. */
-  readonly insertChunkBytes: number;
+  /** `<GRIDFLEET_STATE_DIR>/clickhouse/tmp`: insert bodies are spooled here while the engine reads them. */
+  readonly spoolDir: string;
   /** LOG_LEVEL, default info. */
   readonly logLevel: LogLevel;
 }
@@ -46,8 +46,8 @@ export const parseClickhouseServerConfig = (env: Env): ClickhouseServerConfig =>
     port: base.ports.clickhouse,
     dataDir: join(base.stateDir, 'clickhouse', 'data'),
     usersFile,
-    maxInsertBytes: mb('CLICKHOUSE_MAX_INSERT_MB', 1024, 1, 16384),
-    insertChunkBytes: mb('CLICKHOUSE_INSERT_CHUNK_MB', 16, 1, 1024),
+    maxInsertBytes: mb('CLICKHOUSE_MAX_INSERT_MB', 4096, 1, 65536),
+    spoolDir: join(base.stateDir, 'clickhouse', 'tmp'),
     logLevel: base.logLevel,
   };
   if (problems.length > 0) {

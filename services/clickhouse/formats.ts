@@ -1,13 +1,5 @@
 /** What the HTTP layer needs to know about ClickHouse formats: content types and line framing. Pure. */
 
-const lineDelimited: ReadonlySet<string> = new Set([
-  'JSONEachRow', 'JSONLines', 'NDJSON', 'JSONCompactEachRow', 'JSONStringsEachRow', 'JSONCompactStringsEachRow',
-  'TabSeparated', 'TSV', 'TabSeparatedRaw', 'TSVRaw', 'LineAsString',
-]);
-
-/** Formats that escape raw newlines inside values, so any `\n` ends a row and a body can be cut there. */
-export const isLineDelimited = (format: string): boolean => lineDelimited.has(format);
-
 const binary = /^(RowBinary.*|Native|Parquet|Arrow|ArrowStream|ORC|Avro|AvroConfluent|Protobuf.*|MsgPack|CapnProto|BSONEachRow|Npy|RawBLOB)$/;
 
 /** The Content-Type ClickHouse answers a result in the given format with. */
@@ -27,11 +19,4 @@ export const pickEncoding = (acceptEncoding: string | undefined): 'gzip' | 'defl
   const offered = acceptEncoding.split(',').map((p) => p.trim().split(';')[0]?.trim().toLowerCase());
   for (const enc of ['gzip', 'br', 'deflate'] as const) if (offered.includes(enc)) return enc;
   return undefined;
-};
-
-/** Cut a line-delimited buffer after its last newline: [whole rows, remainder]. */
-export const cutAtLastNewline = (buf: Buffer): readonly [Buffer, Buffer] => {
-  const at = buf.lastIndexOf(0x0a);
-  if (at < 0) return [buf.subarray(0, 0), buf];
-  return [buf.subarray(0, at + 1), buf.subarray(at + 1)];
 };

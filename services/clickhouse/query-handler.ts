@@ -2,20 +2,24 @@
  * One ClickHouse HTTP query request, from URL and body to response: authenticate, find the query
  * and any inline insert data, pick a connection (fresh, or the HTTP session's), apply database and
  * settings, then run it the cheapest correct way: SELECTs stream block by block, inserts pass
- * their bytes straight to the engine (line-delimited formats in chunks), everything else runs once.
+ * their bodies through a spool file the engine reads itself, everything else runs once.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../platform/logger.ts';
 import type { Engine, EngineConnection, EngineStream } from './chdb-engine.ts';
 import { ownException, parseEngineError, type ChException } from './exception.ts';
-import { cutAtLastNewline, isLineDelimited, pickEncoding } from './formats.ts';
+import { pickEncoding } from './formats.ts';
 import type { HttpSessions } from './http-sessions.ts';
 import { bodyReader, decodedBody, type BodyReader } from './request-body.ts';
 import { parseRequest, type ParsedRequest } from './request-params.ts';
 import { emptySummary, sendException, startBody, type ResponseContext, type Summary } from './response-writer.ts';
 import { planSettings, setStatement } from './settings-plan.ts';
-import { isBlank, namedFormat, splitInsert, statementKind } from './sql-inspect.ts';
+import { infileInsert, isBlank, namedFormat, splitInsert, statementKind } from './sql-inspect.ts';
 import { authenticate, type Users } from './users.ts';
 
 export interface HandlerDeps {
@@ -25,7 +29,7 @@ export interface HandlerDeps {
   readonly version: string;
   readonly timezone: string;
   readonly maxInsertBytes: number;
-  readonly insertChunkBytes: number;
+  readonly spoolDir: string;
   readonly log: Logger;
 }
 
@@ -44,26 +48,29 @@ const toException = (e: unknown): ChException =>
 /** What to run: a plain query, or an insert prefix whose data comes from the body. */
 type Work =
   | { readonly kind: 'query'; readonly sql: string }
-  | { readonly kind: 'insert'; readonly prefix: string; readonly format: string | undefined; readonly body: BodyReader };
+  | { readonly kind: 'insert'; readonly sql: string; readonly body: BodyReader };
 
 const HEAD_PEEK = 1024 * 1024;
 const STREAM_UNSUPPORTED = /Streaming query is not supported/;
 
-const resolveWork = async (method: string, p: ParsedRequest, body: BodyReader, maxBytes: number): Promise<Work> => {
+const resolveWork = async (method: string, p: ParsedRequest, body: BodyReader, maxBytes: number, spoolFile: string): Promise<Work> => {
   const url = p.urlQuery;
   if (method === 'GET') return { kind: 'query', sql: url ?? '' };
   if (url !== undefined && statementKind(url) === 'insert') {
     const head = await body.peek(1);
-    if (head.length > 0) return { kind: 'insert', prefix: url, format: namedFormat(url), body };
-    return { kind: 'query', sql: url };
+    if (head.length === 0) return { kind: 'query', sql: url };
+    const sql = infileInsert(url, spoolFile);
+    if (sql !== undefined) return { kind: 'insert', sql, body };
   }
   if (url === undefined) {
     const head = await body.peek(HEAD_PEEK);
     const split = splitInsert(head.toString('latin1'));
     if (split && split.dataOffset < head.length) {
-      const prefix = head.subarray(0, Buffer.byteLength(split.query, 'latin1')).toString('utf8');
-      body.skip(split.dataOffset);
-      return { kind: 'insert', prefix, format: split.format, body };
+      const sql = infileInsert(head.subarray(0, Buffer.byteLength(split.query, 'latin1')).toString('utf8'), spoolFile);
+      if (sql !== undefined) {
+        body.skip(split.dataOffset);
+        return { kind: 'insert', sql, body };
+      }
     }
   }
   const rest = await body.readAll(maxBytes);
@@ -72,34 +79,26 @@ const resolveWork = async (method: string, p: ParsedRequest, body: BodyReader, m
   return { kind: 'query', sql: url === undefined ? text : text.length > 0 ? `${url}\n${text}` : url };
 };
 
-const runInsert = async (conn: EngineConnection, work: Extract<Work, { kind: 'insert' }>, p: ParsedRequest, deps: HandlerDeps, summary: Summary): Promise<void> => {
-  // A dedup token names one insert; cutting the body into several would deduplicate all but the first.
-  const chunked = work.format !== undefined && isLineDelimited(work.format) && !p.settings.some(([k]) => k === 'insert_deduplication_token');
-  const add = (r: { rowsWritten: number; bytesWritten: number }): void => {
-    summary.writtenRows += r.rowsWritten;
-    summary.writtenBytes += r.bytesWritten;
-  };
-  if (!chunked) {
-    const all = await work.body.readAll(deps.maxInsertBytes);
-    if (!all.ok) fail(all.error);
-    else if (all.value.length > 0) add(await conn.insertRaw(work.prefix, all.value));
-    return;
-  }
-  let pending: Buffer[] = [];
+/** Spools the body to a file and lets the engine read it with INSERT ... FROM INFILE. */
+const runInsert = async (conn: EngineConnection, work: Extract<Work, { kind: 'insert' }>, sql: string, file: string, deps: HandlerDeps, summary: Summary): Promise<void> => {
   let size = 0;
-  const flush = async (final: boolean): Promise<void> => {
-    const joined = Buffer.concat(pending, size);
-    const [rows, rest] = final ? [joined, Buffer.alloc(0)] : cutAtLastNewline(joined);
-    pending = rest.length > 0 ? [rest] : [];
-    size = rest.length;
-    if (rows.length > 0) add(await conn.insertRaw(work.prefix, rows));
-  };
-  for await (const c of work.body.chunks()) {
-    pending.push(c);
-    size += c.length;
-    if (size >= deps.insertChunkBytes) await flush(false);
-  }
-  await flush(true);
+  const limit = deps.maxInsertBytes;
+  await pipeline(
+    work.body.chunks(),
+    async function* (source: AsyncIterable<Buffer>) {
+      for await (const c of source) {
+        size += c.length;
+        if (size > limit) fail(ownException('QUERY_IS_TOO_LARGE', `Insert body is larger than the embedded server's limit of ${limit} bytes (CLICKHOUSE_MAX_INSERT_MB)`));
+        yield c;
+      }
+    },
+    createWriteStream(file),
+  );
+  const r = await conn.exec(sql, 'TabSeparated');
+  summary.writtenRows = r.rowsRead;
+  summary.writtenBytes = size;
+  summary.readRows = r.rowsRead;
+  summary.readBytes = size;
 };
 
 const runSelect = async (conn: EngineConnection, sql: string, p: ParsedRequest, ctx: ResponseContext, summary: Summary, res: ServerResponse): Promise<boolean> => {
@@ -181,7 +180,8 @@ export const handleQuery = async (req: IncomingMessage, res: ServerResponse, url
     const body = decodedBody(req);
     if (!body.ok) fail(body.error);
     const reader = bodyReader(body.value);
-    const work = await resolveWork(method, p, reader, deps.maxInsertBytes);
+    const spoolFile = join(deps.spoolDir, `${randomUUID()}.body`);
+    const work = await resolveWork(method, p, reader, deps.maxInsertBytes, spoolFile);
     if (work.kind === 'query' && isBlank(work.sql)) fail(ownException('SYNTAX_ERROR', 'Empty query'));
     const format = (work.kind === 'query' ? namedFormat(work.sql) : undefined) ?? ctx.format;
     const rctx: ResponseContext = { ...ctx, format };
@@ -201,7 +201,11 @@ export const handleQuery = async (req: IncomingMessage, res: ServerResponse, url
     if (set !== undefined) await conn.exec(set, 'TabSeparated');
 
     if (work.kind === 'insert') {
-      await runInsert(conn, work, p, deps, summary);
+      try {
+        await runInsert(conn, work, work.sql, spoolFile, deps, summary);
+      } finally {
+        await rm(spoolFile, { force: true });
+      }
       await startBody(rctx, summary, true).end();
       return;
     }

@@ -131,3 +131,32 @@ export const isBlank = (sql: string): boolean => {
   for (const t of tokens(sql)) if (t.text !== ';') return false;
   return true;
 };
+
+/**
+ * Rewrites an INSERT that takes inline data so the engine reads that data from a file instead:
+ * `INSERT INTO t (c) [SETTINGS ..] FORMAT F` becomes `INSERT INTO t (c) FROM INFILE '<path>'
+ * [SETTINGS ..] FORMAT F` (and `VALUES` becomes `FORMAT Values`). Undefined for INSERT ... SELECT.
+ * Why a file: libchdb ends inline insert data at the first blank line and runs what follows as
+ * SQL, which silently drops binary rows and would execute text smuggled into a body.
+ */
+export const infileInsert = (prefix: string, path: string): string | undefined => {
+  const from = ` FROM INFILE '${path.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}' `;
+  let depth = 0;
+  let first = true;
+  for (const t of tokens(prefix)) {
+    if (first) {
+      if (t.kind !== 'word' || t.text.toUpperCase() !== 'INSERT') return undefined;
+      first = false;
+      continue;
+    }
+    if (t.text === '(') depth++;
+    else if (t.text === ')') depth--;
+    else if (depth === 0 && t.kind === 'word') {
+      const w = t.text.toUpperCase();
+      if (w === 'SELECT' || w === 'WITH') return undefined;
+      if (w === 'SETTINGS' || w === 'FORMAT') return `${prefix.slice(0, t.start).trimEnd()}${from}${prefix.slice(t.start)}`;
+      if (w === 'VALUES') return `${prefix.slice(0, t.start).trimEnd()}${from}FORMAT Values`;
+    }
+  }
+  return `${prefix.trimEnd()}${from}`.trimEnd();
+};

@@ -101,6 +101,19 @@ describe('embedded ClickHouse over plain HTTP', () => {
     expect(await (await fetch(q(`SELECT count(), sum(a) FROM ${t}`))).text()).toBe('5\t36\n');
   });
 
+  it('never ends insert data at a blank line nor runs body text as SQL', async () => {
+    // Regression: libchdb's inline insert data stops at the first blank line (RowBinary row 2570
+    // is 0a 0a ...) and executes the rest as SQL; inserts must go through a spool file.
+    const t = `blank_${randomUUID().slice(0, 8)}`;
+    await fetch(`${server.url}/`, { method: 'POST', body: `CREATE TABLE ${t} (a UInt64) ENGINE = MergeTree ORDER BY a` });
+    const rb = Buffer.from(await (await fetch(q('SELECT number AS a FROM numbers(5000) FORMAT RowBinary'))).arrayBuffer());
+    expect((await fetch(q(`INSERT INTO ${t} FORMAT RowBinary`), { method: 'POST', body: rb })).status).toBe(200);
+    expect(await (await fetch(q(`SELECT count() FROM ${t}`))).text()).toBe('5000\n');
+    const smuggled = await fetch(q(`INSERT INTO ${t} FORMAT JSONEachRow`), { method: 'POST', body: `{"a":1}\n\nDROP TABLE ${t}\n` });
+    expect(smuggled.status).not.toBe(200);
+    expect(await (await fetch(q(`SELECT count() FROM ${t}`))).text()).toBe('5000\n');
+  });
+
   it('answers pings while a long query runs (the event loop stays free)', async () => {
     const slow = fetch(q('SELECT count() FROM numbers(3000000000)'));
     await new Promise((r) => setTimeout(r, 100));
