@@ -74,7 +74,12 @@ export const createAvroCodec = (opts: AvroCodecOptions): AvroCodec => {
       );
       return id;
     } catch (e) {
-      throw new PlatformError('REGISTRY_UNAVAILABLE', `registering ${subjectOf(topic)} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      const msg = e instanceof Error ? e.message : String(e);
+      if (/Compatibility does not match/.test(msg)) {
+        throw new PlatformError('SCHEMA_INCOMPATIBLE', `subject ${subjectOf(topic)} has another compatibility level than BACKWARD_TRANSITIVE, which gridfleet's schemas rely on (${msg}); set it with: curl -X PUT -H 'Content-Type: application/json' -d '{"compatibility":"BACKWARD_TRANSITIVE"}' <registry>/config/${subjectOf(topic)}`, { cause: e });
+      }
+      if (/409|incompatible/i.test(msg)) throw new PlatformError('SCHEMA_INCOMPATIBLE', `registering ${subjectOf(topic)} was refused: ${msg}`, { cause: e });
+      throw new PlatformError('REGISTRY_UNAVAILABLE', `registering ${subjectOf(topic)} failed: ${msg}`, { cause: e });
     }
   });
 
