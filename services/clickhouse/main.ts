@@ -17,7 +17,7 @@ const main = async (): Promise<void> => {
   try {
     usersJson = JSON.parse(readFileSync(config.usersFile, 'utf8'));
   } catch (e) {
-    throw new Error(`cannot read users file ${config.usersFile}: ${describeError(e)}`);
+    throw new Error(`cannot read users file ${config.usersFile}: ${describeError(e)}`, { cause: e });
   }
   const users = parseUsers(usersJson);
   if (!users.ok) throw new Error(`users file ${config.usersFile} is invalid: ${users.error}`);

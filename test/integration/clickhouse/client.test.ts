@@ -89,7 +89,7 @@ describe('embedded ClickHouse via @clickhouse/client', () => {
     let last = -1;
     for await (const batch of rs.stream()) {
       for (const row of batch) {
-        last = Number((row.json() as [string, string])[0]);
+        last = Number(row.json<[string, string]>()[0]);
         rows++;
       }
     }
