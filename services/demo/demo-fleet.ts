@@ -19,7 +19,7 @@ export interface DemoSite {
 const asset = (assetId: string, kind: AssetDefinition['kind'], parentId: string | null, nowMs: number, extra: Partial<AssetDefinition> = {}): AssetDefinition => ({
   assetId, kind, parentId, name: assetId, latitudeDeg: null, longitudeDeg: null, weatherCellId: null, gridRegionId: null,
   solarKwp: null, batteryKwh: null, maxChargeKw: null, maxDischargeKw: null, backupReservePct: null, customerId: null,
-  updatedAtMs: nowMs, deleted: false, ...extra,
+  updatedAtMs: nowMs, deleted: false, credentialsRevokedBeforeMs: null, ...extra,
 });
 
 /** regions x 2 substations x 2 feeders x sitesPerFeeder sites. */

@@ -19,3 +19,13 @@ export const manualClock = (startMs = 0): Clock & { advance(ms: number): void; s
     },
   };
 };
+
+/**
+ * Simulated time: starts at simStartMs when the real clock reads realStartMs and runs `speed`
+ * times faster. Every event time in a simulation is read from one of these, so a gateway and a
+ * fleet configured with the same start and speed agree on "now".
+ */
+export const virtualClock = (real: Clock, opts: { simStartMs: number; realStartMs: number; speed: number }): Clock & { readonly speed: number } => ({
+  speed: opts.speed,
+  now: () => opts.simStartMs + (real.now() - opts.realStartMs) * opts.speed,
+});

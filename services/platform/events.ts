@@ -44,6 +44,8 @@ export interface AssetDefinition {
   customerId: string | null;
   updatedAtMs: number;
   deleted: boolean;
+  /** Device credentials issued before this time are revoked; null when none are. */
+  credentialsRevokedBeforeMs: number | null;
 }
 
 export interface Aggregate {
