@@ -42,7 +42,7 @@ const main = async (argv: readonly string[]): Promise<number> => {
     }
     case 'migrate': {
       const r = await stack.migrate();
-      process.stdout.write(`topics created: ${r.topicsCreated.join(', ') || 'none (all present)'}\nschemas: ${Object.entries(r.schemaIds).map(([t, id]) => `${t}=${id}`).join(', ')}\n`);
+      process.stdout.write(`topics created: ${r.topicsCreated.join(', ') || 'none (all present)'}\nschemas: ${Object.entries(r.schemaIds).map(([t, id]) => `${t}=${id}`).join(', ')}\nclickhouse migrations applied: ${r.clickhouseApplied.join(', ') || 'none (up to date)'}\n`);
       return 0;
     }
     default:

@@ -3,6 +3,9 @@
  * answers), `down` (stops only what `up` started, by pid file), `status`, and `migrate` (topic
  * catalog and schema registration, also run by `up`).
  */
+import { join } from 'node:path';
+import { createClient } from '@clickhouse/client';
+import { defaultMigrationsDir, migrate as migrateClickhouse } from '../clickhouse/migrate.ts';
 import type { Config } from '../platform/config.ts';
 import { PlatformError } from '../platform/errors.ts';
 import { createKafkaAdapter } from '../platform/kafka.ts';
@@ -11,7 +14,7 @@ import { createAvroCodec, createRegistryClient } from '../platform/avro-codec.ts
 import { allTopics } from '../platform/schemas.ts';
 import { topicCatalog } from '../platform/topics.ts';
 import { kafkaPart } from './kafka-part.ts';
-import { stackLayout, type PartName, type StackLayout } from './layout.ts';
+import { REPO_ROOT, stackLayout, type PartName, type StackLayout } from './layout.ts';
 import { clickhousePart, registryPart } from './node-parts.ts';
 import type { Part } from './part.ts';
 import { livePid, portFree, removeFile, stopPid, tailOf, waitUntil } from './processes.ts';
@@ -31,7 +34,8 @@ export interface Stack {
   up(parts?: readonly PartName[]): Promise<{ started: PartName[]; alreadyRunning: PartName[]; seconds: number }>;
   down(parts?: readonly PartName[]): Promise<PartName[]>;
   status(): Promise<PartStatus[]>;
-  migrate(): Promise<{ topicsCreated: string[]; schemaIds: Record<string, number> }>;
+  /** Topic catalog and schemas (Kafka and registry), then ClickHouse migrations. */
+  migrate(): Promise<{ topicsCreated: string[]; schemaIds: Record<string, number>; clickhouseApplied: string[] }>;
 }
 
 export const createStack = (config: Config, logger: Logger): Stack => {
@@ -75,7 +79,7 @@ export const createStack = (config: Config, logger: Logger): Stack => {
     return true;
   };
 
-  const migrate: Stack['migrate'] = async () => {
+  const migrateKafka = async (): Promise<{ topicsCreated: string[]; schemaIds: Record<string, number> }> => {
     const admin = await createKafkaAdapter({ brokers: config.kafkaBrokers, clientId: 'gridfleet-migrate', logger }).admin();
     try {
       const topicsCreated = await admin.ensureTopics(topicCatalog({ scale: config.partitionsScale }));
@@ -86,6 +90,17 @@ export const createStack = (config: Config, logger: Logger): Stack => {
       await admin.disconnect();
     }
   };
+
+  const migrateTables = async (): Promise<string[]> => {
+    const client = createClient({ url: config.clickhouseUrl, request_timeout: 120_000 });
+    try {
+      return await migrateClickhouse(client, join(REPO_ROOT, defaultMigrationsDir));
+    } finally {
+      await client.close();
+    }
+  };
+
+  const migrate: Stack['migrate'] = async () => ({ ...(await migrateKafka()), clickhouseApplied: await migrateTables() });
 
   return {
     layout,
@@ -101,12 +116,16 @@ export const createStack = (config: Config, logger: Logger): Stack => {
       const kafkaChain = async (): Promise<void> => {
         if (want('kafka')) await track(parts.kafka);
         if (want('registry')) await track(parts.registry);
-        if (want('kafka') && want('registry')) await migrate();
+        if (want('kafka') && want('registry')) await migrateKafka();
+      };
+      const clickhouseChain = async (): Promise<void> => {
+        await track(parts.clickhouse);
+        await migrateTables();
       };
       const results = await Promise.allSettled([
         kafkaChain(),
         want('redis') ? track(parts.redis) : Promise.resolve(),
-        want('clickhouse') ? track(parts.clickhouse) : Promise.resolve(),
+        want('clickhouse') ? clickhouseChain() : Promise.resolve(),
       ]);
       const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failures.length > 0) {
