@@ -68,6 +68,8 @@ export interface ConsumerOptions {
   readonly autoCommit?: boolean;
   readonly sessionTimeoutMs?: number;
   readonly maxBytesPerPartition?: number;
+  /** How many partitions' handlers may run at once (default 1); records of one partition stay in order. */
+  readonly partitionsConsumedConcurrently?: number;
 }
 
 export interface Consumer {
@@ -227,11 +229,13 @@ export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
       runEach: (handler) =>
         inner.run({
           autoCommit,
+          partitionsConsumedConcurrently: c.partitionsConsumedConcurrently ?? 1,
           eachMessage: async ({ topic, partition, message }) => handler(toRecord(topic, partition, message)),
         }),
       runBatches: (handler) =>
         inner.run({
           autoCommit,
+          partitionsConsumedConcurrently: c.partitionsConsumedConcurrently ?? 1,
           eachBatchAutoResolve: false,
           eachBatch: async (payload) => {
             const { batch } = payload;
