@@ -1,0 +1,93 @@
+/**
+ * Ingest's Prometheus metrics (prom-client, a registry of its own) and the small HTTP server that
+ * serves them: GET /metrics, GET /health. Lag is per topic and partition (records between what
+ * ingest has read and the partition's end); rows/s is a gauge over the last 10 s next to the
+ * rows counter, so a dashboard without PromQL rate() still reads it.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface IngestMetrics {
+  readonly registry: Registry;
+  setLag(topic: string, partition: number, records: number): void;
+  dropPartition(topic: string, partition: number): void;
+  inserted(table: string, rows: number, seconds: number, nowMs: number): void;
+  insertFailed(table: string): void;
+  deadLettered(topic: string): void;
+  setBufferedBytes(bytes: number): void;
+  setPaused(paused: boolean): void;
+}
+
+const WINDOW_MS = 10_000;
+
+export const createIngestMetrics = (now: () => number): IngestMetrics => {
+  const registry = new Registry();
+  const lag = new Gauge({ name: 'gridfleet_ingest_lag_records', help: 'Records between the last one ingest read and the end of the partition', labelNames: ['topic', 'partition'], registers: [registry] });
+  const rows = new Counter({ name: 'gridfleet_ingest_rows_total', help: 'Rows inserted into ClickHouse', labelNames: ['table'], registers: [registry] });
+  const inserts = new Histogram({
+    name: 'gridfleet_ingest_insert_seconds', help: 'Latency of one acknowledged INSERT', labelNames: ['table'], registers: [registry],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  });
+  const failures = new Counter({ name: 'gridfleet_ingest_insert_failures_total', help: 'INSERT attempts that failed (and were retried)', labelNames: ['table'], registers: [registry] });
+  const dead = new Counter({ name: 'gridfleet_ingest_dead_letters_total', help: 'Records sent to dead.letters.v1', labelNames: ['topic'], registers: [registry] });
+  const buffered = new Gauge({ name: 'gridfleet_ingest_buffered_bytes', help: 'Encoded bytes waiting for their insert, all partitions', registers: [registry] });
+  const paused = new Gauge({ name: 'gridfleet_ingest_paused', help: '1 while ClickHouse refuses inserts and consumption is paused', registers: [registry] });
+  const recent: Array<{ at: number; table: string; rows: number }> = [];
+  new Gauge({
+    name: 'gridfleet_ingest_rows_per_second', help: 'Rows inserted per second over the last 10 s', labelNames: ['table'], registers: [registry],
+    collect() {
+      const since = now() - WINDOW_MS;
+      while (recent.length > 0 && (recent[0]?.at ?? 0) < since) recent.shift();
+      const byTable = new Map<string, number>();
+      for (const r of recent) byTable.set(r.table, (byTable.get(r.table) ?? 0) + r.rows);
+      this.reset();
+      for (const [table, n] of byTable) this.set({ table }, n / (WINDOW_MS / 1000));
+    },
+  });
+  return {
+    registry,
+    setLag: (topic, partition, records) => lag.set({ topic, partition: String(partition) }, records),
+    dropPartition: (topic, partition) => lag.remove({ topic, partition: String(partition) }),
+    inserted: (table, n, seconds, nowMs) => {
+      rows.inc({ table }, n);
+      inserts.observe({ table }, seconds);
+      recent.push({ at: nowMs, table, rows: n });
+      if (recent.length > 100_000) recent.splice(0, recent.length - 100_000);
+    },
+    insertFailed: (table) => failures.inc({ table }),
+    deadLettered: (topic) => dead.inc({ topic }),
+    setBufferedBytes: (bytes) => buffered.set(bytes),
+    setPaused: (p) => paused.set(p ? 1 : 0),
+  };
+};
+
+/** Serves /metrics and /health on 127.0.0.1:port (0 picks one); resolves with the port. */
+export const serveMetrics = async (metrics: IngestMetrics, port: number, healthy: () => boolean): Promise<{ port: number; server: Server }> => {
+  const server = createServer((req, res) => {
+    if (req.url === '/metrics') {
+      metrics.registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': metrics.registry.contentType });
+          res.end(text);
+        },
+        (e: unknown) => {
+          res.writeHead(500);
+          res.end(String(e));
+        },
+      );
+    } else if (req.url === '/health') {
+      const ok = healthy();
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' });
+      res.end(ok ? 'ok\n' : 'paused: ClickHouse is not accepting inserts\n');
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return { port: (server.address() as AddressInfo).port, server };
+};

@@ -1,0 +1,47 @@
+/**
+ * One Kafka record to RowBinary bytes in a partition's ByteSink, or to a dead-letter draft: decode
+ * (Avro, through the codec passed in), map (pure, row-mapping.ts), encode (pure, row-binary.ts).
+ * A record that fails any step leaves the sink as it was.
+ */
+import type { AvroCodec } from '../platform/avro-codec.ts';
+import type { IncomingRecord } from '../platform/kafka.ts';
+import type { TopicName } from '../platform/topics.ts';
+import type { Addition } from './batcher.ts';
+import { compileRowEncoder, type ByteSink, type RowEncoder } from './row-binary.ts';
+import { mappingOf, type TableMapping } from './row-mapping.ts';
+
+export const DeadLetterCodes = { undecodable: 'UNDECODABLE', unmappable: 'UNMAPPABLE' } as const;
+
+export interface TopicWriter {
+  readonly topic: TopicName;
+  readonly mapping: TableMapping<TopicName>;
+  readonly encode: RowEncoder;
+}
+
+export const topicWriter = (topic: TopicName): TopicWriter => {
+  const mapping: TableMapping<TopicName> = mappingOf<TopicName>(topic);
+  return { topic, mapping, encode: compileRowEncoder(mapping.columns) };
+};
+
+export const recordToRows = async (codec: AvroCodec, w: TopicWriter, r: IncomingRecord, sink: ByteSink): Promise<Addition> => {
+  const offset = Number(r.offset);
+  const dead = (errorCode: string, reason: string): Addition => ({
+    offset, rows: 0, bytes: 0, deadLetter: { offset, key: r.key, errorCode, reason, payload: r.value },
+  });
+  let value = null;
+  if (r.value !== null) {
+    const decoded = await codec.decode(w.topic, r.value);
+    if (!decoded.ok) return dead(DeadLetterCodes.undecodable, decoded.error);
+    value = decoded.value;
+  }
+  const mapped = w.mapping.toRows(value, { key: r.key, partition: r.partition, offset, timestampMs: r.timestampMs });
+  if (!mapped.ok) return dead(DeadLetterCodes.unmappable, mapped.error);
+  const start = sink.length;
+  try {
+    for (const row of mapped.value) w.encode(sink, row);
+  } catch (e) {
+    sink.truncate(start);
+    return dead(DeadLetterCodes.unmappable, `${w.topic}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return { offset, rows: mapped.value.length, bytes: sink.length - start, deadLetter: null };
+};
