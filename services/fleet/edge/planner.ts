@@ -3,9 +3,10 @@
  *
  * State: SoC on a grid of `socStepPct` (1 % by default, 101 levels); stages: the bundle's steps
  * from now to the end of its horizon (the first one partial, starting exactly at the measured
- * SoC). A transition between two levels implies a battery power through the same physics as
+ * SoC, with the value function interpolated between levels). A move implies a battery power through the same physics as
  * battery.ts (one-way efficiency sqrt(RTE) each side), and only transitions within the power
- * limits exist, so every plan respects power and energy limits by construction. The stage cost is
+ * limits exist (full power included), so every plan respects power and energy limits by
+ * construction. The stage cost is
  * the import cost under the tariff plus carbonWeightPerKg x kg CO2 of the import, minus export
  * revenue. Two soft constraints with penalties far above any price:
  * - below the backup reserve at a step boundary (only reachable when starting below it);
@@ -125,71 +126,86 @@ export const planBattery = (spec: PlannerSpec, bundle: ForecastBundle, startSocP
     return grid >= 0 ? grid * h * (buy[i] ?? 0) : grid * h * (sell[i] ?? 0);
   };
 
-  // Backward pass over steps 1..n-1 on the grid; step 0 starts from the exact SoC.
+  // Value function V[b][level] at boundaries 1..n, on the grid; between levels it is
+  // interpolated linearly, so a move at exactly full power (which rarely lands on a level) is a
+  // candidate too: discretising SoC must not cost charging speed, or a storm would find the
+  // battery short.
   const L = levels + 1;
-  const choice = new Int16Array(n * L);
-  let next = new Float64Array(L);
+  const V = new Float64Array((n + 1) * L);
   const terminalCredit = Number.isFinite(cheapest) ? cheapest * eta : 0;
-  for (let j = 0; j < L; j++) next[j] = penalty(n, j) - j * levelKwh * terminalCredit;
-  let cur = new Float64Array(L);
+  for (let j = 0; j < L; j++) V[n * L + j] = penalty(n, j) - j * levelKwh * terminalCredit;
+  const valueAt = (b: number, x: number): number => {
+    const lo = Math.min(levels - 1, Math.max(0, Math.floor(x)));
+    const f = Math.min(1, Math.max(0, x - lo));
+    const v0 = V[b * L + lo] ?? 0;
+    return v0 + ((V[b * L + lo + 1] ?? 0) - v0) * f;
+  };
+  /** Where the battery ends if it exactly covers the net load (or absorbs the surplus) over step i. */
+  const coverLevel = (i: number, x: number): number => {
+    const e = (net[i] ?? 0) * (hours[i] ?? 0);
+    return x - (e >= 0 ? e / eta : e * eta) / levelKwh;
+  };
+  /** Best move from fractional level x over step i: the end level and its value (cost + V). */
+  const bestMove = (i: number, x: number): { end: number; value: number } => {
+    const h = hours[i] ?? 0;
+    const upLevels = (spec.maxChargeKw * h * eta) / levelKwh;
+    const downLevels = (spec.maxDischargeKw * h) / eta / levelKwh;
+    const top = Math.min(levels, x + upLevels);
+    const bottom = Math.max(0, x - downLevels);
+    let end = x;
+    let value = stageCost(i, 0) + valueAt(i + 1, x);
+    const consider = (j: number): void => {
+      const v = stageCost(i, powerOf((j - x) * levelKwh, h)) + valueAt(i + 1, j);
+      if (v < value) {
+        value = v;
+        end = j;
+      }
+    };
+    for (let j = Math.ceil(bottom - 1e-9); j <= Math.floor(top + 1e-9); j++) consider(j);
+    consider(top);
+    consider(bottom);
+    const cover = coverLevel(i, x);
+    if (cover >= bottom && cover <= top) consider(cover);
+    return { end, value };
+  };
   for (let i = n - 1; i >= 1; i--) {
     const h = hours[i] ?? 0;
     const up = Math.floor((spec.maxChargeKw * h * eta) / levelKwh + 1e-9);
     const down = Math.floor((spec.maxDischargeKw * h) / eta / levelKwh + 1e-9);
+    // Grid-to-grid moves share their stage cost across levels: compute it once per delta.
     const costs = new Float64Array(up + down + 1);
     for (let d = -down; d <= up; d++) costs[d + down] = stageCost(i, powerOf(d * levelKwh, h));
+    const next = (i + 1) * L;
     for (let l = 0; l < L; l++) {
       let best = Infinity;
-      let bestJ = l;
-      const lo = Math.max(0, l - down);
       const hi = Math.min(levels, l + up);
-      for (let j = lo; j <= hi; j++) {
-        const v = (costs[j - l + down] ?? 0) + (next[j] ?? 0);
-        if (v < best) {
-          best = v;
-          bestJ = j;
-        }
+      for (let j = Math.max(0, l - down); j <= hi; j++) {
+        const v = (costs[j - l + down] ?? 0) + (V[next + j] ?? 0);
+        if (v < best) best = v;
       }
-      cur[l] = best + penalty(i, l);
-      choice[i * L + l] = bestJ;
-    }
-    [next, cur] = [cur, next];
-  }
-
-  // Step 0 from the exact start: every level within the limits, plus the nearest one always.
-  const h0 = hours[0] ?? 0;
-  const nearest = Math.round(s0 / socStep);
-  let bestJ = nearest;
-  let best = Infinity;
-  const maxUpKwh = spec.maxChargeKw * h0 * eta;
-  const maxDownKwh = (spec.maxDischargeKw * h0) / eta;
-  for (let j = 0; j < L; j++) {
-    const delta = j * levelKwh - (s0 / 100) * spec.batteryKwh;
-    if (j !== nearest && (delta > maxUpKwh + 1e-9 || -delta > maxDownKwh + 1e-9)) continue;
-    const kw = Math.min(spec.maxDischargeKw, Math.max(-spec.maxChargeKw, powerOf(delta, h0)));
-    const v = stageCost(0, kw) + (next[j] ?? 0); // next holds V at boundary 1 (or the terminal value)
-    if (v < best) {
-      best = v;
-      bestJ = j;
+      const fullUp = Math.min(levels, l + (spec.maxChargeKw * h * eta) / levelKwh);
+      const fullDown = Math.max(0, l - (spec.maxDischargeKw * h) / eta / levelKwh);
+      best = Math.min(best, stageCost(i, powerOf((fullUp - l) * levelKwh, h)) + valueAt(i + 1, fullUp), stageCost(i, powerOf((fullDown - l) * levelKwh, h)) + valueAt(i + 1, fullDown));
+      const cover = coverLevel(i, l);
+      if (cover >= fullDown && cover <= fullUp) best = Math.min(best, stageCost(i, (net[i] ?? 0)) + valueAt(i + 1, cover));
+      V[i * L + l] = best + penalty(i, l);
     }
   }
 
-  // Forward: the path and its setpoints.
+  // Forward from the exact start SoC, through the same physics as battery.ts.
   const socPct: number[] = [s0];
   const setpointsKw: number[] = [];
   const forecastNetKw: number[] = [];
   let expectedCost = 0;
   let expectedCarbonKg = 0;
-  let prevKwh = (s0 / 100) * spec.batteryKwh;
-  let level = bestJ;
+  let x = s0 / socStep;
   for (let i = 0; i < n; i++) {
-    if (i > 0) level = choice[i * L + level] ?? level;
     const h = hours[i] ?? 0;
-    const kwh = level * levelKwh;
-    const kw = Math.min(spec.maxDischargeKw, Math.max(-spec.maxChargeKw, powerOf(kwh - prevKwh, h)));
-    prevKwh = kwh;
+    const { end } = bestMove(i, x);
+    const kw = Math.min(spec.maxDischargeKw, Math.max(-spec.maxChargeKw, powerOf((end - x) * levelKwh, h)));
+    x = end;
     setpointsKw.push(kw);
-    socPct.push(level * socStep);
+    socPct.push(Math.min(100, Math.max(0, x * socStep)));
     forecastNetKw.push(net[i] ?? 0);
     const grid = (net[i] ?? 0) - kw;
     const t0 = boundaries[i] ?? 0;
