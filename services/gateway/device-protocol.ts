@@ -15,7 +15,7 @@ export const RejectCodes = {
   SCHEMA_INVALID: 'a field is missing or has the wrong type',
   OUT_OF_RANGE: 'a value is outside its physical or configured range',
   CLOCK_SKEW: 'the measurement time is too far from the gateway clock',
-  REPLAYED: 'the sequence number is not after the last accepted one',
+  REPLAYED: 'the sequence number was accepted already, or is older than the replay window',
   THROTTLED: 'the device sends faster than its rate limit',
   UNAUTHENTICATED: 'no valid credential',
   REVOKED: 'the credential was revoked',
@@ -67,9 +67,9 @@ export type DeviceFrame = TelemetryFrame | AckFrame | PingFrame;
 
 /** Frames the gateway sends. */
 export type GatewayFrame =
-  | { type: 'welcome'; protocol: number; deviceId: string; siteId: string; lastAcceptedSeq: number | null; serverTimeMs: number }
+  | { type: 'welcome'; protocol: number; deviceId: string; siteId: string; serverTimeMs: number }
   | { type: 'telemetry.accepted'; seq: number }
-  | { type: 'error'; code: RejectCode; message: string; seq: number | null; lastAcceptedSeq: number | null }
+  | { type: 'error'; code: RejectCode; message: string; seq: number | null }
   | { type: 'command'; command: SiteCommand }
   | { type: 'forecast'; bundle: ForecastBundle }
   | { type: 'pong'; serverTimeMs: number };

@@ -14,8 +14,8 @@ export interface ValidationContext {
   readonly nowMs: number;
   /** How far measuredAtMs may be from nowMs, ms. */
   readonly skewMs: number;
-  /** Highest sequence number accepted from this device, if known. */
-  readonly lastSeq: number | null;
+  /** Whether this device's sequence number was accepted already (or is too old): see replay-window.ts. */
+  readonly isReplay: (seq: number) => boolean;
 }
 
 const TOLERANCE = 1.05;
@@ -24,8 +24,8 @@ const TEMP_RANGE_C: readonly [number, number] = [-40, 90];
 
 export const validateTelemetry = (f: TelemetryFrame, ctx: ValidationContext): Result<Telemetry, Rejection> => {
   const { device } = ctx;
-  if (ctx.lastSeq !== null && f.seq <= ctx.lastSeq) {
-    return reject('REPLAYED', `seq ${f.seq} is not after ${ctx.lastSeq}, the last accepted from ${device.deviceId}`);
+  if (ctx.isReplay(f.seq)) {
+    return reject('REPLAYED', `seq ${f.seq} from ${device.deviceId} was accepted already (or is older than the replay window)`);
   }
   const skew = f.measuredAtMs - ctx.nowMs;
   if (Math.abs(skew) > ctx.skewMs) {

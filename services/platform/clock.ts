@@ -29,3 +29,7 @@ export const virtualClock = (real: Clock, opts: { simStartMs: number; realStartM
   speed: opts.speed,
   now: () => opts.simStartMs + (real.now() - opts.realStartMs) * opts.speed,
 });
+
+/** The clock a process should use for event times: simulated when the config says so. */
+export const clockFor = (sim: { speed: number; simStartMs: number; realStartMs: number } | null, real: Clock = systemClock): Clock =>
+  sim === null ? real : virtualClock(real, sim);

@@ -41,6 +41,12 @@ export interface Config {
   readonly partitionsScale: number;
   /** LOG_LEVEL, default info: debug | info | warn | error | silent. */
   readonly logLevel: LogLevel;
+  /**
+   * Simulated time shared by the processes of a simulation: SIM_SPEED (default 1 = real time),
+   * SIM_START_MS (simulated time at SIM_REAL_START_MS; both default to "now" when the speed is 1).
+   * Null means real time.
+   */
+  readonly sim: { readonly speed: number; readonly simStartMs: number; readonly realStartMs: number } | null;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -94,6 +100,16 @@ export const parseConfig = (env: Env): Config => {
   const kafkaVersion = get('KAFKA_VERSION') ?? '4.4.0';
   if (!/^\d+\.\d+\.\d+$/.test(kafkaVersion)) problems.push(`KAFKA_VERSION=${kafkaVersion} must look like 4.4.0`);
 
+  const simSpeed = Number(get('SIM_SPEED') ?? '1');
+  if (!Number.isFinite(simSpeed) || simSpeed <= 0 || simSpeed > 100_000) problems.push(`SIM_SPEED=${get('SIM_SPEED')} must be a number above 0 and at most 100000`);
+  const simStart = get('SIM_START_MS');
+  const simRealStart = get('SIM_REAL_START_MS');
+  if ((simStart === undefined) !== (simRealStart === undefined)) problems.push('SIM_START_MS and SIM_REAL_START_MS go together');
+  for (const [name, v] of [['SIM_START_MS', simStart], ['SIM_REAL_START_MS', simRealStart]] as const) {
+    if (v !== undefined && !Number.isSafeInteger(Number(v))) problems.push(`${name}=${v} must be epoch milliseconds`);
+  }
+  if (simStart === undefined && simSpeed !== 1) problems.push('SIM_SPEED other than 1 needs SIM_START_MS and SIM_REAL_START_MS, so every process agrees on simulated time');
+
   const config: Config = {
     stateDir: get('GRIDFLEET_STATE_DIR') ?? '.state',
     cacheDir: get('GRIDFLEET_CACHE_DIR') ?? '.state/cache',
@@ -106,6 +122,7 @@ export const parseConfig = (env: Env): Config => {
     kafkaHeapMb: int('KAFKA_HEAP_MB', 768, 128, 16384),
     partitionsScale: int('KAFKA_PARTITIONS_SCALE', 1, 1, 64),
     logLevel: isLogLevel(logLevelRaw) ? logLevelRaw : 'info',
+    sim: simStart === undefined || simRealStart === undefined ? null : Object.freeze({ speed: simSpeed, simStartMs: Number(simStart), realStartMs: Number(simRealStart) }),
   };
   if (!isLogLevel(logLevelRaw)) problems.push(`LOG_LEVEL=${logLevelRaw} must be one of ${Object.keys(LogLevels).join(', ')}`);
 

@@ -92,7 +92,7 @@ export const createStack = (config: Config, logger: Logger): Stack => {
   };
 
   const migrateTables = async (): Promise<string[]> => {
-    const client = createClient({ url: config.clickhouseUrl, request_timeout: 120_000 });
+    const client = createClient({ url: config.clickhouseUrl });
     try {
       return await migrateClickhouse(client, join(REPO_ROOT, defaultMigrationsDir));
     } finally {

@@ -1,0 +1,72 @@
+/**
+ * Gateway configuration, parsed once from the environment (on top of the platform config).
+ * Every field documents its variable and default.
+ */
+import { parseConfig, type Config } from '../platform/config.ts';
+import { PlatformError } from '../platform/errors.ts';
+import type { BucketPolicy } from './rate-limit.ts';
+
+export interface GatewayConfig {
+  readonly platform: Config;
+  /** GATEWAY_PORT, default 8090: HTTP API, WebSocket and /metrics. */
+  readonly port: number;
+  /** GATEWAY_INSTANCE_ID, default gw-<pid>: names this instance's delivery consumer group. */
+  readonly instanceId: string;
+  /** GATEWAY_TOKEN_SECRET: HMAC secret of device credentials. The default is for development only. */
+  readonly tokenSecret: string;
+  /** OPERATOR_TOKEN: bearer token of the provisioning API. The default is for development only. */
+  readonly operatorToken: string;
+  readonly usesDevelopmentSecrets: boolean;
+  /** GATEWAY_MAX_FRAME_BYTES, default 4096: larger frames are refused with OVERSIZED. */
+  readonly maxFrameBytes: number;
+  /** GATEWAY_SKEW_SEC, default 300: allowed distance of measuredAtMs from the gateway clock (simulated seconds). */
+  readonly skewMs: number;
+  /** GATEWAY_DEVICE_RATE (default 10 frames/s), GATEWAY_DEVICE_BURST (default 200 frames, room for a resent offline buffer). */
+  readonly devicePolicy: BucketPolicy;
+  /** GATEWAY_MAX_PENDING, default 20000: frames waiting for Kafka before the gateway stops reading (backpressure). */
+  readonly maxPending: number;
+  /** GATEWAY_FANOUT_PER_SEC, default 20000: forecast pushes per second; GATEWAY_FANOUT_JITTER_MS, default 2000. */
+  readonly fanoutPerSec: number;
+  readonly fanoutJitterMs: number;
+}
+
+export const DEV_TOKEN_SECRET = 'gridfleet-development-secret-change-me';
+export const DEV_OPERATOR_TOKEN = 'dev-operator-token';
+
+export const parseGatewayConfig = (env: Readonly<Record<string, string | undefined>>): GatewayConfig => {
+  const platform = parseConfig(env);
+  const problems: string[] = [];
+  const int = (name: string, dflt: number, min: number, max: number): number => {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') return dflt;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name}=${raw} must be an integer from ${min} to ${max}`);
+      return dflt;
+    }
+    return n;
+  };
+  const tokenSecret = env['GATEWAY_TOKEN_SECRET']?.trim() || DEV_TOKEN_SECRET;
+  if (tokenSecret.length < 16) problems.push('GATEWAY_TOKEN_SECRET must be at least 16 characters');
+  const operatorToken = env['OPERATOR_TOKEN']?.trim() || DEV_OPERATOR_TOKEN;
+  const config: GatewayConfig = {
+    platform,
+    port: int('GATEWAY_PORT', 8090, 0, 65535),
+    instanceId: env['GATEWAY_INSTANCE_ID']?.trim() || `gw-${process.pid}`,
+    tokenSecret,
+    operatorToken,
+    usesDevelopmentSecrets: tokenSecret === DEV_TOKEN_SECRET || operatorToken === DEV_OPERATOR_TOKEN,
+    maxFrameBytes: int('GATEWAY_MAX_FRAME_BYTES', 4096, 256, 1_048_576),
+    skewMs: int('GATEWAY_SKEW_SEC', 300, 1, 86_400 * 7) * 1000,
+    devicePolicy: Object.freeze({
+      ratePerSec: int('GATEWAY_DEVICE_RATE', 10, 1, 10_000),
+      burst: int('GATEWAY_DEVICE_BURST', 200, 1, 100_000),
+      strikesToDisconnect: int('GATEWAY_DEVICE_STRIKES', 50, 1, 1_000_000),
+    }),
+    maxPending: int('GATEWAY_MAX_PENDING', 20_000, 10, 10_000_000),
+    fanoutPerSec: int('GATEWAY_FANOUT_PER_SEC', 20_000, 1, 10_000_000),
+    fanoutJitterMs: int('GATEWAY_FANOUT_JITTER_MS', 2_000, 0, 600_000),
+  };
+  if (problems.length > 0) throw new PlatformError('CONFIG_INVALID', `Gateway configuration is invalid:\n  - ${problems.join('\n  - ')}`);
+  return Object.freeze(config);
+};

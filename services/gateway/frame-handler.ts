@@ -1,0 +1,129 @@
+/**
+ * What the gateway does with one frame from an authenticated device, whatever the transport:
+ * parse, rate-limit, validate, produce, answer. A rejected frame gets an error frame naming what
+ * was wrong, is counted by reason and dead-lettered; nothing about it affects other devices.
+ * Frames of one device are handled one after another (the session's chain), so the per-device
+ * sequence check sees every earlier frame's outcome.
+ */
+import type { Clock } from '../platform/clock.ts';
+import type { CommandAck } from '../platform/events.ts';
+import type { DeadLetterSink } from './dead-letter-sink.ts';
+import type { DeviceInfo } from './device-directory.ts';
+import { parseDeviceFrame, parseDeviceValue, type DeviceFrame, type GatewayFrame, type Rejection } from './device-protocol.ts';
+import { hasCommand, type DeliveryState } from './delivery-state.ts';
+import type { GatewayMetrics } from './metrics.ts';
+import { fullBucket, take, type Bucket, type BucketPolicy } from './rate-limit.ts';
+import type { TelemetrySink } from './telemetry-sink.ts';
+import { validateTelemetry } from './telemetry-validation.ts';
+import { isReplay, markAccepted, newReplayWindow, type ReplayWindow } from './replay-window.ts';
+
+export interface Session {
+  readonly device: DeviceInfo;
+  readonly mode: 'push' | 'poll';
+  bucket: Bucket;
+  /** Set when the device exceeded its rate for too long: the transport closes it. */
+  disconnect: boolean;
+}
+
+export interface FrameHandlerDeps {
+  readonly sink: TelemetrySink;
+  readonly deadLetters: DeadLetterSink;
+  readonly publishAck: (ack: CommandAck) => Promise<void>;
+  readonly delivery: DeliveryState;
+  /** Accepted sequence numbers per device (this instance's knowledge). */
+  readonly replay: Map<string, ReplayWindow>;
+  /** Sequence numbers remembered per device beyond the highest (default 4096). */
+  readonly replayWindowSize?: number;
+  /** Event-time clock (simulated in a simulation). */
+  readonly clock: Clock;
+  /** Wall clock, for rate limits. */
+  readonly wall: Clock;
+  readonly skewMs: number;
+  readonly maxFrameBytes: number;
+  readonly policy: BucketPolicy;
+  readonly metrics: GatewayMetrics;
+}
+
+export const newSession = (device: DeviceInfo, mode: 'push' | 'poll', policy: BucketPolicy, wallNowMs: number): Session => ({
+  device, mode, bucket: fullBucket(policy, wallNowMs), disconnect: false,
+});
+
+export const createFrameHandler = (deps: FrameHandlerDeps) => {
+  const refuse = (s: Session, r: Rejection, payload: Buffer, seq: number | null): GatewayFrame => {
+    deps.metrics.rejects.inc({ code: r.code });
+    deps.metrics.frames.inc({ kind: 'any', result: 'rejected' });
+    deps.deadLetters.write({
+      source: `gateway.${s.mode}`, errorCode: r.code, reason: r.message, originTopic: null, originPartition: null,
+      originOffset: null, originKey: s.device.deviceId, payload, rejectedAtMs: deps.clock.now(),
+    });
+    return { type: 'error', code: r.code, message: r.message, seq };
+  };
+
+  const handleFrame = async (s: Session, frame: DeviceFrame, raw: Buffer): Promise<GatewayFrame | null> => {
+    const limited = take(s.bucket, deps.policy, deps.wall.now());
+    s.bucket = limited.bucket;
+    const seqOf = frame.type === 'telemetry' ? frame.seq : null;
+    if (limited.outcome !== 'pass') {
+      if (limited.outcome === 'disconnect') s.disconnect = true;
+      return refuse(s, { code: 'THROTTLED', message: `more than ${deps.policy.ratePerSec} frames/s (burst ${deps.policy.burst}); slow down` }, raw, seqOf);
+    }
+    switch (frame.type) {
+      case 'ping':
+        return { type: 'pong', serverTimeMs: deps.clock.now() };
+      case 'ack': {
+        if (!hasCommand(deps.delivery, s.device.siteId, frame.commandId)) {
+          return refuse(s, { code: 'FORBIDDEN', message: `command ${frame.commandId} was not sent to site ${s.device.siteId}` }, raw, null);
+        }
+        try {
+          await deps.publishAck({ ...frame, siteId: s.device.siteId, deviceId: s.device.deviceId });
+          deps.metrics.frames.inc({ kind: 'ack', result: 'accepted' });
+          return null;
+        } catch (e) {
+          return { type: 'error', code: 'UNAVAILABLE', message: `ack not stored, resend: ${e instanceof Error ? e.message : String(e)}`, seq: null };
+        }
+      }
+      case 'telemetry': {
+        let window = deps.replay.get(s.device.deviceId);
+        if (window === undefined) {
+          window = newReplayWindow();
+          deps.replay.set(s.device.deviceId, window);
+        }
+        const w = window;
+        const checked = validateTelemetry(frame, {
+          device: s.device, nowMs: deps.clock.now(), skewMs: deps.skewMs, isReplay: (seq) => isReplay(w, seq),
+        });
+        if (!checked.ok) return refuse(s, checked.error, raw, frame.seq);
+        try {
+          await deps.sink.submit(checked.value);
+        } catch (e) {
+          // Not the device's fault: nothing is dead-lettered; the device keeps the frame and resends it.
+          deps.metrics.frames.inc({ kind: 'telemetry', result: 'unavailable' });
+          return { type: 'error', code: 'UNAVAILABLE', message: `not stored, resend later: ${e instanceof Error ? e.message : String(e)}`, seq: frame.seq };
+        }
+        markAccepted(w, frame.seq, deps.replayWindowSize ?? 4096);
+        deps.metrics.frames.inc({ kind: 'telemetry', result: 'accepted' });
+        return { type: 'telemetry.accepted', seq: frame.seq };
+      }
+    }
+  };
+
+  return {
+    /** A WebSocket text frame. */
+    async handleText(s: Session, text: string): Promise<GatewayFrame | null> {
+      const parsed = parseDeviceFrame(text, deps.maxFrameBytes);
+      const raw = Buffer.from(text.length > deps.maxFrameBytes * 2 ? text.slice(0, deps.maxFrameBytes * 2) : text);
+      if (!parsed.ok) return refuse(s, parsed.error, raw, null);
+      return handleFrame(s, parsed.value, raw);
+    },
+    /** One element of an HTTP poll-mode body (already size-checked as a whole). */
+    async handleValue(s: Session, value: unknown): Promise<GatewayFrame | null> {
+      const raw = Buffer.from(JSON.stringify(value) ?? 'undefined');
+      if (raw.length > deps.maxFrameBytes) return refuse(s, { code: 'OVERSIZED', message: `frame is ${raw.length} bytes; the limit is ${deps.maxFrameBytes}` }, raw, null);
+      const parsed = parseDeviceValue(value);
+      if (!parsed.ok) return refuse(s, parsed.error, raw, null);
+      return handleFrame(s, parsed.value, raw);
+    },
+  };
+};
+
+export type FrameHandler = ReturnType<typeof createFrameHandler>;

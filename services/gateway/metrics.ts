@@ -1,0 +1,24 @@
+/** The gateway's Prometheus metrics (one registry per instance, served on /metrics). */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export const createGatewayMetrics = () => {
+  const registry = new Registry();
+  const m = {
+    registry,
+    connections: new Gauge({ name: 'gateway_connections', help: 'Connected push-mode devices', registers: [registry] }),
+    frames: new Counter({ name: 'gateway_frames_total', help: 'Device frames by outcome', labelNames: ['kind', 'result'] as const, registers: [registry] }),
+    rejects: new Counter({ name: 'gateway_rejects_total', help: 'Rejected frames and connections by reason', labelNames: ['code'] as const, registers: [registry] }),
+    produceLatency: new Histogram({
+      name: 'gateway_produce_latency_seconds', help: 'Frame accepted to Kafka acknowledged',
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry],
+    }),
+    pending: new Gauge({ name: 'gateway_pending_frames', help: 'Frames waiting for Kafka', registers: [registry] }),
+    backpressure: new Gauge({ name: 'gateway_backpressure', help: '1 while the gateway has stopped reading from devices', registers: [registry] }),
+    deliveries: new Counter({ name: 'gateway_deliveries_total', help: 'Commands and forecast bundles delivered', labelNames: ['kind', 'mode'] as const, registers: [registry] }),
+    deadLetters: new Counter({ name: 'gateway_dead_letters_total', help: 'Rejected frames written to dead.letters.v1, or dropped when that queue was full', labelNames: ['result'] as const, registers: [registry] }),
+    polls: new Counter({ name: 'gateway_polls_total', help: 'Poll requests by answer', labelNames: ['status'] as const, registers: [registry] }),
+  };
+  return m;
+};
+
+export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
