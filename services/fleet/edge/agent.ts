@@ -7,7 +7,7 @@
  * Precedence each decision: an active command (latest issued wins) > a fresh bundle's plan >
  * self-consumption. A bundle is fresh while it is at most staleAfterMs old and its horizon has
  * not ended; without one the device keeps running on self-consumption, so the cloud being
- * unreachable never stops it. It re-plans when a newer bundle arrives, when the plan runs out,
+ * unreachable never stops it (a storm watch it already knows is still honoured). It re-plans when a newer bundle arrives, when the plan runs out,
  * and when the measured SoC drifts from the planned one by more than driftThresholdPct. Every
  * setpoint passes one safety clamp: power limits, SoC ceiling 100 %, and the floor (the backup
  * reserve, or what an accepted command allows: see command-rules.ts) over the control interval.
@@ -176,5 +176,21 @@ export const decide = (state0: AgentState, nowMs: number, m: AgentMeasurement): 
       return { state, setpointKw, mode: inStorm ? 'BACKUP' : 'COST_OPTIMIZED', acks, activeCommandId: null };
     }
   }
+  const hold = stormHoldKw(state, nowMs, m.socPct, netKw);
+  if (hold !== null) return { state, setpointKw: clampSafe(state, m.socPct, hold, reserve), mode: 'BACKUP', acks, activeCommandId: null };
   return { state, setpointKw: clampSafe(state, m.socPct, netKw, reserve), mode: 'SELF_CONSUMPTION', acks, activeCommandId: null };
+};
+
+/**
+ * A storm watch outlives its bundle's freshness: without a usable plan, the agent still charges
+ * at full power once the time left before the watch is what filling needs (plus an hour), and
+ * holds full until the watch ends. Null when no watch applies.
+ */
+const stormHoldKw = (state: AgentState, nowMs: number, socPct: number, netKw: number): number | null => {
+  const storm = state.bundle?.stormWatch ?? null;
+  if (storm === null || nowMs >= storm.endsAtMs) return null;
+  const s = state.spec;
+  const fillMs = ((((100 - socPct) / 100) * s.batteryKwh) / Math.sqrt(s.roundTripEfficiency) / s.maxChargeKw) * 3_600_000;
+  if (nowMs < storm.startsAtMs - fillMs - 3_600_000) return null;
+  return socPct < 100 ? -s.maxChargeKw : Math.min(netKw, 0);
 };
