@@ -42,7 +42,7 @@ export interface WeatherField {
 }
 
 /** Front strength above which a cell is in a storm. Calibrated so storms cover a few % of hours. */
-export const STORM_FRONT_THRESHOLD = 0.9;
+export const STORM_FRONT_THRESHOLD = 0.92;
 /** How far ahead a storm watch is issued. */
 export const STORM_LOOKAHEAD_HOURS = 24;
 
