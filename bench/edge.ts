@@ -9,7 +9,8 @@
  * the battery at the end credited at the off-peak price so neither run wins by hoarding or
  * emptying; carbon is kg CO2 of imports at the region's actual hourly intensity.
  *
- * npm run bench -- edge [--sites=200] [--days=7] [--seed=1] [--start=2025-04-07] [--carbonWeight=0.05] [--json]
+ * npm run bench -- edge [--sites=200] [--days=7] [--seed=1] [--start=2025-04-07] [--carbonWeight=0.05]
+ *   [--forecastError=1 (scales the noise; 0 is a perfect forecast)] [--json]
  */
 import type { ForecastBundle } from '../services/platform/events.ts';
 import { createAgentState, decide, defaultAgentConfig, onBundle, type AgentSpec, type AgentState } from '../services/fleet/edge/agent.ts';
@@ -46,6 +47,8 @@ const runEdge = (ctx: BenchContext): BenchOutcome => {
   const seed = Math.floor(num(ctx.options['seed'], 1));
   const startIso = ctx.options['start'] ?? '2025-04-07';
   const carbonWeightPerKg = num(ctx.options['carbonWeight'], 0.05);
+  /** Scales the forecast noise: 0 is a perfect forecast. */
+  const forecastError = Math.max(0, num(ctx.options['forecastError'], 1));
   // Local midnight of the start day in the fleet's time zone (UTC-8).
   const startMs = Date.parse(`${startIso}T08:00:00Z`);
   if (!Number.isFinite(startMs)) throw new Error(`--start=${startIso} is not a date`);
@@ -94,10 +97,10 @@ const runEdge = (ctx: BenchContext): BenchOutcome => {
       const mid = issuedAtMs + k * HOUR + HOUR / 2;
       const w = weatherAt(s.cellId, mid);
       const lead = k / HORIZON_STEPS;
-      solarKw.push(Math.max(0, solarKwFrom(s.solarKwp, w.irradianceWPerM2, w.temperatureC) * (1 + (0.1 + 0.25 * lead) * noise(issue, k, 1))));
-      loadKw.push(Math.max(0.05, householdLoadKw(s.load, mid, w.temperatureC) * (1 + (0.1 + 0.1 * lead) * noise(issue, k, 2))));
-      carbonGPerKwh.push(Math.max(0, carbonAt(s.regionId, mid) * (1 + (0.05 + 0.1 * lead) * noise(issue, k, 3))));
-      temperatureC.push(w.temperatureC + (0.5 + 2 * lead) * noise(issue, k, 4));
+      solarKw.push(Math.max(0, solarKwFrom(s.solarKwp, w.irradianceWPerM2, w.temperatureC) * (1 + forecastError * (0.1 + 0.25 * lead) * noise(issue, k, 1))));
+      loadKw.push(Math.max(0.05, householdLoadKw(s.load, mid, w.temperatureC) * (1 + forecastError * (0.1 + 0.1 * lead) * noise(issue, k, 2))));
+      carbonGPerKwh.push(Math.max(0, carbonAt(s.regionId, mid) * (1 + forecastError * (0.05 + 0.1 * lead) * noise(issue, k, 3))));
+      temperatureC.push(w.temperatureC + forecastError * (0.5 + 2 * lead) * noise(issue, k, 4));
     }
     const alert = weatherAt(s.cellId, issuedAtMs).alert;
     return {
@@ -209,7 +212,7 @@ const runEdge = (ctx: BenchContext): BenchOutcome => {
       ['decide time', `${metrics.decideMicros} µs`, 'mean per control step, planner run, plans included'],
     ],
     metrics,
-    parameters: { sites, days, seed, start: startIso, carbonWeightPerKg, stepMinutes: STEP_MS / 60_000, bundleEveryHours: ISSUE_EVERY_MS / HOUR, horizonHours: HORIZON_STEPS },
+    parameters: { sites, days, seed, start: startIso, carbonWeightPerKg, forecastError, stepMinutes: STEP_MS / 60_000, bundleEveryHours: ISSUE_EVERY_MS / HOUR, horizonHours: HORIZON_STEPS },
   };
 };
 
