@@ -43,6 +43,11 @@ export interface IngestConfig {
   readonly sessionTimeoutMs: number;
   /** INGEST_METRICS_PORT, default 9464 (0 picks a free port): /metrics and /health. */
   readonly metricsPort: number;
+  /**
+   * INGEST_RESUME_FROM_CLICKHOUSE, default 1: before a partition's first batch, skip what ClickHouse
+   * already has (its highest kafka_offset). 0 leaves only the dedup token to drop replays (tests).
+   */
+  readonly resumeFromClickHouse: boolean;
   /** INGEST_FAULT, default none: `<before-insert|mid-insert|after-insert>:<n>` kills the process at the nth insert. */
   readonly fault: FaultPlan | null;
 }
@@ -101,6 +106,7 @@ export const parseIngestConfig = (env: Env): IngestConfig => {
     retryMaxMs: int('INGEST_RETRY_MAX_MS', 10_000, 100, 600_000),
     sessionTimeoutMs: int('INGEST_SESSION_TIMEOUT_MS', 30_000, 6_000, 300_000),
     metricsPort: int('INGEST_METRICS_PORT', 9464, 0, 65535),
+    resumeFromClickHouse: (get('INGEST_RESUME_FROM_CLICKHOUSE') ?? '1') !== '0',
     fault,
   };
   if (problems.length > 0) throw new PlatformError('CONFIG_INVALID', `Ingest configuration is invalid:\n  - ${problems.join('\n  - ')}`);

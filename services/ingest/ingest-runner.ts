@@ -45,6 +45,8 @@ export interface RunnerDeps {
   readonly maxBufferedBytes: number;
   readonly retryMaxMs: number;
   readonly fault: FaultPlan | null;
+  /** Skip records ClickHouse already has before a partition's first batch (see the header). */
+  readonly resumeFromClickHouse: boolean;
   /** Ends the process at once (SIGKILL in main.ts); only called by the fault plan. */
   readonly die: () => void;
 }
@@ -135,6 +137,7 @@ export const createIngestRunner = (d: RunnerDeps): Runner => {
   };
 
   const floorOf = async (s: PartitionState): Promise<number> => {
+    if (s.floor === undefined && !d.resumeFromClickHouse) s.floor = 0;
     if (s.floor === undefined) {
       const max = await d.sink.maxOffsets(writerOf(s.batch.topic).mapping.table, [s.batch.partition]);
       const m = max.get(s.batch.partition);

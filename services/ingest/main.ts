@@ -41,6 +41,7 @@ const main = async (): Promise<void> => {
     maxBufferedBytes: ingest.maxBufferedBytes,
     retryMaxMs: ingest.retryMaxMs,
     fault: ingest.fault,
+    resumeFromClickHouse: ingest.resumeFromClickHouse,
     die: () => process.kill(process.pid, 'SIGKILL'),
   });
   const served = await serveMetrics(metrics, ingest.metricsPort, () => !runner.isPaused());
