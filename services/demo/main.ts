@@ -1,105 +1,120 @@
 /**
- * `npm run demo`: the event backbone end to end on the embedded stack. Starts the stack (default
- * ports), provisions a small hierarchy to asset.registry.v1, streams Avro telemetry from simulated
- * sites at 60x, watches it through a consumer group with a live table per region, sends one
- * malformed record and shows it dead-lettered with its reason. Stops by itself; the stack keeps
- * running (npm run stack -- down stops it).
+ * `npm run demo`: the platform end to end on the embedded stack. Starts the stack, the gateway
+ * and (when present) the ingest tier as their own processes, provisions a simulated fleet
+ * through the gateway's operator API (2,000 sites at 60x by default), runs it in several
+ * simulator processes with one connection per device, prints progress, shows a bad frame being
+ * refused with its reason, and ends with a summary. The stack keeps running afterwards.
  */
-import { createAvroCodec, createRegistryClient } from '../platform/avro-codec.ts';
-import { systemClock } from '../platform/clock.ts';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, openSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseConfig } from '../platform/config.ts';
-import type { Telemetry } from '../platform/events.ts';
-import { createKafkaAdapter } from '../platform/kafka.ts';
+import { describeError } from '../platform/errors.ts';
 import { createLogger } from '../platform/logger.ts';
-import { TopicNames } from '../platform/topics.ts';
+import { REPO_ROOT } from '../stack/layout.ts';
+import { waitUntil } from '../stack/processes.ts';
 import { createStack } from '../stack/stack.ts';
-import { demoFrame, demoHierarchy } from './demo-fleet.ts';
+import { parseFleetConfig } from '../fleet/fleet-config.ts';
+import type { ShardStats } from '../fleet/fleet-runner.ts';
+import { fleetAssetDefinitions, planFleet } from '../fleet/provision-plan.ts';
+import { provisionFleet, saveCredentials } from '../fleet/provision.ts';
+import { parseDemoConfig } from './demo-config.ts';
+import { clickhouseRows, gatewayCounters, printProgress, printSummary } from './demo-report.ts';
 
+const out = (s: string): void => void process.stdout.write(s + '\n');
+const demo = parseDemoConfig(process.env);
 const config = parseConfig(process.env);
 const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, { service: 'demo' });
-const out = (s: string): void => void process.stdout.write(s + '\n');
-const clock = systemClock;
-const SPEED = 60;
-const SECONDS = 20;
+const children: ChildProcess[] = [];
 
-out('gridfleet demo: starting the embedded stack (first run downloads Kafka from Maven Central)...');
-const stack = createStack(config, logger);
-const up = await stack.up();
-out(`stack up in ${up.seconds.toFixed(1)}s: Kafka 127.0.0.1:${config.ports.kafka}, registry ${config.registryUrl}, ClickHouse ${config.clickhouseUrl}, Redis ${config.redisUrl}`);
-
-const kafka = createKafkaAdapter({ brokers: config.kafkaBrokers, clientId: 'gridfleet-demo', logger });
-const codec = createAvroCodec({ registry: createRegistryClient(config.registryUrl) });
-const producer = await kafka.producer();
-const startMs = clock.now();
-const { assets, sites } = demoHierarchy(3, 10, startMs);
-await producer.send(TopicNames.assetRegistry, await Promise.all(assets.map(async (a) => ({ key: a.assetId, value: await codec.encode(TopicNames.assetRegistry, a) }))));
-out(`provisioned ${assets.length} assets (${sites.length} sites in 3 regions) to ${TopicNames.assetRegistry}`);
-
-// The watcher: a consumer group that decodes telemetry, keeps the latest frame per site, and
-// dead-letters what it cannot decode, with the reason, instead of stopping.
-const latest = new Map<string, Telemetry>();
-let frames = 0;
-let rejected = 0;
-const watcher = await kafka.consumer({ groupId: `demo-watch-${startMs}`, topics: [TopicNames.telemetry], fromBeginning: false });
-await watcher.runEach(async (r) => {
-  const decoded = await codec.decode(TopicNames.telemetry, r.value ?? Buffer.alloc(0));
-  if (decoded.ok) {
-    frames++;
-    latest.set(decoded.value.siteId, decoded.value);
-    return;
-  }
-  rejected++;
-  const payload = r.value ?? Buffer.alloc(0);
-  await producer.send(TopicNames.deadLetters, [{
-    key: r.topic,
-    value: await codec.encode(TopicNames.deadLetters, {
-      source: r.topic, service: 'demo-watch', errorCode: 'CODEC_FAILED', reason: decoded.error, originTopic: r.topic,
-      originPartition: r.partition, originOffset: Number(r.offset), originKey: r.key, payload: payload.subarray(0, 1024),
-      payloadBytes: payload.length, rejectedAtMs: clock.now(),
-    }),
-  }]);
-  out(`  dead-lettered ${r.topic}[${r.partition}]@${r.offset}: ${decoded.error}`);
-});
-await new Promise((r) => setTimeout(r, 2_000));
-
-const table = (): void => {
-  const byRegion = new Map<string, Telemetry[]>();
-  for (const s of sites) {
-    const t = latest.get(s.siteId);
-    if (t) byRegion.set(s.regionId, [...(byRegion.get(s.regionId) ?? []), t]);
-  }
-  const simHour = new Date(startMs + (clock.now() - startMs) * SPEED).toISOString().slice(11, 16);
-  out(`\n  simulated ${simHour} UTC   frames ${frames}   rejected ${rejected}`);
-  out('  region     sites  avg soc %  solar kW  load kW  grid kW');
-  for (const [region, ts] of [...byRegion.entries()].sort()) {
-    const sum = (f: (t: Telemetry) => number): number => ts.reduce((a, t) => a + f(t), 0);
-    out(`  ${region.padEnd(10)} ${String(ts.length).padStart(5)}  ${(sum((t) => t.socPct) / ts.length).toFixed(1).padStart(9)}  ${sum((t) => t.solarKw).toFixed(1).padStart(8)}  ${sum((t) => t.loadKw).toFixed(1).padStart(7)}  ${sum((t) => t.gridKw).toFixed(1).padStart(7)}`);
-  }
+const service = (name: string, entry: string, env: Record<string, string>, args: string[] = []): ChildProcess => {
+  const log = openSync(join(REPO_ROOT, config.stateDir, 'logs', `demo-${name}.log`), 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, entry), ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
+  children.push(child);
+  return child;
 };
 
-out(`streaming telemetry from ${sites.length} sites for ${SECONDS}s at ${SPEED}x (one frame per site per simulated minute)...`);
-let seq = 0;
-const endAt = clock.now() + SECONDS * 1000;
-let nextTable = clock.now() + 4_000;
-let sentBad = false;
-while (clock.now() < endAt) {
-  seq++;
-  const simMs = startMs + (clock.now() - startMs) * SPEED;
-  await producer.send(TopicNames.telemetry, await Promise.all(sites.map(async (s) => ({ key: s.siteId, value: await codec.encode(TopicNames.telemetry, demoFrame(s, simMs, seq, clock.now())) }))));
-  if (!sentBad && seq === 5) {
-    sentBad = true;
-    await producer.send(TopicNames.telemetry, [{ key: 'site-00001', value: Buffer.from('{"socPct": 250, "note": "JSON instead of Avro"}') }]);
+const main = async (): Promise<void> => {
+  out(`gridfleet demo: ${demo.sites} sites at ${demo.speed}x for ${demo.seconds}s (DEMO_SITES, DEMO_SPEED, DEMO_SECONDS to change)`);
+  out('starting the embedded stack (the first run fetches Kafka from Maven Central)...');
+  const stack = createStack(config, logger);
+  const up = await stack.up();
+  out(`  stack up in ${up.seconds.toFixed(1)}s: Kafka 127.0.0.1:${config.ports.kafka}, registry ${config.registryUrl}, ClickHouse ${config.clickhouseUrl}, Redis ${config.redisUrl}`);
+
+  const now = Date.now();
+  const gatewayUrl = `http://127.0.0.1:${demo.gatewayPort}`;
+  const env: Record<string, string> = {
+    SIM_SPEED: String(demo.speed), SIM_START_MS: String(now), SIM_REAL_START_MS: String(now),
+    GATEWAY_PORT: String(demo.gatewayPort), GATEWAY_URLS: gatewayUrl, GATEWAY_INSTANCE_ID: 'demo-gw-1',
+    FLEET_SITES: String(demo.sites), FLEET_POLL_SHARE: String(demo.pollShare), FLEET_POLL_SEC: '5',
+  };
+  out('starting the gateway...');
+  const gateway = service('gateway', 'services/gateway/main.ts', env);
+  if (!(await waitUntil(async () => gateway.exitCode === null && (await fetch(`${gatewayUrl}/healthz`)).ok, 60_000))) {
+    throw new Error(`the gateway did not start; see ${join(config.stateDir, 'logs', 'demo-gateway.log')}`);
   }
-  if (clock.now() >= nextTable) {
-    table();
-    nextTable += 5_000;
+  out(`  gateway ${gatewayUrl} (metrics at ${gatewayUrl}/metrics)`);
+  const hasIngest = existsSync(join(REPO_ROOT, 'services/ingest/main.ts'));
+  if (hasIngest) {
+    service('ingest', 'services/ingest/main.ts', env);
+    out('  ingest tier started (its own process and consumer group): data lands in ClickHouse while the demo runs');
   }
-  await new Promise((r) => setTimeout(r, 1_000));
-}
-await new Promise((r) => setTimeout(r, 1_500));
-table();
-await watcher.disconnect();
-await producer.disconnect();
-out(`\ndone: ${frames} frames through ${TopicNames.telemetry}, ${rejected} rejected to ${TopicNames.deadLetters}.`);
-out('The stack keeps running: try `npm run stack -- status`, or stop it with `npm run stack -- down`.');
-process.exit(0);
+
+  const fleetConfig = parseFleetConfig({ ...process.env, ...env });
+  const plan = planFleet({ seed: fleetConfig.seed, sites: fleetConfig.sites });
+  out(`provisioning ${plan.sites.length} sites in ${plan.regions.length} regions, ${plan.substations.length} substations, ${plan.feeders.length} feeders, ${plan.cells.length} weather cells through the operator API...`);
+  const credentials = await provisionFleet({ gatewayUrl, operatorToken: fleetConfig.operatorToken, assets: fleetAssetDefinitions(plan, Date.now()) });
+  saveCredentials(fleetConfig.credentialsFile, credentials);
+  out(`  ${Object.keys(credentials).length} device credentials issued`);
+
+  const shardStats = new Map<number, ShardStats>();
+  for (let i = 0; i < demo.shards; i++) {
+    const shard = fork(join(REPO_ROOT, 'services/fleet/main.ts'), ['run'], {
+      cwd: REPO_ROOT, execArgv: ['--import', 'tsx'], env: { ...process.env, ...env, FLEET_SHARD: `${i}/${demo.shards}`, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    shard.on('message', (m: { type: string; stats: ShardStats }) => {
+      if (m.type === 'stats') shardStats.set(i, m.stats);
+    });
+    children.push(shard);
+  }
+  out(`running the fleet in ${demo.shards} simulator processes...\n`);
+
+  const t0 = Date.now();
+  let last = { t: t0, accepted: 0 };
+  let roguesSent = false;
+  while (Date.now() - t0 < demo.seconds * 1000) {
+    await new Promise((r) => setTimeout(r, 5_000));
+    const stats = [...shardStats.values()];
+    const accepted = stats.reduce((a, s) => a + s.accepted, 0);
+    const rate = ((accepted - last.accepted) / (Date.now() - last.t)) * 1000;
+    last = { t: Date.now(), accepted };
+    printProgress(out, stats, rate, await gatewayCounters(gatewayUrl), hasIngest ? await clickhouseRows(config.clickhouseUrl) : null);
+    if (!roguesSent && Date.now() - t0 > (demo.seconds * 1000) / 2) {
+      roguesSent = true;
+      const token = credentials[plan.sites[0]?.deviceId ?? ''] ?? '';
+      const res = await fetch(`${gatewayUrl}/v1/device/frames`, {
+        method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify([{ type: 'telemetry', seq: 1e12, measuredAtMs: now + (Date.now() - now) * demo.speed, socPct: 250, batteryKw: 99, solarKw: 1, loadKw: 1, gridKw: 0, batteryTempC: 20, mode: 'IDLE', alarms: [], activeCommandId: null }]),
+      });
+      const r = (await res.json()) as { results: Array<{ code?: string; message?: string }> };
+      out(`  a bad frame (socPct 250) was refused: ${r.results[0]?.code}: ${r.results[0]?.message}; it is in dead.letters.v1, and every other device kept going\n`);
+    }
+  }
+
+  out('stopping the fleet...');
+  for (const c of children.slice(hasIngest ? 2 : 1)) c.kill('SIGTERM');
+  await waitUntil(() => Promise.resolve(children.slice(hasIngest ? 2 : 1).every((c) => c.exitCode !== null)), 20_000);
+  printSummary(out, [...shardStats.values()], await gatewayCounters(gatewayUrl), hasIngest ? await clickhouseRows(config.clickhouseUrl) : null, (Date.now() - t0) / 1000);
+  gateway.kill('SIGTERM');
+  for (const c of children) c.kill('SIGTERM');
+  out('\nThe stack keeps running: `npm run stack -- status`; stop it with `npm run stack -- down`.');
+};
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`demo failed: ${describeError(e)}\n`);
+    for (const c of children) c.kill('SIGKILL');
+    process.exit(1);
+  },
+);

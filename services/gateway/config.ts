@@ -19,8 +19,10 @@ export interface GatewayConfig {
   readonly usesDevelopmentSecrets: boolean;
   /** GATEWAY_MAX_FRAME_BYTES, default 4096: larger frames are refused with OVERSIZED. */
   readonly maxFrameBytes: number;
-  /** GATEWAY_SKEW_SEC, default 300: allowed distance of measuredAtMs from the gateway clock (simulated seconds). */
+  /** GATEWAY_SKEW_SEC, default 300: how far measuredAtMs may be ahead of the gateway clock (simulated seconds). */
   readonly skewMs: number;
+  /** GATEWAY_MAX_AGE_SEC, default 86400: how old a (buffered, resent) measurement may be (simulated seconds). */
+  readonly maxAgeMs: number;
   /** GATEWAY_DEVICE_RATE (default 10 frames/s), GATEWAY_DEVICE_BURST (default 200 frames, room for a resent offline buffer). */
   readonly devicePolicy: BucketPolicy;
   /** GATEWAY_MAX_PENDING, default 20000: frames waiting for Kafka before the gateway stops reading (backpressure). */
@@ -58,6 +60,7 @@ export const parseGatewayConfig = (env: Readonly<Record<string, string | undefin
     usesDevelopmentSecrets: tokenSecret === DEV_TOKEN_SECRET || operatorToken === DEV_OPERATOR_TOKEN,
     maxFrameBytes: int('GATEWAY_MAX_FRAME_BYTES', 4096, 256, 1_048_576),
     skewMs: int('GATEWAY_SKEW_SEC', 300, 1, 86_400 * 7) * 1000,
+    maxAgeMs: int('GATEWAY_MAX_AGE_SEC', 86_400, 1, 86_400 * 365) * 1000,
     devicePolicy: Object.freeze({
       ratePerSec: int('GATEWAY_DEVICE_RATE', 10, 1, 10_000),
       burst: int('GATEWAY_DEVICE_BURST', 200, 1, 100_000),

@@ -39,6 +39,7 @@ export interface FrameHandlerDeps {
   /** Wall clock, for rate limits. */
   readonly wall: Clock;
   readonly skewMs: number;
+  readonly maxAgeMs: number;
   readonly maxFrameBytes: number;
   readonly policy: BucketPolicy;
   readonly metrics: GatewayMetrics;
@@ -90,7 +91,7 @@ export const createFrameHandler = (deps: FrameHandlerDeps) => {
         }
         const w = window;
         const checked = validateTelemetry(frame, {
-          device: s.device, nowMs: deps.clock.now(), skewMs: deps.skewMs, isReplay: (seq) => isReplay(w, seq),
+          device: s.device, nowMs: deps.clock.now(), skewMs: deps.skewMs, maxAgeMs: deps.maxAgeMs, isReplay: (seq) => isReplay(w, seq),
         });
         if (!checked.ok) return refuse(s, checked.error, raw, frame.seq);
         try {

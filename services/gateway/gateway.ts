@@ -57,7 +57,7 @@ export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAd
   const deadLetters = createDeadLetterSink({ producer, codec, service: 'gateway', logger, count: (result, n) => metrics.deadLetters.inc({ result }, n) });
   const handler = createFrameHandler({
     sink, deadLetters, delivery, replay, clock, wall, metrics,
-    skewMs: config.skewMs, maxFrameBytes: config.maxFrameBytes, policy: config.devicePolicy,
+    skewMs: config.skewMs, maxAgeMs: config.maxAgeMs, maxFrameBytes: config.maxFrameBytes, policy: config.devicePolicy,
     publishAck: async (ack) => {
       await producer.send(TopicNames.controlAcks, [{ key: ack.siteId, value: await codec.encode(TopicNames.controlAcks, ack) }]);
     },

@@ -12,8 +12,10 @@ export interface ValidationContext {
   readonly device: DeviceInfo;
   /** Gateway clock (simulated time in a simulation), UTC epoch ms. */
   readonly nowMs: number;
-  /** How far measuredAtMs may be from nowMs, ms. */
+  /** How far measuredAtMs may be ahead of nowMs (the device's clock running fast), ms. */
   readonly skewMs: number;
+  /** How old a measurement may be: a device resends what it buffered while offline, ms. */
+  readonly maxAgeMs: number;
   /** Whether this device's sequence number was accepted already (or is too old): see replay-window.ts. */
   readonly isReplay: (seq: number) => boolean;
 }
@@ -28,8 +30,11 @@ export const validateTelemetry = (f: TelemetryFrame, ctx: ValidationContext): Re
     return reject('REPLAYED', `seq ${f.seq} from ${device.deviceId} was accepted already (or is older than the replay window)`);
   }
   const skew = f.measuredAtMs - ctx.nowMs;
-  if (Math.abs(skew) > ctx.skewMs) {
-    return reject('CLOCK_SKEW', `measuredAtMs is ${Math.round(skew / 1000)} s ${skew > 0 ? 'ahead of' : 'behind'} the gateway clock; the window is ±${ctx.skewMs / 1000} s`);
+  if (skew > ctx.skewMs) {
+    return reject('CLOCK_SKEW', `measuredAtMs is ${Math.round(skew / 1000)} s ahead of the gateway clock; at most ${ctx.skewMs / 1000} s is allowed`);
+  }
+  if (-skew > ctx.maxAgeMs) {
+    return reject('CLOCK_SKEW', `measuredAtMs is ${Math.round(-skew / 1000)} s old; frames older than ${ctx.maxAgeMs / 1000} s are not taken`);
   }
   const problems: string[] = [];
   if (f.socPct < 0 || f.socPct > 100) problems.push(`socPct ${f.socPct} is outside 0..100`);

@@ -96,7 +96,7 @@ describe('gateway: authentication and validation', () => {
     const range = await next();
     expect(range).toMatchObject({ type: 'error', code: 'OUT_OF_RANGE', seq: 11 });
     expect(range.type === 'error' && range.message).toMatch(/socPct 140 is outside 0\.\.100.*batteryKw 50 exceeds the discharge limit 5 kW/);
-    ws.send(JSON.stringify({ type: 'telemetry', ...frame(12, Date.now() - 3_600_000) }));
+    ws.send(JSON.stringify({ type: 'telemetry', ...frame(12, Date.now() + 3_600_000) }));
     expect(await next()).toMatchObject({ type: 'error', code: 'CLOCK_SKEW' });
     other.ws.send(JSON.stringify({ type: 'telemetry', ...frame(1, Date.now()) }));
     expect(await other.next()).toEqual({ type: 'telemetry.accepted', seq: 1 });

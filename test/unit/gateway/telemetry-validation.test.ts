@@ -9,7 +9,7 @@ const device: DeviceInfo = { deviceId: 'dev-1', siteId: 'site-1', maxChargeKw: 5
 const f = (o: Partial<TelemetryFrame> = {}): TelemetryFrame => ({
   type: 'telemetry', seq: 5, measuredAtMs: 1_000_000, socPct: 50, batteryKw: 1, solarKw: 2, loadKw: 1, gridKw: 0, batteryTempC: 20, mode: 'IDLE', alarms: [], activeCommandId: null, ...o,
 });
-const ctx = { device, nowMs: 1_000_000, skewMs: 60_000, isReplay: () => false };
+const ctx = { device, nowMs: 1_000_000, skewMs: 60_000, maxAgeMs: 600_000, isReplay: () => false };
 
 describe('validateTelemetry', () => {
   it('stamps identity from the device, not the frame', () => {
@@ -27,6 +27,9 @@ describe('validateTelemetry', () => {
   it('refuses replays and clock skew', () => {
     expect(validateTelemetry(f(), { ...ctx, isReplay: (s) => s === 5 })).toMatchObject({ ok: false, error: { code: 'REPLAYED' } });
     expect(validateTelemetry(f({ measuredAtMs: 1_000_000 + 61_000 }), ctx)).toMatchObject({ ok: false, error: { code: 'CLOCK_SKEW' } });
+    // A frame buffered while offline may be old, up to maxAgeMs.
+    expect(validateTelemetry(f({ measuredAtMs: 1_000_000 - 500_000 }), ctx)).toMatchObject({ ok: true });
+    expect(validateTelemetry(f({ measuredAtMs: 1_000_000 - 601_000 }), ctx)).toMatchObject({ ok: false, error: { code: 'CLOCK_SKEW' } });
   });
 
   it('accepts every in-range frame (property)', () => {

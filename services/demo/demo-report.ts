@@ -1,0 +1,59 @@
+/** What `npm run demo` prints: progress lines and the closing summary. */
+import type { ShardStats } from '../fleet/fleet-runner.ts';
+
+export interface GatewayCounters {
+  readonly accepted: number;
+  readonly rejects: Record<string, number>;
+  readonly connections: number;
+  readonly produceP99Ms: number | null;
+}
+
+/** Reads the gateway's /metrics; null fields when it does not answer. */
+export const gatewayCounters = async (url: string): Promise<GatewayCounters> => {
+  try {
+    const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
+    const value = (re: RegExp): number => Number(re.exec(text)?.[1] ?? 0);
+    const rejects: Record<string, number> = {};
+    for (const m of text.matchAll(/^gateway_rejects_total\{code="(\w+)"\} (\d+)/gm)) rejects[m[1] ?? '?'] = Number(m[2]);
+    const buckets = [...text.matchAll(/^gateway_produce_latency_seconds_bucket\{le="([\d.+Inf]+)"\} (\d+)/gm)].map((m) => ({ le: m[1] === '+Inf' ? Infinity : Number(m[1]), n: Number(m[2]) }));
+    const total = buckets.at(-1)?.n ?? 0;
+    const p99 = total > 0 ? buckets.find((b) => b.n >= total * 0.99)?.le : undefined;
+    return {
+      accepted: value(/^gateway_frames_total\{kind="telemetry",result="accepted"\} (\d+)/m),
+      rejects,
+      connections: value(/^gateway_connections (\d+)/m),
+      produceP99Ms: p99 === undefined || !Number.isFinite(p99) ? null : p99 * 1000,
+    };
+  } catch {
+    return { accepted: 0, rejects: {}, connections: 0, produceP99Ms: null };
+  }
+};
+
+/** Telemetry rows in ClickHouse, or null when analytics does not answer quickly (it must never hold up the demo). */
+export const clickhouseRows = async (url: string): Promise<number | null> => {
+  try {
+    const res = await fetch(`${url}/?query=${encodeURIComponent('SELECT count() FROM gridfleet.telemetry FORMAT TabSeparated')}`, { signal: AbortSignal.timeout(1_500) });
+    return res.ok ? Number((await res.text()).trim()) : null;
+  } catch {
+    return null;
+  }
+};
+
+const sum = (stats: readonly ShardStats[], f: (s: ShardStats) => number): number => stats.reduce((a, s) => a + f(s), 0);
+
+export const printProgress = (out: (s: string) => void, stats: readonly ShardStats[], eventsPerSec: number, gw: GatewayCounters, rows: number | null): void => {
+  const sim = stats.length > 0 ? new Date(Math.max(...stats.map((s) => s.simTimeMs))).toISOString().slice(0, 16).replace('T', ' ') : '-';
+  const rejected = Object.values(gw.rejects).reduce((a, b) => a + b, 0);
+  out(`  sim ${sim} UTC | devices online ${sum(stats, (s) => s.online)}/${sum(stats, (s) => s.devices)} | ${Math.round(eventsPerSec)} events/s | accepted ${sum(stats, (s) => s.accepted)} | rejected ${rejected} | buffered ${sum(stats, (s) => s.buffered)} | produce p99 ${gw.produceP99Ms ?? '-'} ms${rows === null ? '' : ` | ClickHouse rows ${rows}`}`);
+};
+
+export const printSummary = (out: (s: string) => void, stats: readonly ShardStats[], gw: GatewayCounters, rows: number | null, seconds: number): void => {
+  const accepted = sum(stats, (s) => s.accepted);
+  out('\nsummary');
+  out(`  devices              ${sum(stats, (s) => s.devices)} in ${stats.length} processes (${sum(stats, (s) => s.reconnects)} reconnects)`);
+  out(`  telemetry accepted   ${accepted} frames (${Math.round(accepted / seconds)} per second), every one in telemetry.v1 with acks=-1`);
+  out(`  still buffered       ${sum(stats, (s) => s.buffered)} frames (dropped: ${sum(stats, (s) => s.dropped)})`);
+  out(`  rejected             ${JSON.stringify(gw.rejects)} (each answered with its reason and dead-lettered)`);
+  out(`  weather and grid mix ${sum(stats, (s) => s.worldRecords)} observations published`);
+  if (rows !== null) out(`  in ClickHouse        ${rows} telemetry rows (try: npm run sql -- "SELECT count() FROM gridfleet.telemetry")`);
+};
