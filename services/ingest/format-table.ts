@@ -1,7 +1,7 @@
 /** Renders query results as an aligned text table for a terminal, pure. */
 export const formatTable = (columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>, maxCell = 60): string => {
   const show = (v: unknown): string => {
-    const s = v === null || v === undefined ? 'NULL' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    const s = v === null || v === undefined ? 'NULL' : typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? String(v) : JSON.stringify(v);
     return s.length > maxCell ? `${s.slice(0, maxCell - 1)}…` : s;
   };
   const cells = rows.map((r) => columns.map((_, i) => show(r[i])));
