@@ -7,40 +7,14 @@
  * client processes: a process may hold at most `ulimit -n` (20000 here) sockets, so 100k
  * connections need at least 6 gateways, as they would behind a load balancer in production.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { parseConfig } from '../services/platform/config.ts';
-import { createLogger } from '../services/platform/logger.ts';
 import { REPO_ROOT } from '../services/stack/layout.ts';
-import { waitUntil } from '../services/stack/processes.ts';
-import { createStack } from '../services/stack/stack.ts';
+import { cpuSec, nextMessage as next, provisionDevices, rssKb, spawnGateways, startBenchStack, stopAll, type BenchStack } from './_harness.ts';
 import type { Benchmark } from './types.ts';
 
-const OPERATOR = 'bench-operator-token';
-const rssKb = (pid: number | undefined): number => {
-  if (pid === undefined) return 0;
-  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : 0;
-};
-const cpuSec = (pid: number | undefined): number => {
-  if (pid === undefined) return 0;
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(f[11]) + Number(f[12])) / 100;
-};
-
 type WorkerMsg = { type: 'ready' } | { type: 'connected'; count: number; failed: number; rssMb: number } | { type: 'sent'; accepted: number; rejected: number; elapsedSec: number; rssMb: number };
-const nextMessage = <T extends WorkerMsg['type']>(w: ChildProcess, type: T): Promise<Extract<WorkerMsg, { type: T }>> =>
-  new Promise((resolve) => {
-    const on = (m: WorkerMsg): void => {
-      if (m.type === type) {
-        w.off('message', on);
-        resolve(m as Extract<WorkerMsg, { type: T }>);
-      }
-    };
-    w.on('message', on);
-  });
+const nextMessage = <T extends WorkerMsg['type']>(w: ChildProcess, type: T): Promise<Extract<WorkerMsg, { type: T }>> => next<WorkerMsg, T>(w, type);
 
 const bench: Benchmark = {
   name: 'gateway',
@@ -51,45 +25,17 @@ const bench: Benchmark = {
     const workers = Number(options['workers'] ?? Math.max(1, Math.ceil(connections / 18_000)));
     const seconds = Number(options['seconds'] ?? 20);
     const window = Number(options['window'] ?? 2000);
-    const root = mkdtempSync(join(tmpdir(), 'gridfleet-bench-gw-'));
-    const env = { GRIDFLEET_STATE_DIR: join(root, 'state'), KAFKA_PORT: '49092', KAFKA_CONTROLLER_PORT: '49093', REGISTRY_PORT: '48081', CLICKHOUSE_PORT: '48123', REDIS_PORT: '46379', LOG_LEVEL: 'warn' };
-    const config = parseConfig(env);
-    const stack = createStack(config, createLogger('warn'));
+    let bench: BenchStack | undefined;
     const gwProcs: ChildProcess[] = [];
     const clientProcs: ChildProcess[] = [];
     try {
       progress('starting Kafka and the registry...');
-      await stack.up(['kafka', 'registry']);
+      bench = await startBenchStack(40000, ['kafka', 'registry']);
       progress(`starting ${gateways} gateway processes...`);
-      const urls: string[] = [];
-      for (let i = 0; i < gateways; i++) {
-        const port = 40100 + i;
-        urls.push(`http://127.0.0.1:${port}`);
-        gwProcs.push(spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'services/gateway/main.ts')], {
-          cwd: REPO_ROOT,
-          env: { ...process.env, ...env, GATEWAY_PORT: String(port), GATEWAY_INSTANCE_ID: `bench-gw-${i}`, OPERATOR_TOKEN: OPERATOR, GATEWAY_MAX_PENDING: '200000' },
-          stdio: ['ignore', 'ignore', 'inherit'],
-        }));
-      }
-      for (const u of urls) if (!(await waitUntil(async () => (await fetch(`${u}/healthz`)).ok, 120_000))) throw new Error(`gateway ${u} did not start`);
-
+      const started = await spawnGateways(gateways, 40100, { ...bench.env, GATEWAY_MAX_PENDING: '200000' });
+      gwProcs.push(...started.procs);
       progress(`provisioning ${connections} sites...`);
-      const devices: Array<{ url: string; token: string }> = [];
-      const chunk = 10_000;
-      for (let i = 0; i < connections; i += chunk) {
-        const assets: unknown[] = i === 0 ? [{ assetId: 'feeder-bench', kind: 'FEEDER', name: 'bench feeder' }] : [];
-        for (let k = i; k < Math.min(connections, i + chunk); k++) {
-          assets.push({ assetId: `site-${k}`, kind: 'SITE', parentId: 'feeder-bench', name: `site ${k}`, solarKwp: 6, maxChargeKw: 5, maxDischargeKw: 5 });
-          assets.push({ assetId: `dev-${k}`, kind: 'DEVICE', parentId: `site-${k}`, name: `device ${k}` });
-        }
-        const res = await fetch(`${urls[0]}/v1/provision`, { method: 'POST', headers: { authorization: `Bearer ${OPERATOR}`, 'content-type': 'application/json' }, body: JSON.stringify({ assets }) });
-        if (!res.ok) throw new Error(`provision: ${res.status} ${await res.text()}`);
-        for (const d of ((await res.json()) as { devices: Array<{ token: string }> }).devices) devices.push({ url: urls[devices.length % gateways] ?? '', token: d.token });
-      }
-      progress('waiting until every gateway knows every device...');
-      for (const u of urls) {
-        await waitUntil(async () => ((await (await fetch(`${u}/healthz`)).json()) as { devices: number }).devices >= connections, 180_000, 1000);
-      }
+      const devices = await provisionDevices(started.urls, connections);
       const gwRssBefore = gwProcs.reduce((a, p) => a + rssKb(p.pid), 0);
 
       progress(`opening ${connections} WebSocket connections from ${workers} client processes...`);
@@ -136,11 +82,8 @@ const bench: Benchmark = {
       };
     } finally {
       for (const w of clientProcs) w.kill('SIGKILL');
-      for (const g of gwProcs) g.kill('SIGTERM');
-      await new Promise((r) => setTimeout(r, 2_000));
-      for (const g of gwProcs) g.kill('SIGKILL');
-      await stack.down();
-      rmSync(root, { recursive: true, force: true });
+      await stopAll(gwProcs);
+      await bench?.dispose();
     }
   },
 };

@@ -55,7 +55,7 @@ export const runFleetShard = (opts: {
     if (i % config.shard.count !== config.shard.index) return;
     const token = opts.credentials[site.deviceId];
     if (token === undefined) return;
-    const device = createSimulatedDevice(site, 30 + 60 * hashUnit(config.seed, site.siteId, 'soc'));
+    const device = createSimulatedDevice(site, 30 + 60 * hashUnit(config.seed, site.siteId, 'soc'), config.stepSec * 1000);
     const url = config.gatewayUrls[i % config.gatewayUrls.length] ?? '';
     const common = {
       url, token, random,

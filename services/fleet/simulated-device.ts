@@ -21,10 +21,10 @@ export interface SimulatedDevice {
   socPct(): number;
 }
 
-export const createSimulatedDevice = (site: SitePlan, initialSocPct: number): SimulatedDevice => {
+export const createSimulatedDevice = (site: SitePlan, initialSocPct: number, stepMs: number): SimulatedDevice => {
   const spec: SiteSpec = site;
   let physical: SiteState = { socPct: initialSocPct, batteryTempC: 22 };
-  let agent: AgentState = createAgentState({ ...site, siteId: site.siteId, deviceId: site.deviceId }, defaultAgentConfig(touTariff({ utcOffsetHours: site.utcOffsetHours })));
+  let agent: AgentState = createAgentState({ ...site, siteId: site.siteId, deviceId: site.deviceId }, defaultAgentConfig(touTariff({ utcOffsetHours: site.utcOffsetHours }), { controlIntervalMs: stepMs }));
   let net: DeviceClient | undefined;
   let seq = 0;
   const sendAcks = (acks: ReadonlyArray<{ commandId: string; status: 'ACCEPTED' | 'REJECTED' | 'COMPLETED' | 'EXPIRED'; reason: string | null; ackedAtMs: number }>): void => {

@@ -146,6 +146,22 @@ const wrap = async <T>(code: 'KAFKA_UNAVAILABLE' | 'KAFKA_PRODUCE_FAILED', what:
   }
 };
 
+/**
+ * Retries a retriable admin call (e.g. NOT_LEADER_FOR_PARTITION right after topics were created
+ * or a broker restarted) for up to about 30 s before giving up.
+ */
+const retrying = async <T>(fn: () => Promise<T>, attempts = 15): Promise<T> => {
+  for (let i = 0; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      const canRetry = e instanceof PlatformError ? e.canRetry : true;
+      if (!canRetry || i >= attempts - 1) throw e;
+      await new Promise((r) => setTimeout(r, Math.min(4_000, 200 * 2 ** i)));
+    }
+  }
+};
+
 const headersOf = (h: kafkajs.IHeaders | undefined): Record<string, string> => {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(h ?? {})) {
@@ -322,8 +338,10 @@ export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
           return md.topics[0]?.partitions.length ?? 0;
         }),
       topicOffsets: (topic) =>
-        wrap('KAFKA_UNAVAILABLE', `offsets ${topic}`, async () =>
-          (await inner.fetchTopicOffsets(topic)).map((o) => ({ partition: o.partition, low: o.low, high: o.high })),
+        retrying(() =>
+          wrap('KAFKA_UNAVAILABLE', `offsets ${topic}`, async () =>
+            (await inner.fetchTopicOffsets(topic)).map((o) => ({ partition: o.partition, low: o.low, high: o.high })),
+          ),
         ),
       groupOffsets: (groupId, topic) =>
         wrap('KAFKA_UNAVAILABLE', `group offsets ${groupId}`, async () => {
