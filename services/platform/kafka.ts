@@ -111,7 +111,7 @@ export interface KafkaAdapter {
    * Reads every record of a topic from the beginning up to the end it has when called, with no
    * committed offsets (a throwaway group): for restoring state from a compacted log.
    */
-  readAll(topic: string, opts?: { timeoutMs?: number }): Promise<IncomingRecord[]>;
+  readAll(topic: string, opts?: { timeoutMs?: number; fromOffsets?: readonly TopicOffsets[] }): Promise<IncomingRecord[]>;
   producer(opts?: { transactionalId?: string }): Promise<Producer>;
   consumer(opts: ConsumerOptions): Promise<Consumer>;
   admin(): Promise<Admin>;
@@ -361,10 +361,23 @@ export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
     } finally {
       await a.disconnect();
     }
-    const pending = new Map(ends.filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high)]));
+    // Where to start per partition: the earliest offset, or the `high` of an earlier snapshot.
+    const from = new Map((o?.fromOffsets ?? []).map((f) => [f.partition, BigInt(f.high)]));
+    const start = (e: TopicOffsets): bigint => {
+      const f = from.get(e.partition);
+      return f !== undefined && f > BigInt(e.low) ? f : BigInt(e.low);
+    };
+    const pending = new Map(ends.filter((e) => BigInt(e.high) > start(e)).map((e) => [e.partition, BigInt(e.high)]));
     if (pending.size === 0) return [];
     const byPartition = new Map<number, IncomingRecord[]>();
     const c = await consumer({ groupId: `${opts.clientId}-read-${randomUUID()}`, topics: [topic], fromBeginning: true, autoCommit: false });
+    // Skip what lies before the snapshot instead of reading it (records fetched before the seek
+    // lands are filtered out below).
+    if (from.size > 0) {
+      c.onAssignment(() => {
+        for (const [partition, offset] of from) if (pending.has(partition)) c.seek(topic, partition, offset.toString());
+      });
+    }
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
@@ -374,7 +387,8 @@ export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
         c.runBatches(async (batch) => {
           const end = pending.get(batch.partition);
           const list = byPartition.get(batch.partition) ?? [];
-          for (const r of batch.records) if (end !== undefined && BigInt(r.offset) < end) list.push(r);
+          const begin = from.get(batch.partition) ?? 0n;
+          for (const r of batch.records) if (end !== undefined && BigInt(r.offset) < end && BigInt(r.offset) >= begin) list.push(r);
           byPartition.set(batch.partition, list);
           const last = batch.records.at(-1);
           if (end !== undefined && last !== undefined && BigInt(last.offset) + 1n >= end) pending.delete(batch.partition);

@@ -61,6 +61,9 @@ describe('gateway: authentication and validation', () => {
   it('takes identity from the credential: a frame naming another device is refused, accepted frames carry the credential\'s device', async () => {
     const [a, b] = devices;
     if (!a || !b) throw new Error('no devices');
+    const admin = await testKafka().admin();
+    const before = await admin.topicOffsets(TopicNames.telemetry);
+    await admin.disconnect();
     const { ws, next } = await open(gw.url, a.token);
     expect(await next()).toMatchObject({ type: 'welcome', deviceId: a.deviceId, siteId: a.siteId });
     ws.send(JSON.stringify({ type: 'telemetry', ...frame(1, Date.now()), deviceId: b.deviceId }));
@@ -72,7 +75,7 @@ describe('gateway: authentication and validation', () => {
     expect(await next()).toMatchObject({ type: 'error', code: 'REPLAYED', seq: 2 });
     ws.close();
     const codec = createAvroCodec({ registry: createRegistryClient(testConfig().registryUrl) });
-    const records = await testKafka().readAll(TopicNames.telemetry);
+    const records = await testKafka().readAll(TopicNames.telemetry, { fromOffsets: before });
     const mine = [];
     for (const r of records.filter((x) => x.key === a.siteId)) {
       const d = await codec.decode(TopicNames.telemetry, r.value ?? Buffer.alloc(0));
@@ -84,6 +87,9 @@ describe('gateway: authentication and validation', () => {
   it('refuses malformed, oversized and out-of-range frames with a reason, dead-letters them, and keeps the device and others working', async () => {
     const [a, , c] = devices;
     if (!a || !c) throw new Error('no devices');
+    const admin = await testKafka().admin();
+    const lettersBefore = await admin.topicOffsets(TopicNames.deadLetters);
+    await admin.disconnect();
     const { ws, next } = await open(gw.url, a.token);
     await next(); // welcome
     const other = await open(gw.url, c.token);
@@ -112,7 +118,7 @@ describe('gateway: authentication and validation', () => {
     const deadline = Date.now() + 20_000;
     let codes: string[] = [];
     while (Date.now() < deadline) {
-      const letters = await testKafka().readAll(TopicNames.deadLetters);
+      const letters = await testKafka().readAll(TopicNames.deadLetters, { fromOffsets: lettersBefore });
       codes = [];
       for (const r of letters) {
         const d = await codec.decode(TopicNames.deadLetters, r.value ?? Buffer.alloc(0));

@@ -47,6 +47,9 @@ describe('gateway: delivery of commands and forecasts', () => {
     const db = connectDevice({ url: gw.url, token: b.token, random: Math.random, onCommand: (c) => gotB.push(c) });
     try {
       await until(() => da.stats().connected && db.stats().connected);
+      const admin = await kafka.admin();
+      const acksBefore = await admin.topicOffsets(TopicNames.controlAcks);
+      await admin.disconnect();
       const cmd = command(a.siteId, Date.now());
       const producer = await kafka.producer();
       await producer.send(TopicNames.controlCommands, [{ key: cmd.siteId, value: await codec.encode(TopicNames.controlCommands, cmd) }]);
@@ -58,7 +61,7 @@ describe('gateway: delivery of commands and forecasts', () => {
       // B acknowledging A's command is refused: it was not sent to B's site.
       db.sendAck({ commandId: cmd.commandId, status: 'ACCEPTED', reason: null, ackedAtMs: Date.now() });
       await until(async () => {
-        const acks = await kafka.readAll(TopicNames.controlAcks);
+        const acks = await kafka.readAll(TopicNames.controlAcks, { fromOffsets: acksBefore });
         for (const r of acks) {
           const d = await codec.decode(TopicNames.controlAcks, r.value ?? Buffer.alloc(0));
           if (d.ok && d.value.commandId === cmd.commandId) return true;
@@ -66,7 +69,7 @@ describe('gateway: delivery of commands and forecasts', () => {
         return false;
       });
       const acks = [];
-      for (const r of await kafka.readAll(TopicNames.controlAcks)) {
+      for (const r of await kafka.readAll(TopicNames.controlAcks, { fromOffsets: acksBefore })) {
         const d = await codec.decode(TopicNames.controlAcks, r.value ?? Buffer.alloc(0));
         if (d.ok && d.value.commandId === cmd.commandId) acks.push(d.value);
       }
@@ -140,6 +143,9 @@ describe('gateway: a Kafka broker restart while devices send', () => {
   it('loses no acknowledged frame: every accepted (device, seq) is in telemetry.v1', async () => {
     const gw = await startTestGateway();
     const devices = await provisionSites(gw.url, 3);
+    const admin = await kafka.admin();
+    const before = await admin.topicOffsets(TopicNames.telemetry);
+    await admin.disconnect();
     const clients = devices.map((d) => connectDevice({ url: gw.url, token: d.token, random: Math.random, maxBuffer: 10_000 }));
     const stack = testStack();
     let seq = 0;
@@ -162,7 +168,7 @@ describe('gateway: a Kafka broker restart while devices send', () => {
       const flushed = await Promise.all(clients.map((c) => c.flushed(60_000)));
       expect(flushed).toEqual([true, true, true]);
       const found = new Map<string, Set<number>>();
-      for (const r of await testKafka('after-restart').readAll(TopicNames.telemetry)) {
+      for (const r of await testKafka('after-restart').readAll(TopicNames.telemetry, { fromOffsets: before })) {
         if (!devices.some((d) => d.siteId === r.key)) continue;
         const d = await codec.decode(TopicNames.telemetry, r.value ?? Buffer.alloc(0));
         if (d.ok) found.set(d.value.deviceId, (found.get(d.value.deviceId) ?? new Set()).add(d.value.seq));
