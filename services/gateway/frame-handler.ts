@@ -2,8 +2,10 @@
  * What the gateway does with one frame from an authenticated device, whatever the transport:
  * parse, rate-limit, validate, produce, answer. A rejected frame gets an error frame naming what
  * was wrong, is counted by reason and dead-lettered; nothing about it affects other devices.
- * Frames of one device are handled one after another (the session's chain), so the per-device
- * sequence check sees every earlier frame's outcome.
+ * Everything up to handing a frame to Kafka runs synchronously when the frame arrives (an async
+ * function runs until its first await), so checks see frames in arrival order while many frames
+ * of one device may wait for Kafka at once: the sequence number is reserved in the replay window
+ * at hand-over and released again if Kafka does not take the frame, so its resend gets in.
  */
 import type { Clock } from '../platform/clock.ts';
 import type { CommandAck } from '../platform/events.ts';
@@ -15,7 +17,7 @@ import type { GatewayMetrics } from './metrics.ts';
 import { fullBucket, take, type Bucket, type BucketPolicy } from './rate-limit.ts';
 import type { TelemetrySink } from './telemetry-sink.ts';
 import { validateTelemetry } from './telemetry-validation.ts';
-import { isReplay, markAccepted, newReplayWindow, type ReplayWindow } from './replay-window.ts';
+import { isReplay, markAccepted, newReplayWindow, unmark, type ReplayWindow } from './replay-window.ts';
 
 export interface Session {
   readonly device: DeviceInfo;
@@ -94,14 +96,15 @@ export const createFrameHandler = (deps: FrameHandlerDeps) => {
           device: s.device, nowMs: deps.clock.now(), skewMs: deps.skewMs, maxAgeMs: deps.maxAgeMs, isReplay: (seq) => isReplay(w, seq),
         });
         if (!checked.ok) return refuse(s, checked.error, raw, frame.seq);
+        markAccepted(w, frame.seq, deps.replayWindowSize ?? 4096);
         try {
           await deps.sink.submit(checked.value);
         } catch (e) {
           // Not the device's fault: nothing is dead-lettered; the device keeps the frame and resends it.
+          unmark(w, frame.seq);
           deps.metrics.frames.inc({ kind: 'telemetry', result: 'unavailable' });
           return { type: 'error', code: 'UNAVAILABLE', message: `not stored, resend later: ${e instanceof Error ? e.message : String(e)}`, seq: frame.seq };
         }
-        markAccepted(w, frame.seq, deps.replayWindowSize ?? 4096);
         deps.metrics.frames.inc({ kind: 'telemetry', result: 'accepted' });
         return { type: 'telemetry.accepted', seq: frame.seq };
       }

@@ -36,7 +36,6 @@ export interface Gateway {
 interface PushSession extends Session {
   readonly socket: WebSocket;
   readonly iat: number;
-  chain: Promise<void>;
 }
 
 const MAX_POLL_FRAMES = 500;
@@ -161,8 +160,8 @@ export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAd
         const body = await readJsonBody(req, config.maxFrameBytes * MAX_POLL_FRAMES);
         if (!body.ok) return sendError(res, body.error.status, body.error.code, body.error.message);
         if (!Array.isArray(body.value) || body.value.length > MAX_POLL_FRAMES) return sendError(res, 400, 'SCHEMA_INVALID', `body must be an array of at most ${MAX_POLL_FRAMES} frames`);
-        const results: Array<GatewayFrame | { type: 'ok' }> = [];
-        for (const v of body.value) results.push((await handler.handleValue(session, v)) ?? { type: 'ok' });
+        // Started in order (checks are synchronous), awaited together.
+        const results = await Promise.all((body.value as unknown[]).map(async (v) => (await handler.handleValue(session, v)) ?? { type: 'ok' as const }));
         return sendJson(res, 200, { results });
       }
       return sendError(res, 404, 'NOT_FOUND', `no device route ${req.method} ${path}`);
@@ -202,7 +201,7 @@ export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAd
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const s: PushSession = { ...newSession(auth.device, 'push', config.devicePolicy, wall.now()), socket: ws, iat: auth.iat, chain: Promise.resolve() };
+      const s: PushSession = { ...newSession(auth.device, 'push', config.devicePolicy, wall.now()), socket: ws, iat: auth.iat };
       const set = bySite.get(s.device.siteId) ?? new Set();
       set.add(s);
       bySite.set(s.device.siteId, set);
@@ -213,13 +212,14 @@ export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAd
       for (const command of liveCommands(delivery, s.device.siteId, clock.now())) sendTo(s, { type: 'command', command });
       ws.on('message', (data, isBinary) => {
         const text = isBinary ? '' : Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8');
-        s.chain = s.chain.then(async () => {
-          const reply = isBinary
-            ? await handler.handleValue(s, '<binary frame>')
-            : await handler.handleText(s, text);
-          if (reply) sendTo(s, reply);
-          if (s.disconnect) ws.close(4008, 'THROTTLED: rate limit exceeded for too long');
-        }).catch((e: unknown) => logger.error('frame handling failed', { deviceId: s.device.deviceId, error: e instanceof Error ? e.message : String(e) }));
+        // Not awaited in sequence on purpose: checks run synchronously in arrival order (see frame-handler.ts).
+        handler
+          .handleText(s, isBinary ? '<binary frame>' : text)
+          .then((reply) => {
+            if (reply) sendTo(s, reply);
+            if (s.disconnect) ws.close(4008, 'THROTTLED: rate limit exceeded for too long');
+          })
+          .catch((e: unknown) => logger.error('frame handling failed', { deviceId: s.device.deviceId, error: e instanceof Error ? e.message : String(e) }));
       });
       ws.on('close', () => {
         set.delete(s);

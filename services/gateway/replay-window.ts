@@ -15,6 +15,7 @@ export const newReplayWindow = (): ReplayWindow => ({ floor: -1, highest: -1, se
 
 export const isReplay = (w: ReplayWindow, seq: number): boolean => seq <= w.floor || w.seen.has(seq);
 
+/** Marks seq as taken: called when the frame is handed to Kafka (see unmark when that fails). */
 export const markAccepted = (w: ReplayWindow, seq: number, size: number): void => {
   w.seen.add(seq);
   if (seq > w.highest) w.highest = seq;
@@ -23,4 +24,9 @@ export const markAccepted = (w: ReplayWindow, seq: number, size: number): void =
     w.floor = Math.max(w.floor, w.highest - size);
     for (const s of w.seen) if (s <= w.floor) w.seen.delete(s);
   }
+};
+
+/** Takes back a reservation whose frame was not stored after all, so its resend is accepted. */
+export const unmark = (w: ReplayWindow, seq: number): void => {
+  w.seen.delete(seq);
 };
