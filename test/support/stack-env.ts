@@ -4,13 +4,21 @@
  */
 import { parseConfig, type Config } from '../../services/platform/config.ts';
 
+/**
+ * GRIDFLEET_TEST_PORT_BASE (default 10000) moves the whole test stack: ports base+9092 and so on,
+ * state in .state/test (or .state/test-<base> when moved), so several developers or worktrees on
+ * one machine can run the integration tests side by side.
+ */
+const base = Number(process.env['GRIDFLEET_TEST_PORT_BASE'] ?? '10000');
+const at = (offset: number): string => String(base + offset);
+
 export const TEST_STACK_ENV: Readonly<Record<string, string>> = Object.freeze({
-  GRIDFLEET_STATE_DIR: '.state/test',
-  KAFKA_PORT: '19092',
-  KAFKA_CONTROLLER_PORT: '19093',
-  REGISTRY_PORT: '18081',
-  CLICKHOUSE_PORT: '18123',
-  REDIS_PORT: '16379',
+  GRIDFLEET_STATE_DIR: base === 10000 ? '.state/test' : `.state/test-${base}`,
+  KAFKA_PORT: at(9092),
+  KAFKA_CONTROLLER_PORT: at(9093),
+  REGISTRY_PORT: at(8081),
+  CLICKHOUSE_PORT: at(8123),
+  REDIS_PORT: at(6379),
   KAFKA_HEAP_MB: '512',
   LOG_LEVEL: 'warn',
 });
