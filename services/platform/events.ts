@@ -95,6 +95,8 @@ export interface GridEvent {
   issuedAtMs: number;
   cancelsEventId: string | null;
   reason: string | null;
+  /** For STORM_WATCH: weather cells whose sites hold full charge; empty means the whole scope (v2, default []). */
+  weatherCellIds: string[];
 }
 
 export interface SiteCommand {
