@@ -74,6 +74,18 @@ export interface AssetState {
   activeCommandIds: string[];
   aggregate: Aggregate;
   lastSeq: number | null;
+  /**
+   * v2, parents only: each child's last applied version and aggregate (the parent's aggregate is
+   * their sum). Always present when decoded (empty for sites and devices); may be left out when
+   * encoding, which writes [].
+   */
+  children?: ChildAggregate[];
+}
+
+export interface ChildAggregate {
+  childId: string;
+  version: number;
+  aggregate: Aggregate;
 }
 
 export interface RollupDelta {
@@ -82,6 +94,8 @@ export interface RollupDelta {
   childVersion: number;
   emittedAtMs: number;
   delta: Aggregate;
+  /** v2: the child's whole aggregate after the change; null (or absent when encoding) from v1 writers. */
+  aggregate?: Aggregate | null;
 }
 
 export interface GridEvent {
