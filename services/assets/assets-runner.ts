@@ -1,0 +1,200 @@
+/**
+ * The Kafka shell around the shards. Consumer group gridfleet-assets on telemetry.v1 and
+ * asset.rollup.v1: each assigned partition is a shard (telemetry p: the site and device actors of
+ * the sites keyed to p; rollup p: the parent actors keyed to p). On assignment a new shard is
+ * restored from asset.state.v1 partition p before any of its input is processed, then re-sends
+ * its aggregates to the parents (which drop what they already have). Per batch: apply, then write
+ * the changed actors' states to asset.state.v1 partition p (explicitly, so each shard's changelog
+ * lives in its own partition), then their rollups (keyed by parent), then commit the input. A
+ * crash after the state write at worst re-sends rollups (dropped as duplicates) and re-reads input
+ * (dropped by lastSeq). Shards no longer assigned are let go after their last batch finished.
+ */
+import type { AvroCodec } from '../platform/avro-codec.ts';
+import type { Clock } from '../platform/clock.ts';
+import { describeError } from '../platform/errors.ts';
+import type { AssetState, RollupDelta } from '../platform/events.ts';
+import type { Consumer, IncomingRecord, KafkaAdapter, PartitionAssignment, Producer } from '../platform/kafka.ts';
+import type { Logger } from '../platform/logger.ts';
+import { TopicNames } from '../platform/topics.ts';
+import type { Hierarchy } from './hierarchy.ts';
+import type { AssetsMetrics } from './metrics.ts';
+import { readChangelog } from './restore-shards.ts';
+import { createParentShard, createSiteShard, type ParentShard, type ShardOutput, type SiteShard } from './shard.ts';
+
+type Entry =
+  | { readonly kind: 'site'; readonly shard: SiteShard; ready: Promise<void>; lock: Promise<void>; live: boolean }
+  | { readonly kind: 'parent'; readonly shard: ParentShard; ready: Promise<void>; lock: Promise<void>; live: boolean };
+
+export interface AssetsRunnerDeps {
+  readonly kafka: KafkaAdapter;
+  readonly codec: AvroCodec;
+  readonly logger: Logger;
+  readonly metrics: AssetsMetrics;
+  readonly clock: Clock;
+  readonly hierarchy: Hierarchy;
+  readonly groupId: string;
+  readonly topicPrefix: string;
+  readonly staleAfterMs: number;
+  readonly tickMs: number;
+  readonly sessionTimeoutMs: number;
+  readonly concurrency: number;
+  /** Called when the instance cannot go on (a shard failed to restore): the process exits and its shards move. */
+  readonly die: (reason: string) => void;
+}
+
+export interface AssetsRunner {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  owned(): { site: number[]; parent: number[] };
+}
+
+export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
+  const topics = { telemetry: d.topicPrefix + TopicNames.telemetry, rollup: d.topicPrefix + TopicNames.assetRollup, state: d.topicPrefix + TopicNames.assetState };
+  const entries = new Map<string, Entry>();
+  let producer: Producer | undefined;
+  let consumer: Consumer | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  const keyOf = (kind: Entry['kind'], p: number): string => `${kind}:${p}`;
+  const locked = (e: Entry, fn: () => Promise<void>): Promise<void> => {
+    const run = e.lock.then(fn);
+    e.lock = run.catch(() => undefined);
+    return run;
+  };
+
+  const produce = async (p: number, out: ShardOutput): Promise<void> => {
+    if (producer === undefined) throw new Error('producer not started');
+    if (out.states.length > 0) {
+      const values = await Promise.all(out.states.map((s: AssetState) => d.codec.encode(TopicNames.assetState, s)));
+      await producer.send(topics.state, out.states.map((s, i) => ({ key: s.assetId, value: values[i] ?? null, partition: p })));
+      d.metrics.produced.inc({ topic: TopicNames.assetState }, out.states.length);
+    }
+    if (out.rollups.length > 0) {
+      const values = await Promise.all(out.rollups.map((r: RollupDelta) => d.codec.encode(TopicNames.assetRollup, r)));
+      await producer.send(topics.rollup, out.rollups.map((r, i) => ({ key: r.parentId, value: values[i] ?? null })));
+      d.metrics.produced.inc({ topic: TopicNames.assetRollup }, out.rollups.length);
+    }
+  };
+
+  const updateGauges = (): void => {
+    const live = [...entries.values()];
+    d.metrics.shards.set({ kind: 'site' }, live.filter((e) => e.kind === 'site').length);
+    d.metrics.shards.set({ kind: 'parent' }, live.filter((e) => e.kind === 'parent').length);
+    d.metrics.actors.set(live.reduce((n, e) => n + e.shard.size(), 0));
+  };
+
+  /** Creates entries for shards not held yet and restores them all from one read of the changelog. */
+  const acquire = (wanted: ReadonlyArray<{ kind: Entry['kind']; p: number }>): void => {
+    const fresh: Entry[] = [];
+    for (const w of wanted) {
+      if (entries.has(keyOf(w.kind, w.p))) continue;
+      const e: Entry = w.kind === 'site'
+        ? { kind: 'site', shard: createSiteShard(w.p, d.hierarchy, d.staleAfterMs), ready: Promise.resolve(), lock: Promise.resolve(), live: true }
+        : { kind: 'parent', shard: createParentShard(w.p, d.hierarchy), ready: Promise.resolve(), lock: Promise.resolve(), live: true };
+      entries.set(keyOf(w.kind, w.p), e);
+      fresh.push(e);
+    }
+    if (fresh.length === 0) return;
+    const started = d.clock.now();
+    const restored = readChangelog(d.kafka, d.codec, topics.state, new Set(fresh.map((e) => e.shard.partition)), d.logger).then(async (byPartition) => {
+      for (const e of fresh) {
+        e.shard.restore(byPartition.get(e.shard.partition) ?? []);
+        e.shard.resync();
+        await produce(e.shard.partition, e.shard.drain(d.clock.now()));
+      }
+      d.metrics.restoreSeconds.observe((d.clock.now() - started) / 1000);
+      d.logger.info('shards restored', { shards: fresh.map((e) => keyOf(e.kind, e.shard.partition)), actors: fresh.reduce((n, e) => n + e.shard.size(), 0), ms: d.clock.now() - started });
+      updateGauges();
+    });
+    restored.catch((e: unknown) => d.die(`restoring shards failed: ${describeError(e)}`));
+    for (const e of fresh) e.ready = restored;
+  };
+
+  const onAssignment = (assigned: readonly PartitionAssignment[]): void => {
+    d.metrics.rebalances.inc();
+    const kindOf = (topic: string): Entry['kind'] | null => (topic === topics.telemetry ? 'site' : topic === topics.rollup ? 'parent' : null);
+    const wanted = assigned.flatMap((a): Array<{ kind: Entry['kind']; p: number }> => {
+      const kind = kindOf(a.topic);
+      return kind === null ? [] : a.partitions.map((p) => ({ kind, p }));
+    });
+    const keep = new Set(wanted.map((w) => keyOf(w.kind, w.p)));
+    for (const [k, e] of entries) {
+      if (keep.has(k)) continue;
+      e.live = false;
+      entries.delete(k);
+      d.logger.info('shard released', { shard: k });
+    }
+    acquire(wanted);
+    updateGauges();
+  };
+
+  const apply = async (e: Entry, records: readonly IncomingRecord[]): Promise<void> => {
+    const now = d.clock.now();
+    for (const r of records) {
+      if (r.value === null) continue;
+      if (e.kind === 'site') {
+        const t = await d.codec.decode(TopicNames.telemetry, r.value);
+        d.metrics.telemetry.inc({ result: t.ok ? e.shard.handleTelemetry(t.value, now) : 'undecodable' });
+      } else {
+        const u = await d.codec.decode(TopicNames.assetRollup, r.value);
+        d.metrics.rollups.inc({ result: u.ok ? e.shard.handleRollup(u.value) : 'undecodable' });
+      }
+    }
+  };
+
+  const tick = (): void => {
+    for (const e of entries.values()) {
+      if (e.kind !== 'site') continue;
+      const shard = e.shard;
+      void e.ready
+        .then(() =>
+          locked(e, async () => {
+            if (!e.live) return;
+            const n = shard.tick(d.clock.now());
+            if (n === 0) return;
+            d.metrics.staleMarked.inc(n);
+            await produce(shard.partition, shard.drain(d.clock.now()));
+          }),
+        )
+        .catch((err: unknown) => d.logger.warn('staleness tick failed', { partition: shard.partition, error: describeError(err) }));
+    }
+  };
+
+  return {
+    async start() {
+      producer = await d.kafka.producer();
+      const c = await d.kafka.consumer({
+        groupId: d.groupId, topics: [topics.telemetry, topics.rollup], fromBeginning: true, autoCommit: false,
+        sessionTimeoutMs: d.sessionTimeoutMs, partitionsConsumedConcurrently: d.concurrency,
+      });
+      consumer = c;
+      c.onAssignment(onAssignment);
+      timer = setInterval(tick, d.tickMs);
+      await c.runBatches(async (batch, ctx) => {
+        const kind = batch.topic === topics.telemetry ? 'site' : 'parent';
+        if (!entries.has(keyOf(kind, batch.partition))) acquire([{ kind, p: batch.partition }]);
+        const e = entries.get(keyOf(kind, batch.partition));
+        const last = batch.records.at(-1);
+        if (e === undefined || last === undefined) return;
+        while (!(await Promise.race([e.ready.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1_000))]))) await ctx.heartbeat();
+        await locked(e, async () => {
+          if (!e.live) return;
+          await apply(e, batch.records);
+          await produce(batch.partition, e.shard.drain(d.clock.now()));
+          await c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: last.offset }]);
+        });
+        updateGauges();
+      });
+    },
+    async stop() {
+      if (timer !== undefined) clearInterval(timer);
+      await consumer?.disconnect();
+      await Promise.all([...entries.values()].map((e) => e.lock));
+      await producer?.disconnect();
+    },
+    owned() {
+      const of = (k: Entry['kind']): number[] => [...entries.values()].filter((e) => e.kind === k).map((e) => e.shard.partition).sort((a, b) => a - b);
+      return { site: of('site'), parent: of('parent') };
+    },
+  };
+};
