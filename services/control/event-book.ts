@@ -28,11 +28,13 @@ export interface EventBook {
   readonly choices: Map<string, { reservePct: number | null; optedOutEventIds: Set<string> }>;
   /** Acks seen before their command (topics are read side by side), applied when it arrives. */
   readonly earlyAcks: Map<string, CommandAck[]>;
+  /** Commands read before their event (the topics are read side by side), by event id. */
+  readonly earlyCommands: Map<string, SiteCommand[]>;
   /** CANCELs read before the event they cancel (grid.events.v1 has several partitions). */
   readonly earlyCancels: Map<string, GridEvent>;
 }
 
-export const createEventBook = (): EventBook => ({ events: new Map(), choices: new Map(), earlyAcks: new Map(), earlyCancels: new Map() });
+export const createEventBook = (): EventBook => ({ events: new Map(), choices: new Map(), earlyAcks: new Map(), earlyCommands: new Map(), earlyCancels: new Map() });
 
 export const applyGridEvent = (b: EventBook, e: GridEvent): void => {
   if (e.kind === 'CANCEL') {
@@ -49,6 +51,8 @@ export const applyGridEvent = (b: EventBook, e: GridEvent): void => {
     event: e, cancelledAtMs: null, cancelledBy: null, round: 0, shares: new Map(), dropped: new Set(), shortfallKw: 0,
     fulfillment: createFulfillment(e.eventId, targetKwOf(e), directionOf(e)),
   });
+  for (const c of b.earlyCommands.get(e.eventId) ?? []) applyCommand(b, c);
+  b.earlyCommands.delete(e.eventId);
   const early = b.earlyCancels.get(e.eventId);
   if (early !== undefined) {
     b.earlyCancels.delete(e.eventId);
@@ -63,8 +67,13 @@ const roundOf = (c: SiteCommand): number => {
 };
 
 export const applyCommand = (b: EventBook, c: SiteCommand): void => {
-  const entry = c.eventId === null ? undefined : b.events.get(c.eventId);
-  if (entry === undefined || entry.fulfillment.commands.has(c.commandId)) return;
+  if (c.eventId === null) return;
+  const entry = b.events.get(c.eventId);
+  if (entry === undefined) {
+    if (b.earlyCommands.size < 100_000) b.earlyCommands.set(c.eventId, [...(b.earlyCommands.get(c.eventId) ?? []), c]);
+    return;
+  }
+  if (entry.fulfillment.commands.has(c.commandId)) return;
   entry.fulfillment = onCommand(entry.fulfillment, c);
   entry.round = Math.max(entry.round, roundOf(c) + 1);
   if (c.kind === 'RELEASE') entry.shares.delete(c.siteId);

@@ -143,8 +143,9 @@ describe('control service', () => {
     const e: GridEvent = { eventId: 'evt-x', kind: 'OUTAGE', scopeAssetId: 'feeder-1', targetMw: null, startMs: T0, endMs: T0 + 1000, issuedBy: 'operator:bob', issuedAtMs: T0, cancelsEventId: null, reason: null, weatherCellIds: [] };
     applyGridEvent(book, { ...e, eventId: 'evt-y', kind: 'CANCEL', cancelsEventId: 'evt-x' });
     applyAck(book, { commandId: 'evt-x.0.site-a', siteId: 'site-a', deviceId: 'd', status: 'ACCEPTED', reason: null, ackedAtMs: T0 });
-    applyGridEvent(book, e);
+    // Regression: commands read before their event (another topic) were dropped on restart.
     applyCommand(book, { commandId: 'evt-x.0.site-a', eventId: 'evt-x', siteId: 'site-a', kind: 'HOLD_RESERVE', powerKw: 0, reservePct: 20, startMs: T0, endMs: T0 + 1000, expiresAtMs: T0 + 1000, issuedAtMs: T0 });
+    applyGridEvent(book, e);
     const entry = book.events.get('evt-x');
     expect(entry?.cancelledBy).toBe('operator:bob');
     expect(entry?.fulfillment.commands.get('evt-x.0.site-a')?.status).toBe('ACCEPTED');
