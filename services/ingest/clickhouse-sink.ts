@@ -1,11 +1,14 @@
 /**
  * The ClickHouse adapter of ingest: one RowBinary INSERT per batch, streamed as the request body
- * through @clickhouse/client's `exec`, carrying the batch's insert_deduplication_token; and the
- * recovery query (the highest Kafka offset each partition already has in a table). One attempt
- * per call: the runner owns retries, backoff and pausing.
+ * through @clickhouse/client's `exec`, carrying the batch's insert_deduplication_token. One attempt
+ * per call: the runner owns retries, backoff and pausing. Failures are PlatformErrors:
+ * CLICKHOUSE_UNAVAILABLE (canRetry) or CLICKHOUSE_REJECTED (retrying cannot fix it, e.g. an
+ * unmigrated table), see clickhouse-errors.ts.
  */
 import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { PlatformError } from '../platform/errors.ts';
+import { classifyClickHouseError, RejectingCodes } from './clickhouse-errors.ts';
 import type { Column } from './row-binary.ts';
 
 export interface InsertRequest {
@@ -17,8 +20,6 @@ export interface InsertRequest {
 
 export interface ClickHouseSink {
   insert(req: InsertRequest): Promise<void>;
-  /** partition -> highest kafka_offset stored in the table, for the given partitions that have rows. */
-  maxOffsets(table: string, partitions: readonly number[]): Promise<Map<number, number>>;
   /** Resolves when ClickHouse answers a query. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -37,6 +38,23 @@ export interface SinkOptions {
 export const clickhouseErrorCode = (e: unknown): string | undefined =>
   typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' && /^\d+$/.test(e.code) ? e.code : undefined;
 
+/** The PlatformError for a failed ClickHouse call: rejected for good, or worth retrying. */
+export const toClickHouseError = (what: string, e: unknown): PlatformError => {
+  const code = clickhouseErrorCode(e);
+  const msg = e instanceof Error ? e.message : String(e);
+  return classifyClickHouseError(code) === 'rejected'
+    ? new PlatformError('CLICKHOUSE_REJECTED', `${what}: ClickHouse code ${code} ${RejectingCodes[code ?? ''] ?? ''}: ${msg}`, { cause: e })
+    : new PlatformError('CLICKHOUSE_UNAVAILABLE', `${what}: ${code === undefined ? '' : `ClickHouse code ${code}: `}${msg}`, { cause: e });
+};
+
+const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+  try {
+    return await fn();
+  } catch (e) {
+    throw toClickHouseError(what, e);
+  }
+};
+
 export const createClickHouseSink = (opts: SinkOptions): ClickHouseSink => {
   const client: ClickHouseClient = createClient({
     url: opts.url,
@@ -47,7 +65,7 @@ export const createClickHouseSink = (opts: SinkOptions): ClickHouseSink => {
     max_open_connections: 16,
   });
   return {
-    async insert(req) {
+    insert: (req) => attempt(`insert into ${req.table}`, async () => {
       const res = await client.exec({
         query: `INSERT INTO ${opts.database}.${req.table} (${req.columns.map((c) => c.name).join(', ')}) FORMAT RowBinary`,
         values: req.body,
@@ -61,21 +79,10 @@ export const createClickHouseSink = (opts: SinkOptions): ClickHouseSink => {
       });
       // The insert is acknowledged once the response ends; drain it so the socket is reused.
       for await (const _ of res.stream) void _;
-    },
-    async maxOffsets(table, partitions) {
-      if (partitions.length === 0) return new Map();
-      const rs = await client.query({
-        query: `SELECT kafka_partition AS p, max(kafka_offset) AS o FROM ${opts.database}.${table}
-                WHERE kafka_partition IN {partitions:Array(UInt16)} GROUP BY kafka_partition`,
-        query_params: { partitions: [...partitions] },
-        format: 'JSONEachRow',
-      });
-      const rows = await rs.json<{ p: number; o: string | number }>();
-      return new Map(rows.map((r) => [Number(r.p), Number(r.o)]));
-    },
-    async ping() {
+    }),
+    ping: () => attempt('ping', async () => {
       await client.command({ query: 'SELECT 1' });
-    },
+    }),
     close: () => client.close(),
   };
 };

@@ -6,13 +6,18 @@
 import { PlatformError } from '../platform/errors.ts';
 import { TopicNames, type TopicName } from '../platform/topics.ts';
 
-export const FaultPoints = { beforeInsert: 'before-insert', midInsert: 'mid-insert', afterInsert: 'after-insert' } as const;
+export const FaultPoints = { beforeInsert: 'before-insert', midInsert: 'mid-insert', afterInsert: 'after-insert', stallInsert: 'stall-insert' } as const;
 export type FaultPoint = (typeof FaultPoints)[keyof typeof FaultPoints];
 
-/** Kill the process (SIGKILL) at a point of the Nth insert: for the crash-window tests only. */
+/**
+ * Kill the process (SIGKILL) at a point of the Nth insert, or hold the Nth insert back for
+ * `stallMs` after its plan was recorded (a stalled process whose partitions move meanwhile): for
+ * the crash-window and rebalance tests only.
+ */
 export interface FaultPlan {
   readonly point: FaultPoint;
   readonly atInsert: number;
+  readonly stallMs: number;
 }
 
 export interface IngestConfig {
@@ -44,11 +49,14 @@ export interface IngestConfig {
   /** INGEST_METRICS_PORT, default 9464 (0 picks a free port): /metrics and /health. */
   readonly metricsPort: number;
   /**
-   * INGEST_RESUME_FROM_CLICKHOUSE, default 1: before a partition's first batch, skip what ClickHouse
-   * already has (its highest kafka_offset). 0 leaves only the dedup token to drop replays (tests).
+   * INGEST_RECORD_PLANS, default 1: commit each batch's range to the group before inserting it, so
+   * whoever resumes the partition rebuilds the same batch. 0 only in tests, to show the duplicate a
+   * rebalance causes without it.
    */
-  readonly resumeFromClickHouse: boolean;
-  /** INGEST_FAULT, default none: `<before-insert|mid-insert|after-insert>:<n>` kills the process at the nth insert. */
+  readonly recordPlans: boolean;
+  /** INGEST_REJECTED_RETRY_MS, default 60000: how long a topic whose inserts ClickHouse rejects for good (e.g. unknown table) waits before the next try. */
+  readonly rejectedRetryMs: number;
+  /** INGEST_FAULT, default none: `<before-insert|mid-insert|after-insert>:<n>` kills the process at the nth insert; `stall-insert:<n>:<ms>` holds it back. */
   readonly fault: FaultPlan | null;
 }
 
@@ -86,9 +94,9 @@ export const parseIngestConfig = (env: Env): IngestConfig => {
   let fault: FaultPlan | null = null;
   const faultRaw = get('INGEST_FAULT');
   if (faultRaw !== undefined) {
-    const [point = '', n = ''] = faultRaw.split(':');
-    if (!isFaultPoint(point) || !/^\d+$/.test(n) || Number(n) < 1) problems.push(`INGEST_FAULT=${faultRaw} must be <${Object.values(FaultPoints).join('|')}>:<n>=1..`);
-    else fault = { point, atInsert: Number(n) };
+    const [point = '', n = '', ms = '0'] = faultRaw.split(':');
+    if (!isFaultPoint(point) || !/^\d+$/.test(n) || Number(n) < 1 || !/^\d+$/.test(ms)) problems.push(`INGEST_FAULT=${faultRaw} must be <${Object.values(FaultPoints).join('|')}>:<n>=1..[:<stall ms>]`);
+    else fault = { point, atInsert: Number(n), stallMs: Number(ms) };
   }
 
   const config: IngestConfig = {
@@ -106,7 +114,8 @@ export const parseIngestConfig = (env: Env): IngestConfig => {
     retryMaxMs: int('INGEST_RETRY_MAX_MS', 10_000, 100, 600_000),
     sessionTimeoutMs: int('INGEST_SESSION_TIMEOUT_MS', 30_000, 6_000, 300_000),
     metricsPort: int('INGEST_METRICS_PORT', 9464, 0, 65535),
-    resumeFromClickHouse: (get('INGEST_RESUME_FROM_CLICKHOUSE') ?? '1') !== '0',
+    recordPlans: (get('INGEST_RECORD_PLANS') ?? '1') !== '0',
+    rejectedRetryMs: int('INGEST_REJECTED_RETRY_MS', 60_000, 100, 3_600_000),
     fault,
   };
   if (problems.length > 0) throw new PlatformError('CONFIG_INVALID', `Ingest configuration is invalid:\n  - ${problems.join('\n  - ')}`);

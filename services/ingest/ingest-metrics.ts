@@ -13,7 +13,9 @@ export interface IngestMetrics {
   setLag(topic: string, partition: number, records: number): void;
   dropPartition(topic: string, partition: number): void;
   inserted(table: string, rows: number, seconds: number, nowMs: number): void;
-  insertFailed(table: string): void;
+  insertFailed(table: string, kind: 'retriable' | 'rejected'): void;
+  /** Whether ClickHouse rejects this table's inserts for good (unknown table, type mismatch...). */
+  setRejected(table: string, rejected: boolean): void;
   deadLettered(topic: string): void;
   setBufferedBytes(bytes: number): void;
   setPaused(paused: boolean): void;
@@ -29,7 +31,8 @@ export const createIngestMetrics = (now: () => number): IngestMetrics => {
     name: 'gridfleet_ingest_insert_seconds', help: 'Latency of one acknowledged INSERT', labelNames: ['table'], registers: [registry],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   });
-  const failures = new Counter({ name: 'gridfleet_ingest_insert_failures_total', help: 'INSERT attempts that failed (and were retried)', labelNames: ['table'], registers: [registry] });
+  const failures = new Counter({ name: 'gridfleet_ingest_insert_failures_total', help: 'INSERT attempts that failed (and were retried); kind=rejected when retrying cannot help', labelNames: ['table', 'kind'], registers: [registry] });
+  const rejectedTables = new Gauge({ name: 'gridfleet_ingest_table_rejected', help: '1 while ClickHouse rejects this table\'s inserts for good (its topic is paused and retried slowly)', labelNames: ['table'], registers: [registry] });
   const dead = new Counter({ name: 'gridfleet_ingest_dead_letters_total', help: 'Records sent to dead.letters.v1', labelNames: ['topic'], registers: [registry] });
   const buffered = new Gauge({ name: 'gridfleet_ingest_buffered_bytes', help: 'Encoded bytes waiting for their insert, all partitions', registers: [registry] });
   const paused = new Gauge({ name: 'gridfleet_ingest_paused', help: '1 while ClickHouse refuses inserts and consumption is paused', registers: [registry] });
@@ -55,15 +58,16 @@ export const createIngestMetrics = (now: () => number): IngestMetrics => {
       recent.push({ at: nowMs, table, rows: n });
       if (recent.length > 100_000) recent.splice(0, recent.length - 100_000);
     },
-    insertFailed: (table) => failures.inc({ table }),
+    insertFailed: (table, kind) => failures.inc({ table, kind }),
+    setRejected: (table, r) => rejectedTables.set({ table }, r ? 1 : 0),
     deadLettered: (topic) => dead.inc({ topic }),
     setBufferedBytes: (bytes) => buffered.set(bytes),
     setPaused: (p) => paused.set(p ? 1 : 0),
   };
 };
 
-/** Serves /metrics and /health on 127.0.0.1:port (0 picks one); resolves with the port. */
-export const serveMetrics = async (metrics: IngestMetrics, port: number, healthy: () => boolean): Promise<{ port: number; server: Server }> => {
+/** Serves /metrics and /health (503 listing `problems()` when there are any) on 127.0.0.1:port (0 picks one); resolves with the port. */
+export const serveMetrics = async (metrics: IngestMetrics, port: number, problems: () => readonly string[]): Promise<{ port: number; server: Server }> => {
   const server = createServer((req, res) => {
     if (req.url === '/metrics') {
       metrics.registry.metrics().then(
@@ -77,9 +81,9 @@ export const serveMetrics = async (metrics: IngestMetrics, port: number, healthy
         },
       );
     } else if (req.url === '/health') {
-      const ok = healthy();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' });
-      res.end(ok ? 'ok\n' : 'paused: ClickHouse is not accepting inserts\n');
+      const found = problems();
+      res.writeHead(found.length === 0 ? 200 : 503, { 'content-type': 'text/plain' });
+      res.end(found.length === 0 ? 'ok\n' : `${found.join('\n')}\n`);
     } else {
       res.writeHead(404);
       res.end();

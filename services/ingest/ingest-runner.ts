@@ -1,30 +1,37 @@
 /**
- * The consumer shell of ingest: Kafka batches in, deterministic per-partition batches out to
- * ClickHouse, offsets committed only after ClickHouse acknowledged the insert.
+ * The consumer shell of ingest: Kafka batches in, per-partition batches out to ClickHouse, offsets
+ * committed only after ClickHouse acknowledged the insert.
  *
- * Exactly once as seen in ClickHouse rests on three things:
- *  1. the same offsets make the same batch and the same insert_deduplication_token (batcher.ts),
- *     so a retried or replayed insert whose first attempt landed is dropped by the table's
- *     deduplication window (and by every rollup's);
- *  2. the offset is committed after the insert is acknowledged, so nothing acknowledged is lost;
- *  3. every raw row carries its offset, and before a partition's first batch (after start, a
- *     rebalance, or a failed insert) the runner reads the highest offset ClickHouse already has
- *     for it (its floor) and skips records below it: a batch that landed but whose commit was lost,
- *     even one cut early by time or size, is never inserted twice.
+ * Exactly once as seen in ClickHouse, across crashes, retries and rebalances between processes:
+ *  1. before a batch is inserted, its range is committed to the group as the partition's offset
+ *     metadata (a plan: committed offset = the batch's first, metadata = its range; batcher.ts).
+ *     The commit is fenced (kafka.ts commitOwned): it goes out only while this member owns the
+ *     partition in a settled generation, in one attempt, and the coordinator rejects it once that
+ *     generation has ended. So an insert happens only after its plan is where the partition's next
+ *     owner will read it;
+ *  2. whoever resumes a partition (after start, a rebalance, or a failed insert) first reads the
+ *     committed offset and plan, skips what lies below the offset, and rebuilds the planned batch
+ *     exactly, with the same insert_deduplication_token. If the previous owner's insert landed (or
+ *     is still on its way: a stalled process, a batch cut early by time), ClickHouse keeps one of
+ *     the two, in the raw table and in every rollup (the tables' deduplication window);
+ *  3. after the insert is acknowledged, the offset past the batch is committed (fenced too) with no
+ *     plan. Nothing is inserted without a plan, so records past the last plan were never inserted.
  *
- * When an insert fails (ClickHouse down or slow), the runner pauses every topic, drops that
- * partition's batch and seeks it back to the batch's first offset (Kafka keeps the records, so
- * memory stays bounded by what is already buffered), probes ClickHouse with backoff, and resumes
- * when it answers. A record that cannot be decoded or mapped goes to dead.letters.v1 and its
- * partition keeps moving.
+ * When ClickHouse is unavailable (canRetry), the runner pauses every topic, drops that partition's
+ * batch and seeks it back (Kafka keeps the records, so memory stays bounded by what is buffered),
+ * probes with backoff, and resumes when it answers. When ClickHouse rejects an insert for good
+ * (e.g. an unmigrated table), only that topic pauses, /health and /metrics say so, and it is tried
+ * again every `rejectedRetryMs`, so a migration applied later heals it without a restart. A record
+ * that cannot be decoded or mapped goes to dead.letters.v1 and its partition keeps moving.
  */
 import type { AvroCodec } from '../platform/avro-codec.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { DeadLetter } from '../platform/events.ts';
+import { describeError, isPlatformError } from '../platform/errors.ts';
 import type { BatchContext, Consumer, IncomingRecord, PartitionAssignment, Producer } from '../platform/kafka.ts';
 import type { Logger } from '../platform/logger.ts';
 import { TopicNames, type TopicName } from '../platform/topics.ts';
-import { add, admit, emptyBatch, flushReason, isEmpty, tokenOf, type BatchPolicy, type PartitionBatch } from './batcher.ts';
+import { add, admit, emptyBatch, flushReason, isEmpty, parsePlan, planMetadata, rangeOf, tokenOf, type BatchPlan, type BatchPolicy, type PartitionBatch } from './batcher.ts';
 import { bodyOf, type ClickHouseSink } from './clickhouse-sink.ts';
 import type { FaultPlan } from './config.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
@@ -44,25 +51,42 @@ export interface RunnerDeps {
   readonly policy: BatchPolicy;
   readonly maxBufferedBytes: number;
   readonly retryMaxMs: number;
+  /** How long a topic whose inserts ClickHouse rejects for good waits before it is tried again. */
+  readonly rejectedRetryMs: number;
   readonly fault: FaultPlan | null;
-  /** Skip records ClickHouse already has before a partition's first batch (see the header). */
-  readonly resumeFromClickHouse: boolean;
+  /** Record each batch's plan before its insert (see the header). Off only in tests, to show the duplicate it prevents. */
+  readonly recordPlans: boolean;
   /** Ends the process at once (SIGKILL in main.ts); only called by the fault plan. */
   readonly die: () => void;
+}
+
+/** Where a partition resumes: the committed offset and the plan recorded with it. */
+interface Resume {
+  readonly next: number;
+  readonly plan: BatchPlan | null;
 }
 
 interface PartitionState {
   batch: PartitionBatch;
   readonly bytes: ByteSink;
-  /** Offsets below this are already in ClickHouse; undefined until looked up. */
-  floor: number | undefined;
+  /** Read from the group before the partition's first records after an assignment or a rewind. */
+  resume: Resume | undefined;
   lock: Promise<void>;
+}
+
+/** A topic whose inserts ClickHouse rejected for good, waiting for its next try. */
+export interface RejectedTopic {
+  readonly table: string;
+  readonly error: string;
+  readonly retryAtMs: number;
 }
 
 export interface Runner {
   start(): Promise<void>;
   stop(): Promise<void>;
   isPaused(): boolean;
+  /** physical topic -> why its inserts are refused for good. */
+  rejected(): ReadonlyMap<string, RejectedTopic>;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -71,6 +95,7 @@ export const createIngestRunner = (d: RunnerDeps): Runner => {
   const logicalOf = new Map([...d.topics].map(([logical, physical]) => [physical, logical]));
   const writers = new Map([...d.topics.keys()].map((t) => [t, topicWriter(t)]));
   const states = new Map<string, PartitionState>();
+  const rejected = new Map<string, RejectedTopic>();
   const deadLetterTopic = d.topics.get(TopicNames.deadLetters) ?? TopicNames.deadLetters;
   let paused = false;
   let stopped = false;
@@ -82,7 +107,7 @@ export const createIngestRunner = (d: RunnerDeps): Runner => {
     const k = keyOf(topic, partition);
     let s = states.get(k);
     if (s === undefined) {
-      s = { batch: emptyBatch(topic, partition), bytes: new ByteSink(), floor: undefined, lock: Promise.resolve() };
+      s = { batch: emptyBatch(topic, partition), bytes: new ByteSink(), resume: undefined, lock: Promise.resolve() };
       states.set(k, s);
     }
     return s;
@@ -94,10 +119,6 @@ export const createIngestRunner = (d: RunnerDeps): Runner => {
     return next;
   };
   const bufferedBytes = (): number => [...states.values()].reduce((n, s) => n + s.batch.bytes, 0);
-  const reset = (s: PartitionState): void => {
-    s.batch = emptyBatch(s.batch.topic, s.batch.partition);
-    s.bytes.reset();
-  };
 
   const writerOf = (topic: string): TopicWriter => {
     const w = writers.get(logicalOf.get(topic) as TopicName);
@@ -105,18 +126,18 @@ export const createIngestRunner = (d: RunnerDeps): Runner => {
     return w;
   };
 
-  /** ClickHouse refused: pause everything, put this partition back to its batch's start, probe until it answers. */
-  const fallBack = (s: PartitionState, firstOffset: number, cause: unknown): void => {
-    d.metrics.insertFailed(writerOf(s.batch.topic).mapping.table);
-    d.logger.warn('ClickHouse refused; pausing and rewinding the partition', { topic: s.batch.topic, partition: s.batch.partition, offset: firstOffset, error: cause instanceof Error ? cause.message : String(cause) });
-    reset(s);
-    s.floor = undefined;
-    if (firstOffset >= 0) d.consumer.seek(s.batch.topic, s.batch.partition, String(firstOffset));
-    if (paused) return;
-    paused = true;
-    d.metrics.setPaused(true);
-    for (const t of d.topics.values()) d.consumer.pause(t);
-    void probe();
+  /**
+   * Drops the partition's batch and seeks back to its first offset; the committed offset and plan
+   * are read again before its next records. Seeking back is always safe: what lies below the
+   * committed offset is skipped, and a recorded plan is rebuilt as it was.
+   */
+  const rewind = (s: PartitionState, seek = true): void => {
+    const { topic, partition } = s.batch;
+    const first = isEmpty(s.batch) ? -1 : s.batch.firstOffset;
+    s.batch = emptyBatch(topic, partition);
+    s.bytes.reset();
+    s.resume = undefined;
+    if (seek && first >= 0) d.consumer.seek(topic, partition, String(first));
   };
 
   const probe = async (): Promise<void> => {
@@ -133,17 +154,45 @@ export const createIngestRunner = (d: RunnerDeps): Runner => {
     paused = false;
     d.metrics.setPaused(false);
     d.logger.info('ClickHouse answers again; resuming');
-    for (const t of d.topics.values()) d.consumer.resume(t);
+    for (const t of d.topics.values()) if (!rejected.has(t)) d.consumer.resume(t);
   };
 
-  const floorOf = async (s: PartitionState): Promise<number> => {
-    if (s.floor === undefined && !d.resumeFromClickHouse) s.floor = 0;
-    if (s.floor === undefined) {
-      const max = await d.sink.maxOffsets(writerOf(s.batch.topic).mapping.table, [s.batch.partition]);
-      const m = max.get(s.batch.partition);
-      s.floor = m === undefined ? 0 : m + 1;
+  /** ClickHouse refused the insert: rewind the partition, then pause everything (retriable) or this topic (rejected for good). */
+  const insertFailed = (s: PartitionState, cause: unknown): void => {
+    const { topic, partition } = s.batch;
+    const table = writerOf(topic).mapping.table;
+    const forGood = isPlatformError(cause, 'CLICKHOUSE_REJECTED');
+    d.metrics.insertFailed(table, forGood ? 'rejected' : 'retriable');
+    rewind(s);
+    if (forGood) {
+      const retryAtMs = d.clock.now() + d.rejectedRetryMs;
+      d.consumer.pause(topic);
+      rejected.set(topic, { table, error: describeError(cause), retryAtMs });
+      d.metrics.setRejected(table, true);
+      d.logger.error('ClickHouse rejects inserts into this table; its topic is paused until it accepts them (a retry cannot help: check the migrations and grants)', {
+        topic, partition, table, retryInMs: d.rejectedRetryMs, error: describeError(cause),
+      });
+      return;
     }
-    return s.floor;
+    d.logger.warn('ClickHouse unavailable; pausing and rewinding the partition', { topic, partition, table, error: describeError(cause) });
+    if (paused) return;
+    paused = true;
+    d.metrics.setPaused(true);
+    for (const t of d.topics.values()) d.consumer.pause(t);
+    void probe();
+  };
+
+  const resumeOf = async (s: PartitionState): Promise<Resume> => {
+    if (s.resume !== undefined) return s.resume;
+    const { topic, partition } = s.batch;
+    const c = (await d.consumer.committed(topic, [partition]))[0];
+    const next = c === undefined || Number(c.offset) < 0 ? 0 : Number(c.offset);
+    const plan = d.recordPlans ? parsePlan(c?.metadata ?? null, next) : null;
+    if (plan !== null) d.logger.info('rebuilding the batch recorded before the partition moved or stopped', { topic, partition, first: plan.firstOffset, last: plan.lastOffset });
+    s.resume = { next, plan };
+    s.batch = emptyBatch(topic, partition, plan);
+    s.bytes.reset();
+    return s.resume;
   };
 
   const deadLetter = (topic: string, partition: number, dl: PartitionBatch['deadLetters'][number]): DeadLetter => ({
@@ -152,11 +201,32 @@ export const createIngestRunner = (d: RunnerDeps): Runner => {
     payload: (dl.payload ?? Buffer.alloc(0)).subarray(0, 64 * 1024), payloadBytes: dl.payload?.length ?? 0, rejectedAtMs: d.clock.now(),
   });
 
-  /** Inserts and commits the partition's batch; false when ClickHouse refused (the partition was rewound). */
+  /** A fenced commit; false (and the partition rewound) when this member may not commit it. */
+  const commit = async (s: PartitionState, next: number, plan: BatchPlan | null): Promise<boolean> => {
+    const { topic, partition } = s.batch;
+    try {
+      await d.consumer.commitOwned([{ topic, partition, next: String(next), metadata: plan === null ? null : planMetadata(plan) }]);
+      return true;
+    } catch (e) {
+      d.logger.warn(plan === null ? 'offset commit refused after the insert; the recorded plan covers it' : 'batch plan not recorded; dropping the batch', { topic, partition, next, error: describeError(e) });
+      return false;
+    }
+  };
+
+  /** Inserts and commits the partition's batch; false when it was dropped and the partition rewound. */
   const flush = async (s: PartitionState): Promise<boolean> => {
     const b = s.batch;
-    if (isEmpty(b)) return true;
+    if (isEmpty(b)) {
+      // A plan whose records are gone (compacted): nothing to rebuild.
+      if (b.plan !== null) s.batch = emptyBatch(b.topic, b.partition);
+      return true;
+    }
+    const range = rangeOf(b);
     const w = writerOf(b.topic);
+    if (b.rows > 0 && b.plan === null && d.recordPlans && !(await commit(s, range.firstOffset, range))) {
+      rewind(s);
+      return false;
+    }
     if (b.deadLetters.length > 0) {
       const values = await Promise.all(b.deadLetters.map((dl) => d.codec.encode(TopicNames.deadLetters, deadLetter(b.topic, b.partition, dl))));
       await d.producer.send(deadLetterTopic, values.map((value) => ({ key: b.topic, value })));
@@ -164,30 +234,34 @@ export const createIngestRunner = (d: RunnerDeps): Runner => {
     }
     if (b.rows > 0) {
       const n = ++inserts;
-      const fault = d.fault?.atInsert === n ? d.fault.point : null;
-      if (fault === 'before-insert') d.die();
+      const fault = d.fault?.atInsert === n ? d.fault : null;
+      if (fault?.point === 'before-insert') d.die();
+      if (fault?.point === 'stall-insert') {
+        d.logger.warn('fault: stalling the insert', { topic: b.topic, partition: b.partition, token: tokenOf(b), ms: fault.stallMs });
+        await sleep(fault.stallMs);
+      }
       const started = performance.now();
       try {
         await d.sink.insert({
           table: w.mapping.table, columns: w.mapping.columns, token: tokenOf(b),
-          body: bodyOf(s.bytes.toBuffer(), fault === 'mid-insert' ? d.die : undefined),
+          body: bodyOf(s.bytes.toBuffer(), fault?.point === 'mid-insert' ? d.die : undefined),
         });
       } catch (e) {
-        fallBack(s, b.firstOffset, e);
+        insertFailed(s, e);
         return false;
       }
       d.metrics.inserted(w.mapping.table, b.rows, (performance.now() - started) / 1000, d.clock.now());
-      if (fault === 'after-insert') d.die();
+      if (rejected.delete(b.topic)) {
+        d.metrics.setRejected(w.mapping.table, false);
+        d.logger.info('ClickHouse accepts inserts into this table again', { topic: b.topic, table: w.mapping.table });
+      }
+      if (fault?.point === 'after-insert') d.die();
     }
-    reset(s);
-    s.floor = b.lastOffset + 1;
-    try {
-      await d.consumer.commitOffsets([{ topic: b.topic, partition: b.partition, offset: String(b.lastOffset) }]);
-    } catch (e) {
-      // The rows are in ClickHouse; the floor lookup covers a commit that never happened.
-      s.floor = undefined;
-      d.logger.warn('offset commit failed after the insert; ClickHouse holds the progress', { topic: b.topic, partition: b.partition, error: e instanceof Error ? e.message : String(e) });
-    }
+    s.batch = emptyBatch(b.topic, b.partition);
+    s.bytes.reset();
+    const committed = await commit(s, range.lastOffset + 1, null);
+    // The rows are in ClickHouse either way; a refused commit leaves the plan, which rebuilds this same batch.
+    s.resume = committed ? { next: range.lastOffset + 1, plan: null } : undefined;
     d.metrics.setBufferedBytes(bufferedBytes());
     return true;
   };
@@ -197,23 +271,27 @@ export const createIngestRunner = (d: RunnerDeps): Runner => {
     const w = writerOf(topic);
     await locked(s, async () => {
       if (paused || !ctx.isRunning() || ctx.isStale()) return;
-      let floor: number;
+      let resume: Resume;
       try {
-        floor = await floorOf(s);
+        resume = await resumeOf(s);
       } catch (e) {
-        fallBack(s, Number(records[0]?.offset ?? -1), e);
+        d.logger.warn('reading the committed offset failed; reading the partition again', { topic, partition, error: describeError(e) });
+        const first = records[0];
+        if (first !== undefined) d.consumer.seek(topic, partition, first.offset);
         return;
       }
       for (const r of records) {
         const offset = Number(r.offset);
-        const admission = admit(s.batch, offset, floor, d.policy);
+        const admission = admit(s.batch, offset, resume.next, d.policy);
         if (admission === 'skip') continue;
         if (admission === 'flush-first' && !(await flush(s))) return;
         const rows = await recordToRows(d.codec, w, r, s.bytes);
         s.batch = add(s.batch, rows, d.clock.now());
         const reason = flushReason(s.batch, d.clock.now(), d.policy);
-        const tooMuch = bufferedBytes() > d.maxBufferedBytes;
+        const tooMuch = s.batch.plan === null && bufferedBytes() > d.maxBufferedBytes;
         if ((reason !== null || tooMuch) && !(await flush(s))) return;
+        // After a flush the partition may have been rewound (a refused commit): read where it resumes.
+        if (s.resume === undefined) return;
       }
       const last = records.at(-1);
       if (last !== undefined) {
@@ -225,25 +303,33 @@ export const createIngestRunner = (d: RunnerDeps): Runner => {
     });
   };
 
-  /** Quiet partitions: flush what has waited maxWaitMs, without waiting for the next record. */
+  /** Quiet partitions: flush what has waited maxWaitMs; topics rejected for good: try again when due. */
   const tick = (): void => {
     if (paused) return;
     const now = d.clock.now();
+    for (const [topic, r] of rejected) {
+      if (r.retryAtMs > now) continue;
+      rejected.set(topic, { ...r, retryAtMs: now + d.rejectedRetryMs });
+      d.consumer.resume(topic);
+    }
     for (const s of states.values()) {
       if (flushReason(s.batch, now, d.policy) === null) continue;
       locked(s, async () => {
         if (!paused && flushReason(s.batch, d.clock.now(), d.policy) !== null) await flush(s);
-      }).catch((e: unknown) => d.logger.error('timed flush failed', { error: e instanceof Error ? e.message : String(e) }));
+      }).catch((e: unknown) => d.logger.error('timed flush failed', { error: describeError(e) }));
     }
   };
 
   const onAssignment = (assigned: readonly PartitionAssignment[]): void => {
     const owned = new Set(assigned.flatMap((a) => a.partitions.map((p) => keyOf(a.topic, p))));
     for (const [k, s] of states) {
-      if (!owned.has(k)) {
+      const kept = owned.has(k);
+      if (!kept) {
         states.delete(k);
         d.metrics.dropPartition(s.batch.topic, s.batch.partition);
-      } else s.floor = undefined;
+      }
+      // What is buffered was never inserted: drop it, and read the group's state again before going on.
+      locked(s, () => Promise.resolve(rewind(s, kept))).catch(() => undefined);
     }
     d.logger.info('partitions assigned', { partitions: owned.size });
   };
@@ -257,9 +343,10 @@ export const createIngestRunner = (d: RunnerDeps): Runner => {
     async stop() {
       stopped = true;
       if (timer !== undefined) clearInterval(timer);
-      await Promise.all([...states.values()].map((s) => locked(s, async () => { if (!paused) await flush(s); }).catch(() => undefined)));
+      await Promise.all([...states.values()].map((s) => locked(s, async () => { if (!paused && !rejected.has(s.batch.topic)) await flush(s); }).catch(() => undefined)));
       await d.consumer.disconnect();
     },
     isPaused: () => paused,
+    rejected: () => rejected,
   };
 };

@@ -41,10 +41,15 @@ const main = async (): Promise<void> => {
     maxBufferedBytes: ingest.maxBufferedBytes,
     retryMaxMs: ingest.retryMaxMs,
     fault: ingest.fault,
-    resumeFromClickHouse: ingest.resumeFromClickHouse,
+    recordPlans: ingest.recordPlans,
+    rejectedRetryMs: ingest.rejectedRetryMs,
     die: () => process.kill(process.pid, 'SIGKILL'),
   });
-  const served = await serveMetrics(metrics, ingest.metricsPort, () => !runner.isPaused());
+  const served = await serveMetrics(metrics, ingest.metricsPort, () => {
+    const problems = [...runner.rejected()].map(([topic, r]) => `rejected: ClickHouse refuses inserts into ${r.table} (from ${topic}) for good; next try in ${Math.max(0, Math.round((r.retryAtMs - systemClock.now()) / 1000))} s: ${r.error}`);
+    if (runner.isPaused()) problems.unshift('paused: ClickHouse is not accepting inserts');
+    return problems;
+  });
   logger.info('ingest starting', { group: ingest.groupId, database: ingest.database, topics: [...topics.values()], metricsPort: served.port });
   let stopping = false;
   const stop = (): void => {

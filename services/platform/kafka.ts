@@ -60,6 +60,22 @@ export interface BatchContext {
   isStale(): boolean;
 }
 
+/** A partition's committed position (the next record to read, -1 if none) and the metadata stored with it. */
+export interface CommittedOffset {
+  readonly partition: number;
+  readonly offset: string;
+  readonly metadata: string | null;
+}
+
+export interface OwnedCommit {
+  readonly topic: string;
+  readonly partition: number;
+  /** The next record to read, as Kafka stores it (no +1 here, unlike commitOffsets). */
+  readonly next: string;
+  /** Stored with the offset (at most the broker's offset.metadata.max.bytes, 4 KiB by default). */
+  readonly metadata: string | null;
+}
+
 export interface ConsumerOptions {
   readonly groupId: string;
   readonly topics: readonly string[];
@@ -82,6 +98,19 @@ export interface Consumer {
   /** Called with the partitions this member owns after each rebalance. */
   onAssignment(listener: (assigned: readonly PartitionAssignment[]) => void): void;
   commitOffsets(offsets: ReadonlyArray<{ topic: string; partition: number; offset: string }>): Promise<void>;
+  /**
+   * Commits only if this member owns every given partition in a settled generation (no join or
+   * sync under way), checked and sent in one synchronous step, in a single attempt: a kafkajs retry
+   * could go out later under a generation this member joined without the partition. The
+   * coordinator itself rejects a commit from a generation that has ended. So once another member
+   * has been given the partition and read its committed offset, no commit of this member can land
+   * behind its back. Fails with KAFKA_NOT_OWNER (not retriable) when the check fails, and with
+   * KAFKA_UNAVAILABLE when the coordinator refuses (e.g. ILLEGAL_GENERATION) or cannot be reached.
+   * Only while runBatches is running (the one-attempt path comes from its batch context).
+   */
+  commitOwned(offsets: readonly OwnedCommit[]): Promise<void>;
+  /** The group's committed offsets and metadata of a topic's partitions, read from the coordinator. */
+  committed(topic: string, partitions: readonly number[]): Promise<CommittedOffset[]>;
   pause(topic: string, partitions?: readonly number[]): void;
   resume(topic: string, partitions?: readonly number[]): void;
   seek(topic: string, partition: number, offset: string): void;
@@ -232,10 +261,33 @@ export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
       ...(c.maxBytesPerPartition === undefined ? {} : { maxBytesPerPartition: c.maxBytesPerPartition }),
     });
     const listeners: Array<(a: readonly PartitionAssignment[]) => void> = [];
+    // Ownership as commitOwned sees it: the partitions of the last GROUP_JOIN, and whether a join
+    // or sync is under way (kafkajs installs the new generation in SyncGroup, a few microtasks
+    // before it emits GROUP_JOIN; the SyncGroup response's request event comes before both).
+    const tp = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+    let owned = new Set<string>();
+    let settled = false;
     inner.on(inner.events.GROUP_JOIN, (e) => {
       const assigned = Object.entries(e.payload.memberAssignment).map(([topic, partitions]) => ({ topic, partitions }));
+      owned = new Set(assigned.flatMap((a) => a.partitions.map((p) => tp(a.topic, p))));
+      settled = true;
       for (const l of listeners) l(assigned);
     });
+    inner.on(inner.events.REBALANCING, () => {
+      settled = false;
+    });
+    inner.on(inner.events.REQUEST, (e) => {
+      if (e.payload.apiName === 'JoinGroup' || e.payload.apiName === 'SyncGroup') settled = false;
+    });
+    inner.on(inner.events.STOP, () => {
+      settled = false;
+    });
+    inner.on(inner.events.CRASH, () => {
+      settled = false;
+    });
+    // kafkajs's consumer.commitOffsets retries on its own; the batch context's commit does not.
+    let commitOnce: ((offsets: kafkajs.Offsets) => Promise<void>) | undefined;
+    let admin: Promise<kafkajs.Admin> | undefined;
     await wrap('KAFKA_UNAVAILABLE', `consumer ${c.groupId} connect`, () => inner.connect());
     await wrap('KAFKA_UNAVAILABLE', `consumer ${c.groupId} subscribe`, () =>
       inner.subscribe({ topics: [...c.topics], fromBeginning: c.fromBeginning ?? false }),
@@ -255,6 +307,7 @@ export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
           eachBatchAutoResolve: false,
           eachBatch: async (payload) => {
             const { batch } = payload;
+            commitOnce ??= (offsets) => payload.commitOffsetsIfNecessary({ topics: offsets.topics });
             await handler(
               {
                 topic: batch.topic,
@@ -280,10 +333,42 @@ export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
         wrap('KAFKA_UNAVAILABLE', `commit ${c.groupId}`, () =>
           inner.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: nextOffset(o.offset) }))),
         ),
+      commitOwned: (offsets) => {
+        const notOwned = offsets.filter((o) => !owned.has(tp(o.topic, o.partition)));
+        if (commitOnce === undefined || !settled || notOwned.length > 0) {
+          const why = commitOnce === undefined ? 'no batch handled yet' : !settled ? 'a rebalance is under way' : `not owned: ${notOwned.map((o) => `${o.topic}[${o.partition}]`).join(', ')}`;
+          return Promise.reject(new PlatformError('KAFKA_NOT_OWNER', `commit ${c.groupId} refused: ${why}`));
+        }
+        const byTopic = new Map<string, Array<{ partition: number; offset: string; metadata: string | null }>>();
+        for (const o of offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partition: o.partition, offset: o.next, metadata: o.metadata }]);
+        // Synchronous up to the point where kafkajs captures its generation: nothing can change in between.
+        // kafkajs's types omit the metadata field its OffsetCommit request encodes.
+        const sent = commitOnce({ topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) });
+        return wrap('KAFKA_UNAVAILABLE', `commit ${c.groupId}`, () => sent);
+      },
+      committed: (topic, partitions) =>
+        wrap('KAFKA_UNAVAILABLE', `committed offsets ${c.groupId}`, async () => {
+          admin ??= (async () => {
+            const a = kafka.admin();
+            await a.connect();
+            return a;
+          })();
+          admin.catch(() => (admin = undefined));
+          const res = await (await admin).fetchOffsets({ groupId: c.groupId, topics: [topic] });
+          const want = new Set(partitions);
+          return (res[0]?.partitions ?? [])
+            .filter((p) => want.has(p.partition))
+            .map((p) => ({ partition: p.partition, offset: p.offset, metadata: p.metadata ?? null }));
+        }),
       pause: (topic, partitions) => inner.pause([partitions === undefined ? { topic } : { topic, partitions: [...partitions] }]),
       resume: (topic, partitions) => inner.resume([partitions === undefined ? { topic } : { topic, partitions: [...partitions] }]),
       seek: (topic, partition, offset) => inner.seek({ topic, partition, offset }),
-      disconnect: () => inner.disconnect(),
+      disconnect: async () => {
+        settled = false;
+        const a = admin;
+        admin = undefined;
+        await Promise.all([inner.disconnect(), a?.then((x) => x.disconnect()).catch(() => undefined)]);
+      },
     };
   };
 

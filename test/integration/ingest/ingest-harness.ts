@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createAvroCodec, createRegistryClient, type AvroCodec } from '../../../services/platform/avro-codec.ts';
 import type { Telemetry } from '../../../services/platform/events.ts';
+import { isPlatformError } from '../../../services/platform/errors.ts';
 import type { KafkaAdapter } from '../../../services/platform/kafka.ts';
 import { topicCatalog, TopicNames, type TopicName } from '../../../services/platform/topics.ts';
 import { applyAnalyticsSchema } from '../../../services/ingest/analytics-schema.ts';
@@ -34,7 +35,17 @@ export const createWorld = async (name: string): Promise<IngestWorld> => {
   const kafka = testKafka(id);
   const admin = await kafka.admin();
   try {
-    await admin.ensureTopics(topicCatalog().map((s) => ({ ...s, name: prefix + s.name, partitions: s.name === TopicNames.telemetry ? TELEMETRY_PARTITIONS : 2 })));
+    // Right after other tests deleted their topics the broker may answer UNKNOWN_TOPIC_OR_PARTITION
+    // while waiting for the new leaders (retriable): ensureTopics is idempotent, so try again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await admin.ensureTopics(topicCatalog().map((s) => ({ ...s, name: prefix + s.name, partitions: s.name === TopicNames.telemetry ? TELEMETRY_PARTITIONS : 2 })));
+        break;
+      } catch (e) {
+        if (!isPlatformError(e) || !e.canRetry || attempt >= 5) throw e;
+        await new Promise((r) => setTimeout(r, 500 * attempt));
+      }
+    }
   } finally {
     await admin.disconnect();
   }

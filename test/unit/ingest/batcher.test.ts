@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { add, admit, alignedBatches, closesWindow, dedupToken, emptyBatch, flushReason, tokenOf, type BatchPolicy, type PartitionBatch } from '../../../services/ingest/batcher.ts';
+import { add, admit, alignedBatches, closesWindow, dedupToken, emptyBatch, flushReason, parsePlan, planMetadata, tokenOf, type BatchPolicy, type PartitionBatch } from '../../../services/ingest/batcher.ts';
 
 const policy = (maxRecords: number): BatchPolicy => ({ maxRecords, maxBytes: Number.MAX_SAFE_INTEGER, maxWaitMs: Number.MAX_SAFE_INTEGER });
 
@@ -76,5 +76,67 @@ describe('deterministic batching', () => {
     b = add(b, { offset: 11, rows: 1, bytes: 20, deadLetter: null }, 5_001);
     expect(flushReason(b, 5_001, p)).toBe('bytes');
     expect(flushReason(emptyBatch('t', 0), 1e12, p)).toBeNull();
+  });
+});
+
+describe('batch plans (a batch recorded before its insert is rebuilt exactly, whoever resumes)', () => {
+  it('round-trips the plan through the committed-offset metadata, and ignores foreign or stale metadata', () => {
+    const plan = { firstOffset: 1200, lastOffset: 1733 };
+    expect(parsePlan(planMetadata(plan), 1200)).toEqual(plan);
+    // A plan that does not start at the committed offset is not the pending batch.
+    expect(parsePlan(planMetadata(plan), 1734)).toBeNull();
+    expect(parsePlan(null, 1200)).toBeNull();
+    expect(parsePlan('someone else', 1200)).toBeNull();
+    expect(parsePlan('gridfleet-ingest/v1 batch 1200-x', 1200)).toBeNull();
+  });
+
+  it('property: an early-cut batch, rebuilt from its plan in any delivery chunks, is the same batch with the same token', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 1_000 }),
+        fc.integer({ min: 0, max: 300 }),
+        fc.integer({ min: 1, max: 5_000 }),
+        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 10 }),
+        (first, length, windowSize, cuts) => {
+          const plan = { firstOffset: first, lastOffset: first + length };
+          const p: BatchPolicy = { maxRecords: windowSize, maxBytes: 1, maxWaitMs: 0 };
+          // Records from the plan's first offset on, delivered in arbitrary chunks, with the tiniest byte and age limits.
+          const offsets = Array.from({ length: length + 50 }, (_, k) => first + k);
+          let b: PartitionBatch = emptyBatch('t', 3, plan);
+          let flushed: PartitionBatch | null = null;
+          let i = 0;
+          let k = 0;
+          while (flushed === null && i < offsets.length) {
+            for (const o of offsets.slice(i, i + (cuts[k++ % cuts.length] ?? 1))) {
+              const a = admit(b, o, first, p);
+              if (a === 'flush-first') {
+                flushed = b;
+                break;
+              }
+              if (a === 'add') b = add(b, { offset: o, rows: 1, bytes: 10, deadLetter: null }, 1e9);
+              if (flushReason(b, 2e9, p) !== null) {
+                expect(flushReason(b, 2e9, p)).toBe('plan');
+                flushed = b;
+                break;
+              }
+            }
+            i += cuts[(k - 1) % cuts.length] ?? 1;
+          }
+          expect(flushed).not.toBeNull();
+          expect(tokenOf(flushed ?? b)).toBe(dedupToken('t', 3, plan.firstOffset, plan.lastOffset));
+          expect(flushed?.records).toBe(length + 1);
+        },
+      ),
+    );
+  });
+
+  it('a plan whose records are gone is closed by the first record past it, under the plan token', () => {
+    const p: BatchPolicy = { maxRecords: 100, maxBytes: 1e9, maxWaitMs: 1e9 };
+    const b = emptyBatch('t', 0, { firstOffset: 10, lastOffset: 20 });
+    expect(admit(b, 25, 10, p)).toBe('flush-first');
+    const partial = add(b, { offset: 12, rows: 1, bytes: 1, deadLetter: null }, 0);
+    expect(flushReason(partial, 1e12, p)).toBeNull();
+    expect(admit(partial, 21, 10, p)).toBe('flush-first');
+    expect(tokenOf(partial)).toBe('t:0:10-20');
   });
 });
