@@ -109,32 +109,41 @@ export const startAssets = (w: AssetsWorld, name: string, extraEnv: Record<strin
   };
 };
 
+/** The frame device i sends in a round (seq = round): values vary by round and device. */
+export const frameFor = (d: AssetDefinition, i: number, round: number, nowMs: number): Telemetry => {
+  const solar = ((round * 7 + i * 3) % 50) / 10;
+  const battery = (((round + i) % 9) - 4) / 2;
+  return {
+    deviceId: d.assetId, siteId: d.parentId ?? '', seq: round, measuredAtMs: nowMs, receivedAtMs: nowMs,
+    socPct: (round * 13 + i * 17) % 101, batteryKw: battery, solarKw: solar, loadKw: 1.5, gridKw: 1.5 - solar - battery,
+    batteryTempC: 25, mode: 'SELF_CONSUMPTION', alarms: (round + i) % 23 === 0 ? ['HIGH_TEMP'] : [], activeCommandId: null,
+  };
+};
+
+export const devicesOf = (w: AssetsWorld): AssetDefinition[] => w.definitions.filter((d) => d.kind === 'DEVICE');
+
+/** Sends one round of frames for the devices whose index passes `which`. */
+export const sendRound = async (w: AssetsWorld, round: number, which: (i: number) => boolean = () => true): Promise<number> => {
+  const frames = devicesOf(w).flatMap((d, i) => (which(i) ? [frameFor(d, i, round, Date.now())] : []));
+  const producer = await w.kafka.producer();
+  try {
+    const values = await Promise.all(frames.map((f) => w.codec.encode(TopicNames.telemetry, f)));
+    await producer.send(w.topic(TopicNames.telemetry), frames.map((f, k) => ({ key: f.siteId, value: values[k] ?? null })));
+  } finally {
+    await producer.disconnect();
+  }
+  return frames.length;
+};
+
 /** One frame per site, every intervalMs, until stopped; seq per device counts up from 1. */
 export const runTelemetry = (w: AssetsWorld, intervalMs: number): { stop(): Promise<number> } => {
-  const sites = w.definitions.filter((d) => d.kind === 'DEVICE');
   let running = true;
   let round = 0;
   const loop = (async () => {
-    const producer = await w.kafka.producer();
-    try {
-      while (running) {
-        round++;
-        const now = Date.now();
-        const frames: Telemetry[] = sites.map((d, i) => {
-          const solar = ((round * 7 + i * 3) % 50) / 10;
-          const battery = (((round + i) % 9) - 4) / 2;
-          return {
-            deviceId: d.assetId, siteId: d.parentId ?? '', seq: round, measuredAtMs: now, receivedAtMs: now,
-            socPct: (round * 13 + i * 17) % 101, batteryKw: battery, solarKw: solar, loadKw: 1.5, gridKw: 1.5 - solar - battery,
-            batteryTempC: 25, mode: 'SELF_CONSUMPTION', alarms: (round + i) % 23 === 0 ? ['HIGH_TEMP'] : [], activeCommandId: null,
-          };
-        });
-        const values = await Promise.all(frames.map((f) => w.codec.encode(TopicNames.telemetry, f)));
-        await producer.send(w.topic(TopicNames.telemetry), frames.map((f, k) => ({ key: f.siteId, value: values[k] ?? null })));
-        await new Promise((r) => setTimeout(r, intervalMs));
-      }
-    } finally {
-      await producer.disconnect();
+    while (running) {
+      round++;
+      await sendRound(w, round);
+      await new Promise((r) => setTimeout(r, intervalMs));
     }
   })();
   return {
@@ -144,6 +153,14 @@ export const runTelemetry = (w: AssetsWorld, intervalMs: number): { stop(): Prom
       return round;
     },
   };
+};
+
+/** Sum of one counter (all label sets, or those whose labels contain `labels`) on an instance's /metrics. */
+export const counter = async (url: string, name: string, labels = ''): Promise<number> => {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let n = 0;
+  for (const line of text.split('\n')) if (line.startsWith(name) && line.includes(labels)) n += Number(line.split(' ').at(-1));
+  return n;
 };
 
 /** The fleet's aggregate recomputed from the newest frame of every device on the telemetry topic. */

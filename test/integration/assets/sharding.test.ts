@@ -9,7 +9,7 @@ import type { Aggregate } from '../../../services/platform/events.ts';
 import { AGGREGATE_FIELDS } from '../../../services/assets/aggregate.ts';
 import type { AssetView } from '../../../services/assets/read-model.ts';
 import {
-  createAssetsWorld, eventually, fleetFromTelemetry, getJson, PARTITIONS, runTelemetry, startAssets, type AssetsProcess, type AssetsWorld,
+  counter, createAssetsWorld, eventually, sendRound, fleetFromTelemetry, getJson, PARTITIONS, runTelemetry, startAssets, type AssetsProcess, type AssetsWorld,
 } from './assets-harness.ts';
 
 const SITES = 60;
@@ -90,4 +90,28 @@ describe('assets: sharded actors', () => {
     expect(site.aggregate.deviceCount).toBe(1);
     expect((await fetch(`${survivors[0] ?? ''}/v1/assets/no-such-asset`)).status).toBe(404);
   }, 180_000);
+
+  it('restores every shard from the changelog into a fresh instance: parents keep their children, devices their lastSeq', async () => {
+    // Regression guard: a restore that lost state would apply replayed frames (lastSeq gone) or count
+    // only the sites that report after it (children's contributions gone, nothing re-sent).
+    for (const p of procs) await p.stop();
+    const fresh = startAssets(w, 'a3');
+    procs.push(fresh);
+    const url = await fresh.url();
+    expect(await eventually(async () => {
+      const s = (await getJson<Health>(`${url}/healthz`)).shards;
+      return s.site.length === PARTITIONS && s.parent.length === PARTITIONS;
+    }, 60_000)).toBe(true);
+    // Replays of the first round must be dropped by every device's restored lastSeq.
+    const replayed = await sendRound(w, 1);
+    expect(await eventually(async () => (await counter(url, 'assets_telemetry_events_total', 'replay')) >= replayed, 20_000)).toBe(true);
+    // A new round from half of the sites only: the fleet must still count and sum all of them.
+    await sendRound(w, 1_000, (i) => i % 2 === 0);
+    const expected = await fleetFromTelemetry(w);
+    const settled = await eventually(async () => close((await getJson<AssetView>(`${url}/v1/assets/fleet`)).aggregate, expected), 15_000);
+    const seen = await getJson<AssetView>(`${url}/v1/assets/fleet`);
+    expect(settled, JSON.stringify(diff(seen.aggregate, expected))).toBe(true);
+    expect(seen.aggregate.deviceCount).toBe(SITES);
+    expect(await counter(url, 'assets_telemetry_events_total', 'applied')).toBe(SITES / 2);
+  }, 120_000);
 });
