@@ -51,6 +51,15 @@ export const createControlService = (deps: ServiceDeps) => {
     for (const c of cmds) applyCommand(book, c);
   };
 
+  // Mutations run one at a time (HTTP requests and the re-allocation timer), so two allocations
+  // of one event never interleave.
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = chain.then(fn);
+    chain = run.catch(() => undefined);
+    return run;
+  };
+
   const isProtective = (e: EventEntry): boolean => e.event.kind === 'STORM_WATCH' || e.event.kind === 'OUTAGE';
 
   /** Sites of an event that dropped out: their latest command was rejected, or they went offline. */
@@ -84,7 +93,7 @@ export const createControlService = (deps: ServiceDeps) => {
   };
 
   return {
-    async createEvent(who: Principal, body: unknown): Promise<Result<ReturnType<typeof detailOf>, Failure>> {
+    createEvent: (who: Principal, body: unknown): Promise<Result<ReturnType<typeof detailOf>, Failure>> => serial(async () => {
       const now = deps.clock.now();
       const parsed = parseEventRequest(body, { eventId: `evt-${deps.newId()}`, issuedBy: who.name, nowMs: now });
       if (!parsed.ok) return fail(400, 'INVALID_EVENT', parsed.error.join('; '));
@@ -95,9 +104,9 @@ export const createControlService = (deps: ServiceDeps) => {
       if (entry === undefined) return fail(500, 'INTERNAL', 'event not recorded');
       await reallocate(entry, 'dispatch');
       return ok(detailOf(entry, deps.clock.now()));
-    },
+    }),
 
-    async cancelEvent(who: Principal, eventId: string, reason: string | null): Promise<Result<ReturnType<typeof detailOf>, Failure>> {
+    cancelEvent: (who: Principal, eventId: string, reason: string | null): Promise<Result<ReturnType<typeof detailOf>, Failure>> => serial(async () => {
       const entry = book.events.get(eventId);
       if (entry === undefined) return fail(404, 'UNKNOWN_EVENT', `no event ${eventId}`);
       const now = deps.clock.now();
@@ -107,10 +116,10 @@ export const createControlService = (deps: ServiceDeps) => {
       await publishCommands(releasesOf(entry.event, entry.round, [...entry.shares.keys()], now));
       entry.round++;
       return ok(detailOf(entry, deps.clock.now()));
-    },
+    }),
 
     /** A customer opts the site out of an event: the site is released and its share re-allocated. */
-    async optOut(siteId: string, eventId: string): Promise<Result<{ siteId: string; eventId: string; released: boolean }, Failure>> {
+    optOut: (siteId: string, eventId: string): Promise<Result<{ siteId: string; eventId: string; released: boolean }, Failure>> => serial(async () => {
       const entry = book.events.get(eventId);
       if (entry === undefined) return fail(404, 'UNKNOWN_EVENT', `no event ${eventId}`);
       choiceOf(book, siteId).optedOutEventIds.add(eventId);
@@ -124,10 +133,10 @@ export const createControlService = (deps: ServiceDeps) => {
       }
       deps.logger.info('customer opt-out', { siteId, eventId, released });
       return ok({ siteId, eventId, released });
-    },
+    }),
 
     /** A customer's reserve: active discharge events touching the site re-allocate at once. */
-    async setReserve(siteId: string, reservePct: number | null): Promise<Result<{ siteId: string; reservePct: number | null }, Failure>> {
+    setReserve: (siteId: string, reservePct: number | null): Promise<Result<{ siteId: string; reservePct: number | null }, Failure>> => serial(async () => {
       if (reservePct !== null && !(Number.isFinite(reservePct) && reservePct >= 0 && reservePct <= 100)) return fail(400, 'INVALID_RESERVE', 'reservePct must be 0..100 or null');
       choiceOf(book, siteId).reservePct = reservePct;
       const now = deps.clock.now();
@@ -135,21 +144,29 @@ export const createControlService = (deps: ServiceDeps) => {
         if (entry.shares.has(siteId) && !isProtective(entry) && statusOf(entry, now) === 'ACTIVE') await reallocate(entry, `reserve ${siteId}`);
       }
       return ok({ siteId, reservePct });
-    },
+    }),
 
-    /** Re-allocates active events whose sites dropped out since their last allocation. */
-    async reallocateDropouts(): Promise<number> {
+    /**
+     * Re-allocates active events whose sites dropped out since their last allocation, and
+     * allocates events whose first allocation was never published (Kafka failed after the event).
+     */
+    reallocateDropouts: (): Promise<number> => serial(async () => {
       let sent = 0;
       const now = deps.clock.now();
       for (const entry of book.events.values()) {
-        if (isProtective(entry) || statusOf(entry, now) !== 'ACTIVE') continue;
+        const status = statusOf(entry, now);
+        if (entry.round === 0 && (status === 'ACTIVE' || status === 'SCHEDULED')) {
+          sent += await reallocate(entry, 'first allocation');
+          continue;
+        }
+        if (isProtective(entry) || status !== 'ACTIVE') continue;
         const dropped = droppedOf(entry);
         if ([...dropped].every((s) => entry.dropped.has(s))) continue;
         entry.dropped = dropped;
         sent += await reallocate(entry, `dropped out: ${[...dropped].join(' ')}`);
       }
       return sent;
-    },
+    }),
 
     listEvents: () => [...book.events.values()].map((e) => summaryOf(e, deps.clock.now())).sort((a, b) => b.event.issuedAtMs - a.event.issuedAtMs),
     event: (eventId: string) => {

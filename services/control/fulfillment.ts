@@ -36,6 +36,8 @@ export interface Fulfillment {
   /** +1 when discharge counts as response, -1 when charge does. */
   readonly direction: 1 | -1;
   readonly commands: ReadonlyMap<string, CommandRecord>;
+  /** Sites with a (non-RELEASE) command of this event. */
+  readonly sites: ReadonlySet<string>;
   /** Latest measured battery kW (+ discharge) per site of the event. */
   readonly siteKw: ReadonlyMap<string, number>;
   readonly samples: readonly Sample[];
@@ -44,7 +46,7 @@ export interface Fulfillment {
 export const MAX_SAMPLES = 720;
 
 export const createFulfillment = (eventId: string, targetKw: number | null, direction: 1 | -1): Fulfillment => ({
-  eventId, targetKw, direction, commands: new Map(), siteKw: new Map(), samples: [],
+  eventId, targetKw, direction, commands: new Map(), sites: new Set(), siteKw: new Map(), samples: [],
 });
 
 /** A command issued for this event (seen again on redelivery: no change). */
@@ -52,7 +54,8 @@ export const onCommand = (f: Fulfillment, c: SiteCommand): Fulfillment => {
   if (c.eventId !== f.eventId || f.commands.has(c.commandId)) return f;
   const commands = new Map(f.commands);
   commands.set(c.commandId, { commandId: c.commandId, siteId: c.siteId, kind: c.kind, powerKw: c.powerKw, issuedAtMs: c.issuedAtMs, endMs: c.endMs, status: 'SENT', reason: null, ackedAtMs: null });
-  return { ...f, commands };
+  const sites = c.kind === 'RELEASE' || f.sites.has(c.siteId) ? f.sites : new Set([...f.sites, c.siteId]);
+  return { ...f, commands, sites };
 };
 
 const rank: Record<CommandStatus, number> = { SENT: 0, ACCEPTED: 1, REJECTED: 2, COMPLETED: 2, EXPIRED: 2 };
@@ -66,14 +69,12 @@ export const onAck = (f: Fulfillment, a: CommandAck): Fulfillment => {
   return { ...f, commands };
 };
 
-export const sitesOf = (f: Fulfillment): Set<string> => new Set([...f.commands.values()].filter((c) => c.kind !== 'RELEASE').map((c) => c.siteId));
-
 /**
  * A site's measured battery power at atMs. Samples of the total response are kept one per
  * sampleEveryMs (the newest within a bucket wins), at most MAX_SAMPLES.
  */
 export const onSiteMeasurement = (f: Fulfillment, siteId: string, batteryKw: number, atMs: number, sampleEveryMs: number): Fulfillment => {
-  if (!sitesOf(f).has(siteId)) return f;
+  if (!f.sites.has(siteId)) return f;
   const siteKw = new Map(f.siteKw);
   siteKw.set(siteId, batteryKw);
   const next = { ...f, siteKw };
@@ -123,7 +124,7 @@ export const viewOf = (f: Fulfillment, nowMs: number): FulfillmentView => {
     responseKw: responseKw(f),
     commands: counts,
     deliveredSites: delivered.size,
-    targetedSites: sitesOf(f).size,
+    targetedSites: f.sites.size,
     rejections,
     samples: f.samples,
   };

@@ -24,10 +24,15 @@ const state = (assetId: string, version: number, extra: Partial<AssetState> = {}
   lastSeq: null, ...extra,
 });
 
-const setup = () => {
+const setup = (failCommandSends = 0) => {
   const sent: Array<{ topic: string; value: unknown }> = [];
+  let failures = failCommandSends;
   const producer: Producer = {
     send: (topic, messages) => {
+      if (topic === TopicNames.controlCommands && failures > 0) {
+        failures--;
+        return Promise.reject(new Error('KAFKA_PRODUCE_FAILED'));
+      }
       for (const m of messages) sent.push({ topic, value: JSON.parse((m.value ?? Buffer.alloc(0)).toString()) });
       return Promise.resolve([]);
     },
@@ -80,6 +85,17 @@ describe('control service', () => {
     // Reading its own records back from Kafka changes nothing.
     for (const c of commands()) applyCommand(book, c);
     expect(svc.event(id)?.fulfillment.commands.issued).toBe(3);
+  });
+
+  it('allocates an event whose commands failed to publish on the next re-allocation pass', async () => {
+    const { svc, book, commands, events } = setup(1);
+    await expect(svc.createEvent(operator, { kind: 'OUTAGE', scopeAssetId: 'feeder-1', durationMin: 30 })).rejects.toThrow('KAFKA_PRODUCE_FAILED');
+    expect(events().length).toBe(1);
+    expect(commands()).toEqual([]);
+    expect(await svc.reallocateDropouts()).toBe(3);
+    expect(commands().map((c) => c.kind)).toEqual(['HOLD_RESERVE', 'HOLD_RESERVE', 'HOLD_RESERVE']);
+    expect([...book.events.values()][0]?.round).toBe(1);
+    expect(await svc.reallocateDropouts()).toBe(0);
   });
 
   it('refuses an unknown scope and a bad request without publishing anything', async () => {
