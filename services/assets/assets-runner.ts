@@ -11,7 +11,7 @@
  */
 import type { AvroCodec } from '../platform/avro-codec.ts';
 import type { Clock } from '../platform/clock.ts';
-import { describeError } from '../platform/errors.ts';
+import { describeError, PlatformError } from '../platform/errors.ts';
 import type { AssetState, RollupDelta } from '../platform/events.ts';
 import type { Consumer, IncomingRecord, KafkaAdapter, PartitionAssignment, Producer } from '../platform/kafka.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -128,15 +128,17 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
     updateGauges();
   };
 
+  // Decoding is async (a registry lookup the first time a schema id is seen): decode the batch at
+  // once, then apply in offset order.
   const apply = async (e: Entry, records: readonly IncomingRecord[]): Promise<void> => {
     const now = d.clock.now();
-    for (const r of records) {
-      if (r.value === null) continue;
-      if (e.kind === 'site') {
-        const t = await d.codec.decode(TopicNames.telemetry, r.value);
+    const values = records.flatMap((r) => (r.value === null ? [] : [r.value]));
+    if (e.kind === 'site') {
+      for (const t of await Promise.all(values.map((v) => d.codec.decode(TopicNames.telemetry, v)))) {
         d.metrics.telemetry.inc({ result: t.ok ? e.shard.handleTelemetry(t.value, now) : 'undecodable' });
-      } else {
-        const u = await d.codec.decode(TopicNames.assetRollup, r.value);
+      }
+    } else {
+      for (const u of await Promise.all(values.map((v) => d.codec.decode(TopicNames.assetRollup, v)))) {
         d.metrics.rollups.inc({ result: u.ok ? e.shard.handleRollup(u.value) : 'undecodable' });
       }
     }
@@ -162,6 +164,16 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
 
   return {
     async start() {
+      const admin = await d.kafka.admin();
+      try {
+        const counts = await Promise.all([topics.telemetry, topics.rollup, topics.state].map((t) => admin.partitionCount(t)));
+        // Shard p restores from changelog partition p: the three topics must be co-partitioned.
+        if (new Set(counts).size !== 1 || counts[0] === 0) {
+          throw new PlatformError('CONFIG_INVALID', `${topics.telemetry}, ${topics.rollup} and ${topics.state} must have the same partition count, have ${counts.join(', ')}`);
+        }
+      } finally {
+        await admin.disconnect();
+      }
       producer = await d.kafka.producer();
       const c = await d.kafka.consumer({
         groupId: d.groupId, topics: [topics.telemetry, topics.rollup], fromBeginning: true, autoCommit: false,

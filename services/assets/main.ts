@@ -12,10 +12,12 @@ import { parseConfig } from '../platform/config.ts';
 import { describeError } from '../platform/errors.ts';
 import { createKafkaAdapter } from '../platform/kafka.ts';
 import { createLogger } from '../platform/logger.ts';
+import type { TopicValues } from '../platform/events.ts';
 import { TopicNames } from '../platform/topics.ts';
 import { createAssetsRunner } from './assets-runner.ts';
 import { parseAssetsConfig } from './config.ts';
-import { followTopic } from './follow-topic.ts';
+import { followTopic, type Following } from './follow-topic.ts';
+import { createEnvironment } from './environment.ts';
 import { createHierarchy } from './hierarchy.ts';
 import { serveReadApi } from './http-api.ts';
 import { createAssetsMetrics } from './metrics.ts';
@@ -31,7 +33,8 @@ const main = async (): Promise<void> => {
   const clock = clockFor(config.sim);
   const metrics = createAssetsMetrics();
   const hierarchy = createHierarchy();
-  const model = createReadModel(hierarchy);
+  const environment = createEnvironment();
+  const model = createReadModel(hierarchy, environment);
   const topic = (t: string): string => assets.topicPrefix + t;
   // Each instance reads these topics whole, so its followers' groups are its own.
   const ownGroup = (what: string): string => `${assets.groupId}-${what}-${instanceId}-${randomUUID().slice(0, 8)}`;
@@ -64,6 +67,31 @@ const main = async (): Promise<void> => {
     },
   });
 
+  // Last known environment for the read API: followed in the background and never waited for,
+  // since these feeds come from providers and the analytics tier (analytics never blocks control).
+  const followEnvironment = async <T extends typeof TopicNames.weatherObservations | typeof TopicNames.gridMix | typeof TopicNames.fleetForecasts>(
+    t: T,
+    put: (v: TopicValues[T]) => void,
+  ): Promise<Following> =>
+    followTopic({
+      kafka, topic: topic(t), groupId: ownGroup(t),
+      onRecords: async (records) => {
+        for (const r of records) {
+          if (r.value === null) continue;
+          const d = await codec.decode(t, r.value);
+          if (d.ok) put(d.value);
+        }
+      },
+    });
+  const environmentFeeds = [
+    followEnvironment(TopicNames.weatherObservations, (v) => environment.putWeather(v)),
+    followEnvironment(TopicNames.gridMix, (v) => environment.putGridMix(v)),
+    followEnvironment(TopicNames.fleetForecasts, (v) => environment.putForecast(v)),
+  ].map((p) => p.catch((e: unknown) => {
+    logger.warn('environment feed unavailable; sites show no environment data from it', { error: describeError(e) });
+    return null;
+  }));
+
   const runner = createAssetsRunner({
     kafka, codec, logger, metrics, clock, hierarchy,
     groupId: assets.groupId, topicPrefix: assets.topicPrefix, staleAfterMs: assets.staleAfterMs, tickMs: assets.tickMs,
@@ -93,7 +121,7 @@ const main = async (): Promise<void> => {
     logger.info('assets stopping');
     runner
       .stop()
-      .then(() => Promise.all([registry.stop(), states.stop()]))
+      .then(async () => Promise.all([registry.stop(), states.stop(), ...(await Promise.all(environmentFeeds)).map((f) => f?.stop())]))
       .then(() => {
         served.server.close();
         process.exit(0);

@@ -5,6 +5,7 @@
  */
 import type { Aggregate, AssetKind, AssetState } from '../platform/events.ts';
 import { zeroAggregate } from './aggregate.ts';
+import type { Environment, SiteEnvironment } from './environment.ts';
 import type { Hierarchy } from './hierarchy.ts';
 
 export interface AssetView {
@@ -17,6 +18,8 @@ export interface AssetView {
   readonly aggregate: Aggregate;
   /** When the state last changed, UTC epoch ms; null when never. */
   readonly updatedAtMs: number | null;
+  /** Sites only: weather cell, grid region and their last known observations and forecast. */
+  readonly environment?: SiteEnvironment;
 }
 
 export interface SubtreeNode extends AssetView {
@@ -33,7 +36,7 @@ export interface ReadModel {
   size(): number;
 }
 
-export const createReadModel = (hierarchy: Hierarchy): ReadModel => {
+export const createReadModel = (hierarchy: Hierarchy, environment?: Environment): ReadModel => {
   const states = new Map<string, AssetState>();
   const view = (assetId: string): AssetView | null => {
     const def = hierarchy.get(assetId);
@@ -46,6 +49,7 @@ export const createReadModel = (hierarchy: Hierarchy): ReadModel => {
     return {
       assetId, kind: def?.kind ?? s?.kind ?? null, name: def?.name ?? null, parentId: def?.parentId ?? null,
       state, aggregate: s?.aggregate ?? zeroAggregate(), updatedAtMs: s?.updatedAtMs ?? null,
+      ...(def?.kind === 'SITE' && environment !== undefined ? { environment: environment.forSite(def) } : {}),
     };
   };
   return {

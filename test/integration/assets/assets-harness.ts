@@ -27,7 +27,9 @@ export interface AssetsWorld {
   close(): Promise<void>;
 }
 
-const USED: readonly TopicName[] = [TopicNames.telemetry, TopicNames.assetRegistry, TopicNames.assetState, TopicNames.assetRollup];
+const USED: readonly TopicName[] = [
+  TopicNames.telemetry, TopicNames.assetRegistry, TopicNames.assetState, TopicNames.assetRollup, TopicNames.weatherObservations, TopicNames.gridMix, TopicNames.fleetForecasts,
+];
 
 export const createAssetsWorld = async (name: string, sites: number): Promise<AssetsWorld> => {
   const id = freshName(name).replace(/[^a-z0-9-]/gi, '_');

@@ -5,7 +5,8 @@
  * counted exactly once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Aggregate } from '../../../services/platform/events.ts';
+import type { Aggregate, WeatherObservation } from '../../../services/platform/events.ts';
+import { TopicNames } from '../../../services/platform/topics.ts';
 import { AGGREGATE_FIELDS } from '../../../services/assets/aggregate.ts';
 import type { AssetView } from '../../../services/assets/read-model.ts';
 import {
@@ -25,6 +26,11 @@ describe('assets: sharded actors', () => {
   const procs: AssetsProcess[] = [];
   beforeAll(async () => {
     w = await createAssetsWorld('assets-shard', SITES);
+    const cellId = w.definitions.find((d) => d.kind === 'SITE')?.weatherCellId ?? '';
+    const obs: WeatherObservation = { cellId, observedAtMs: Date.now(), temperatureC: 21, cloudCoverPct: 40, irradianceWPerM2: 600, windSpeedMPerS: 3, alert: null };
+    const producer = await w.kafka.producer();
+    await producer.send(w.topic(TopicNames.weatherObservations), [{ key: cellId, value: await w.codec.encode(TopicNames.weatherObservations, obs) }]);
+    await producer.disconnect();
   });
   afterAll(async () => {
     await Promise.all(procs.map((p) => p.stop()));
@@ -88,6 +94,9 @@ describe('assets: sharded actors', () => {
     const site = await getJson<AssetView>(`${survivors[0] ?? ''}/v1/assets/${w.definitions.find((d) => d.kind === 'SITE')?.assetId ?? ''}`);
     expect(site.state?.online).toBe(true);
     expect(site.aggregate.deviceCount).toBe(1);
+    // The site's environment: its cell's last known weather, from weather.observations.v1.
+    expect(site.environment?.weatherCellId).toBeTruthy();
+    expect(site.environment?.weather?.irradianceWPerM2).toBe(600);
     expect((await fetch(`${survivors[0] ?? ''}/v1/assets/no-such-asset`)).status).toBe(404);
   }, 180_000);
 

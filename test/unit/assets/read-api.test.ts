@@ -4,6 +4,7 @@ import type { AssetDefinition, AssetState } from '../../../services/platform/eve
 import { zeroAggregate } from '../../../services/assets/aggregate.ts';
 import { parseAssetsConfig } from '../../../services/assets/config.ts';
 import { emptyState } from '../../../services/assets/device-actor.ts';
+import { createEnvironment } from '../../../services/assets/environment.ts';
 import { createHierarchy } from '../../../services/assets/hierarchy.ts';
 import { serveReadApi } from '../../../services/assets/http-api.ts';
 import { createReadModel } from '../../../services/assets/read-model.ts';
@@ -56,6 +57,23 @@ describe('read model and HTTP read API', () => {
     expect((await fetch(`${base}/v1/assets/fleet`, { method: 'POST' })).status).toBe(405);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/metrics`)).status).toBe(200);
+  });
+
+  it('shows a site\'s environment: newest observation per cell and region, newest forecast per site', () => {
+    const env = createEnvironment();
+    const site = { ...def('site-9', 'SITE', null), weatherCellId: 'cell-1', gridRegionId: 'region-1' };
+    const obs = (observedAtMs: number, temperatureC: number) => ({ cellId: 'cell-1', observedAtMs, temperatureC, cloudCoverPct: 0, irradianceWPerM2: 0, windSpeedMPerS: 0, alert: null });
+    env.putWeather(obs(2_000, 20));
+    env.putWeather(obs(1_000, 5)); // older, ignored
+    env.putGridMix({ regionId: 'region-1', observedAtMs: 1_000, intervalMinutes: 5, carbonGPerKwh: 310, demandMw: 900, generation: [{ source: 'GAS', mw: 900 }] });
+    const bundle = (issuedAtMs: number, runId: string) => ({ siteId: 'site-9', issuedAtMs, runId, validFromMs: issuedAtMs, stepMinutes: 60, solarKw: [1, 2], loadKw: [1, 1], carbonGPerKwh: [300, 200], temperatureC: [10, 11], stormWatch: null, modelVersion: 'm1' });
+    env.putForecast(bundle(5_000, 'new'));
+    env.putForecast(bundle(4_000, 'old'));
+    const e = env.forSite(site);
+    expect(e.weather?.temperatureC).toBe(20);
+    expect(e.gridMix).toEqual({ regionId: 'region-1', observedAtMs: 1_000, intervalMinutes: 5, carbonGPerKwh: 310, demandMw: 900 });
+    expect(e.forecast).toMatchObject({ runId: 'new', steps: 2 });
+    expect(env.forSite({ ...site, assetId: 'site-0', weatherCellId: null }).weather).toBeNull();
   });
 
   it('parses its config once, listing every problem', () => {
