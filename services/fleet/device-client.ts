@@ -27,6 +27,8 @@ export interface DeviceStats {
   sent: number;
   accepted: number;
   rejected: number;
+  /** Frames the gateway answered REPLAYED: it had them already. */
+  replayed: number;
   dropped: number;
   reconnects: number;
   buffered: number;
@@ -48,7 +50,7 @@ export const connectDevice = (opts: DeviceClientOptions): DeviceClient => {
   const maxBuffer = opts.maxBuffer ?? 1000;
   const buffer = new Map<number, TelemetryFrame>();
   const acksPending: AckFrame[] = [];
-  const stats: DeviceStats = { connected: false, sent: 0, accepted: 0, rejected: 0, dropped: 0, reconnects: 0, buffered: 0, stopped: null };
+  const stats: DeviceStats = { connected: false, sent: 0, accepted: 0, rejected: 0, replayed: 0, dropped: 0, reconnects: 0, buffered: 0, stopped: null };
   let ws: WebSocket | undefined;
   let attempt = 0;
   let closed = false;
@@ -101,7 +103,8 @@ export const connectDevice = (opts: DeviceClientOptions): DeviceClient => {
         }
         // Already accepted earlier (a resend), or refused for good: either way not to be resent.
         if (f.seq !== null) buffer.delete(f.seq);
-        if (f.code !== 'REPLAYED') stats.rejected++;
+        if (f.code === 'REPLAYED') stats.replayed++;
+        else stats.rejected++;
         opts.onRejected?.(f.code, f.message);
         return;
       case 'command':

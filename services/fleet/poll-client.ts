@@ -11,7 +11,7 @@ export const pollDevice = (opts: DeviceClientOptions & { intervalMs: number }): 
   const maxBuffer = opts.maxBuffer ?? 1000;
   const buffer = new Map<number, TelemetryFrame>();
   const acks: AckFrame[] = [];
-  const stats: DeviceStats = { connected: false, sent: 0, accepted: 0, rejected: 0, dropped: 0, reconnects: 0, buffered: 0, stopped: null };
+  const stats: DeviceStats = { connected: false, sent: 0, accepted: 0, rejected: 0, replayed: 0, dropped: 0, reconnects: 0, buffered: 0, stopped: null };
   const auth = { authorization: `Bearer ${opts.token}` };
   let etag: string | undefined;
   let closed = false;
@@ -35,7 +35,8 @@ export const pollDevice = (opts: DeviceClientOptions & { intervalMs: number }): 
         if (buffer.delete(f.seq)) stats.accepted++;
       } else if (r.type === 'error' && r.code !== 'UNAVAILABLE' && r.code !== 'THROTTLED') {
         buffer.delete(f.seq);
-        if (r.code !== 'REPLAYED') {
+        if (r.code === 'REPLAYED') stats.replayed++;
+        else {
           stats.rejected++;
           opts.onRejected?.(r.code, r.message);
         }

@@ -223,33 +223,62 @@ export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
     retry: { initialRetryTime: 200, retries: 10, maxRetryTime: Math.max(1_000, (opts.connectTimeoutMs ?? 30_000) / 4) },
   });
 
+  /**
+   * The idempotent producer, made safe to share. kafkajs numbers each partition's batches and,
+   * when a send fails, winds the numbers back; if the failed batch had in fact been written (the
+   * broker went down before answering), the next, different batch reuses those numbers and the
+   * broker acknowledges it as a duplicate without writing it: silent loss, seen in our broker
+   * restart test. So sends go one at a time, and after a failed send the producer is replaced
+   * (a new producer id starts new sequences). The caller resends what failed; a batch that did
+   * land may then be written twice, which consumers deduplicate by key and sequence.
+   */
   const producer = async (p?: { transactionalId?: string }): Promise<Producer> => {
-    const inner = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 5,
-      allowAutoTopicCreation: false,
-      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
-      ...(p?.transactionalId === undefined ? {} : { transactionalId: p.transactionalId }),
-    });
-    await wrap('KAFKA_UNAVAILABLE', 'producer connect', () => inner.connect());
+    const connectOne = async (): Promise<kafkajs.Producer> => {
+      const inner = kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 5,
+        allowAutoTopicCreation: false,
+        createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+        ...(p?.transactionalId === undefined ? {} : { transactionalId: p.transactionalId }),
+      });
+      await wrap('KAFKA_UNAVAILABLE', 'producer connect', () => inner.connect());
+      return inner;
+    };
+    let current: kafkajs.Producer | undefined = await connectOne();
+    let queue: Promise<unknown> = Promise.resolve();
+    const sendNow = async (topic: string, messages: readonly OutgoingMessage[]): Promise<ProducedRecord[]> => {
+      current ??= await connectOne();
+      const inner = current;
+      try {
+        const res = await inner.send({
+          topic,
+          acks: -1,
+          compression: CompressionTypes.None,
+          messages: messages.map((m) => ({
+            key: m.key,
+            value: m.value,
+            ...(m.headers === undefined ? {} : { headers: { ...m.headers } }),
+            ...(m.partition === undefined ? {} : { partition: m.partition }),
+            ...(m.timestampMs === undefined ? {} : { timestamp: String(m.timestampMs) }),
+          })),
+        });
+        return res.map((r) => ({ topic: r.topicName, partition: r.partition, baseOffset: r.baseOffset ?? '-1' }));
+      } catch (e) {
+        current = undefined;
+        await inner.disconnect().catch(() => undefined);
+        throw e;
+      }
+    };
     return {
-      send: (topic, messages) =>
-        wrap('KAFKA_PRODUCE_FAILED', `produce to ${topic}`, async () => {
-          const res = await inner.send({
-            topic,
-            acks: -1,
-            compression: CompressionTypes.None,
-            messages: messages.map((m) => ({
-              key: m.key,
-              value: m.value,
-              ...(m.headers === undefined ? {} : { headers: { ...m.headers } }),
-              ...(m.partition === undefined ? {} : { partition: m.partition }),
-              ...(m.timestampMs === undefined ? {} : { timestamp: String(m.timestampMs) }),
-            })),
-          });
-          return res.map((r) => ({ topic: r.topicName, partition: r.partition, baseOffset: r.baseOffset ?? '-1' }));
-        }),
-      disconnect: () => inner.disconnect(),
+      send: (topic, messages) => {
+        const result = queue.then(() => wrap('KAFKA_PRODUCE_FAILED', `produce to ${topic}`, () => sendNow(topic, messages)));
+        queue = result.catch(() => undefined);
+        return result;
+      },
+      disconnect: async () => {
+        await queue;
+        await current?.disconnect();
+      },
     };
   };
 

@@ -179,7 +179,7 @@ describe('gateway: a Kafka broker restart while devices send', () => {
         expect(c?.stats().dropped).toBe(0);
         const seqs = found.get(d.deviceId) ?? new Set();
         const missing = Array.from({ length: seq }, (_, k) => k + 1).filter((s) => !seqs.has(s));
-        expect(missing).toEqual([]);
+        expect(missing, JSON.stringify(c?.stats())).toEqual([]);
       }
     } finally {
       sending = false;
