@@ -116,17 +116,22 @@ export interface Addition {
   readonly deadLetter: DeadLetterDraft | null;
 }
 
-/** The batch with one more record. Dead letters are rare, so copying their list is fine. */
-export const add = (b: PartitionBatch, a: Addition, nowMs: number): PartitionBatch => ({
-  ...b,
-  firstOffset: isEmpty(b) ? a.offset : b.firstOffset,
-  lastOffset: a.offset,
-  records: b.records + 1,
-  rows: b.rows + a.rows,
-  bytes: b.bytes + a.bytes,
-  deadLetters: a.deadLetter === null ? b.deadLetters : [...b.deadLetters, a.deadLetter],
-  openedAtMs: isEmpty(b) ? nowMs : b.openedAtMs,
-});
+/** The batch with one more record. Dead letters are rare, so copying their list is fine. (A literal, not a spread: this runs per record.) */
+export const add = (b: PartitionBatch, a: Addition, nowMs: number): PartitionBatch => {
+  const empty = isEmpty(b);
+  return {
+    topic: b.topic,
+    partition: b.partition,
+    firstOffset: empty ? a.offset : b.firstOffset,
+    lastOffset: a.offset,
+    records: b.records + 1,
+    rows: b.rows + a.rows,
+    bytes: b.bytes + a.bytes,
+    deadLetters: a.deadLetter === null ? b.deadLetters : [...b.deadLetters, a.deadLetter],
+    openedAtMs: empty ? nowMs : b.openedAtMs,
+    plan: b.plan,
+  };
+};
 
 /** Why a batch should be flushed now, or null to keep filling it. */
 export const flushReason = (b: PartitionBatch, nowMs: number, policy: BatchPolicy): 'plan' | 'window' | 'bytes' | 'age' | null => {

@@ -35,13 +35,16 @@ import { add, admit, emptyBatch, flushReason, isEmpty, parsePlan, planMetadata, 
 import { bodyOf, type ClickHouseSink } from './clickhouse-sink.ts';
 import type { FaultPlan } from './config.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
+import type { RecordDecoder } from './record-decoder.ts';
 import { recordToRows, topicWriter, type TopicWriter } from './record-rows.ts';
 import { ByteSink } from './row-binary.ts';
 
 export interface RunnerDeps {
   readonly consumer: Consumer;
   readonly producer: Producer;
+  /** Encodes dead letters. */
   readonly codec: AvroCodec;
+  readonly decoder: RecordDecoder;
   readonly sink: ClickHouseSink;
   readonly metrics: IngestMetrics;
   readonly clock: Clock;
@@ -280,15 +283,18 @@ export const createIngestRunner = (d: RunnerDeps): Runner => {
         if (first !== undefined) d.consumer.seek(topic, partition, first.offset);
         return;
       }
+      // The other partitions' buffers, once per fetch rather than per record (a soft bound).
+      const others = bufferedBytes() - s.batch.bytes;
       for (const r of records) {
         const offset = Number(r.offset);
         const admission = admit(s.batch, offset, resume.next, d.policy);
         if (admission === 'skip') continue;
         if (admission === 'flush-first' && !(await flush(s))) return;
-        const rows = await recordToRows(d.codec, w, r, s.bytes);
-        s.batch = add(s.batch, rows, d.clock.now());
-        const reason = flushReason(s.batch, d.clock.now(), d.policy);
-        const tooMuch = s.batch.plan === null && bufferedBytes() > d.maxBufferedBytes;
+        const out = recordToRows(d.decoder, w, r, s.bytes);
+        const now = d.clock.now();
+        s.batch = add(s.batch, out instanceof Promise ? await out : out, now);
+        const reason = flushReason(s.batch, now, d.policy);
+        const tooMuch = s.batch.plan === null && others + s.batch.bytes > d.maxBufferedBytes;
         if ((reason !== null || tooMuch) && !(await flush(s))) return;
         // After a flush the partition may have been rewound (a refused commit): read where it resumes.
         if (s.resume === undefined) return;

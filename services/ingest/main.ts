@@ -15,6 +15,7 @@ import { createClickHouseSink } from './clickhouse-sink.ts';
 import { parseIngestConfig } from './config.ts';
 import { createIngestMetrics, serveMetrics } from './ingest-metrics.ts';
 import { createIngestRunner } from './ingest-runner.ts';
+import { createRecordDecoder } from './record-decoder.ts';
 
 const main = async (): Promise<void> => {
   const config = parseConfig(process.env);
@@ -33,9 +34,11 @@ const main = async (): Promise<void> => {
   });
   const sink = createClickHouseSink({ url: config.clickhouseUrl, database: ingest.database, username: ingest.clickhouseUser, password: ingest.clickhousePassword });
   const metrics = createIngestMetrics(() => systemClock.now());
+  const registry = createRegistryClient(config.registryUrl);
+  const codec = createAvroCodec({ registry });
   const runner = createIngestRunner({
     consumer, producer, sink, metrics, logger, topics,
-    codec: createAvroCodec({ registry: createRegistryClient(config.registryUrl) }),
+    codec, decoder: createRecordDecoder(codec, registry),
     clock: systemClock,
     policy: { maxRecords: ingest.batchRecords, maxBytes: ingest.batchMaxBytes, maxWaitMs: ingest.maxWaitMs },
     maxBufferedBytes: ingest.maxBufferedBytes,

@@ -3,10 +3,10 @@
  * (Avro, through the codec passed in), map (pure, row-mapping.ts), encode (pure, row-binary.ts).
  * A record that fails any step leaves the sink as it was.
  */
-import type { AvroCodec } from '../platform/avro-codec.ts';
 import type { IncomingRecord } from '../platform/kafka.ts';
 import type { TopicName } from '../platform/topics.ts';
 import type { Addition } from './batcher.ts';
+import type { RecordDecoder } from './record-decoder.ts';
 import { compileRowEncoder, type ByteSink, type RowEncoder } from './row-binary.ts';
 import { mappingOf, type TableMapping } from './row-mapping.ts';
 
@@ -23,17 +23,25 @@ export const topicWriter = (topic: TopicName): TopicWriter => {
   return { topic, mapping, encode: compileRowEncoder(mapping.columns) };
 };
 
-export const recordToRows = async (codec: AvroCodec, w: TopicWriter, r: IncomingRecord, sink: ByteSink): Promise<Addition> => {
+type Decoded = Awaited<ReturnType<RecordDecoder['decode']>>;
+
+/**
+ * Synchronous when the record's schema is already known (the common case: no promise per record),
+ * a promise otherwise.
+ */
+export const recordToRows = (decoder: RecordDecoder, w: TopicWriter, r: IncomingRecord, sink: ByteSink): Addition | Promise<Addition> => {
+  if (r.value === null) return toRows(w, r, null, sink);
+  const decoded = decoder.decode(w.topic, r.value);
+  return decoded instanceof Promise ? decoded.then((d) => toRows(w, r, d, sink)) : toRows(w, r, decoded, sink);
+};
+
+const toRows = (w: TopicWriter, r: IncomingRecord, decoded: Decoded | null, sink: ByteSink): Addition => {
   const offset = Number(r.offset);
   const dead = (errorCode: string, reason: string): Addition => ({
     offset, rows: 0, bytes: 0, deadLetter: { offset, key: r.key, errorCode, reason, payload: r.value },
   });
-  let value = null;
-  if (r.value !== null) {
-    const decoded = await codec.decode(w.topic, r.value);
-    if (!decoded.ok) return dead(DeadLetterCodes.undecodable, decoded.error);
-    value = decoded.value;
-  }
+  if (decoded !== null && !decoded.ok) return dead(DeadLetterCodes.undecodable, decoded.error);
+  const value = decoded === null ? null : decoded.value;
   const mapped = w.mapping.toRows(value, { key: r.key, partition: r.partition, offset, timestampMs: r.timestampMs });
   if (!mapped.ok) return dead(DeadLetterCodes.unmappable, mapped.error);
   const start = sink.length;
