@@ -1,7 +1,8 @@
 /**
- * `npm run bench -- ingest [--events=300000] [--latencyEvents=20000] [--rate=5000] [--rows=10000000] [--json]`
+ * `npm run bench -- ingest [--events=300000] [--latencyEvents=20000] [--rate=5000] [--rows=10000000] [--portBase=30000] [--json]`
  *
- * Starts a stack of its own (ports 3xxxx, a temp state folder), then:
+ * Starts a stack of its own (ports portBase + 9092 and so on, default 3xxxx; move them when
+ * another bench holds those; a temp state folder), then:
  *  - throughput: pre-produces --events telemetry records (Avro, 24 partitions) and times
  *    services/ingest/main.ts (a child process, as in production) from start until ClickHouse has
  *    them all: eventsPerSec, sustained from Kafka to queryable rows;
@@ -57,17 +58,19 @@ const bench: Benchmark = {
     const latencyEvents = Number(options['latencyEvents'] ?? 20_000);
     const rate = Number(options['rate'] ?? 5_000);
     const bigRows = Number(options['rows'] ?? 10_000_000);
+    const portBase = Number(options['portBase'] ?? 30_000);
     const root = mkdtempSync(join(tmpdir(), 'gridfleet-bench-ingest-'));
     const env: Record<string, string> = {
       GRIDFLEET_STATE_DIR: join(root, 'state'), GRIDFLEET_CACHE_DIR: '.state/cache',
-      KAFKA_PORT: '39092', KAFKA_CONTROLLER_PORT: '39093', REGISTRY_PORT: '38081', CLICKHOUSE_PORT: '38123', REDIS_PORT: '36379', LOG_LEVEL: 'warn',
+      KAFKA_PORT: String(portBase + 9092), KAFKA_CONTROLLER_PORT: String(portBase + 9093), REGISTRY_PORT: String(portBase + 8081),
+      CLICKHOUSE_PORT: String(portBase + 8123), REDIS_PORT: String(portBase + 6379), LOG_LEVEL: 'warn',
     };
     const config = parseConfig(env);
     const logger = createLogger('warn', { service: 'bench' });
     const stack = createStack(config, logger);
     const ch = createClient({ url: config.clickhouseUrl, request_timeout: 300_000 });
     try {
-      progress('starting a stack of its own on 3xxxx ports...');
+      progress(`starting a stack of its own on ports ${portBase} + 9092 and so on...`);
       await stack.up();
       const kafka = createKafkaAdapter({ brokers: config.kafkaBrokers, clientId: 'bench-ingest', logger });
       const codec = createAvroCodec({ registry: createRegistryClient(config.registryUrl) });
