@@ -38,12 +38,12 @@ const frames = (devices: ReadonlyArray<{ deviceId: string; siteId: string }>, ev
     };
   });
 
-/** Applied telemetry events summed over the instances' /metrics. */
+/** Applied telemetry events summed over the instances' /metrics (each frame is applied once; re-reads count as replays). */
 const appliedSum = async (urls: readonly string[]): Promise<number> => {
   let n = 0;
   for (const u of urls) {
     const text = await (await fetch(`${u}/metrics`)).text();
-    for (const m of text.matchAll(/^assets_telemetry_events_total\{result="(applied|replay)"\} (\d+)/gm)) n += Number(m[2]);
+    for (const m of text.matchAll(/^assets_telemetry_events_total\{result="(applied)"\} (\d+)/gm)) n += Number(m[2]);
   }
   return n;
 };
@@ -92,7 +92,7 @@ const runOnce = async (
       urls.push(`http://127.0.0.1:${port}`);
       procs.push(spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'services/assets/main.ts')], {
         cwd: REPO_ROOT,
-        env: { ...process.env, ...bench.env, ASSETS_PORT: String(port), ASSETS_TOPIC_PREFIX: prefix, ASSETS_INSTANCE_ID: `bench-${instances}-${i}`, ASSETS_GROUP_ID: `${prefix}assets`, LOG_LEVEL: 'error', ASSETS_STALE_AFTER_MS: String(7 * 24 * 3_600_000) },
+        env: { ...process.env, ...bench.env, ASSETS_PORT: String(port), ASSETS_TOPIC_PREFIX: prefix, ASSETS_INSTANCE_ID: `bench-${instances}-${i}`, ASSETS_GROUP_ID: `${prefix}assets`, LOG_LEVEL: process.env['BENCH_ASSETS_LOG'] ?? 'error', ASSETS_STALE_AFTER_MS: String(7 * 24 * 3_600_000) },
         stdio: ['ignore', 'ignore', 'inherit'],
       }));
     }

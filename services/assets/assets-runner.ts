@@ -21,6 +21,11 @@ import type { AssetsMetrics } from './metrics.ts';
 import { readChangelog } from './restore-shards.ts';
 import { createParentShard, createSiteShard, type ParentShard, type ShardOutput, type SiteShard } from './shard.ts';
 
+/** Records applied, written and committed together. */
+const CHUNK = 1_000;
+/** Records per produce request. */
+const SEND_SLICE = 500;
+
 type Entry =
   | { readonly kind: 'site'; readonly shard: SiteShard; ready: Promise<void>; lock: Promise<void>; live: boolean }
   | { readonly kind: 'parent'; readonly shard: ParentShard; ready: Promise<void>; lock: Promise<void>; live: boolean };
@@ -64,15 +69,18 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
 
   const produce = async (p: number, out: ShardOutput): Promise<void> => {
     if (producer === undefined) throw new Error('producer not started');
-    if (out.states.length > 0) {
-      const values = await Promise.all(out.states.map((s: AssetState) => d.codec.encode(TopicNames.assetState, s)));
-      await producer.send(topics.state, out.states.map((s, i) => ({ key: s.assetId, value: values[i] ?? null, partition: p })));
-      d.metrics.produced.inc({ topic: TopicNames.assetState }, out.states.length);
+    // Slices keep each request under the broker's message size limit (1 MB); states before rollups.
+    for (let i = 0; i < out.states.length; i += SEND_SLICE) {
+      const slice = out.states.slice(i, i + SEND_SLICE);
+      const values = await Promise.all(slice.map((s: AssetState) => d.codec.encode(TopicNames.assetState, s)));
+      await producer.send(topics.state, slice.map((s, k) => ({ key: s.assetId, value: values[k] ?? null, partition: p })));
+      d.metrics.produced.inc({ topic: TopicNames.assetState }, slice.length);
     }
-    if (out.rollups.length > 0) {
-      const values = await Promise.all(out.rollups.map((r: RollupDelta) => d.codec.encode(TopicNames.assetRollup, r)));
-      await producer.send(topics.rollup, out.rollups.map((r, i) => ({ key: r.parentId, value: values[i] ?? null })));
-      d.metrics.produced.inc({ topic: TopicNames.assetRollup }, out.rollups.length);
+    for (let i = 0; i < out.rollups.length; i += SEND_SLICE) {
+      const slice = out.rollups.slice(i, i + SEND_SLICE);
+      const values = await Promise.all(slice.map((r: RollupDelta) => d.codec.encode(TopicNames.assetRollup, r)));
+      await producer.send(topics.rollup, slice.map((r, k) => ({ key: r.parentId, value: values[k] ?? null })));
+      d.metrics.produced.inc({ topic: TopicNames.assetRollup }, slice.length);
     }
   };
 
@@ -186,15 +194,26 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
         const kind = batch.topic === topics.telemetry ? 'site' : 'parent';
         if (!entries.has(keyOf(kind, batch.partition))) acquire([{ kind, p: batch.partition }]);
         const e = entries.get(keyOf(kind, batch.partition));
-        const last = batch.records.at(-1);
-        if (e === undefined || last === undefined) return;
+        if (e === undefined || batch.records.length === 0) return;
         while (!(await Promise.race([e.ready.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1_000))]))) await ctx.heartbeat();
-        await locked(e, async () => {
+        // Chunks, each applied, written and committed before the next, with a heartbeat between:
+        // a rebalance then waits for one chunk, not a whole fetched batch (heartbeat throws when the
+        // group is rebalancing, which ends the batch; what was committed stays done).
+        for (let i = 0; i < batch.records.length; i += CHUNK) {
+          const chunk = batch.records.slice(i, i + CHUNK);
+          const lastOfChunk = chunk.at(-1);
+          if (lastOfChunk === undefined || !ctx.isRunning() || ctx.isStale()) return;
+          await locked(e, async () => {
+            if (!e.live) return;
+            await apply(e, chunk);
+            await produce(batch.partition, e.shard.drain(d.clock.now()));
+            await c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: lastOfChunk.offset }]);
+            // Moves the fetch position too: unresolved records would be fetched again.
+            ctx.resolveOffset(lastOfChunk.offset);
+          });
           if (!e.live) return;
-          await apply(e, batch.records);
-          await produce(batch.partition, e.shard.drain(d.clock.now()));
-          await c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: last.offset }]);
-        });
+          await ctx.heartbeat();
+        }
         updateGauges();
       });
     },

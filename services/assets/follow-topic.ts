@@ -36,9 +36,11 @@ export const followTopic = async (opts: {
   if (targets.size === 0) markDone();
   const consumer: Consumer = await opts.kafka.consumer({ groupId: opts.groupId, topics: [opts.topic], fromBeginning: true, autoCommit: false });
   consumer
-    .runBatches(async (batch) => {
+    .runBatches(async (batch, ctx) => {
       await opts.onRecords(batch.records);
       const last = batch.records.at(-1);
+      // Nothing is committed, but the fetch position must move on (else kafkajs fetches the batch again).
+      if (last !== undefined) ctx.resolveOffset(last.offset);
       const target = targets.get(batch.partition);
       if (last !== undefined && target !== undefined && BigInt(last.offset) + 1n >= target) targets.delete(batch.partition);
       if (!done && targets.size === 0) markDone();

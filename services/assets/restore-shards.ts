@@ -28,19 +28,17 @@ export const readChangelog = async (
   // readAll starts a partition at the `high` it is given: the partitions of other shards are skipped.
   const skip = offsets.filter((o) => !partitions.has(o.partition));
   const records = await kafka.readAll(stateTopic, { fromOffsets: skip, timeoutMs: 120_000 });
+  const mine = records.filter((r) => partitions.has(r.partition) && r.key !== null);
+  const decoded = await Promise.all(mine.map((r) => (r.value === null ? Promise.resolve(null) : codec.decode(TopicNames.assetState, r.value))));
   const newest = new Map<number, Map<string, AssetState | null>>();
-  for (const r of records) {
-    if (!partitions.has(r.partition) || r.key === null) continue;
+  mine.forEach((r, i) => {
     const byKey = newest.get(r.partition) ?? new Map<string, AssetState | null>();
     newest.set(r.partition, byKey);
-    if (r.value === null) {
-      byKey.set(r.key, null);
-      continue;
-    }
-    const d = await codec.decode(TopicNames.assetState, r.value);
-    if (d.ok) byKey.set(r.key, d.value);
+    const d = decoded[i];
+    if (d === null || d === undefined) byKey.set(r.key ?? '', null);
+    else if (d.ok) byKey.set(r.key ?? '', d.value);
     else logger.warn('undecodable changelog record skipped', { partition: r.partition, offset: r.offset, error: d.error });
-  }
+  });
   for (const [p, byKey] of newest) out.set(p, [...byKey.values()].filter((s): s is AssetState => s !== null));
   return out;
 };

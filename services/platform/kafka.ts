@@ -498,13 +498,16 @@ export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
           () => reject(new PlatformError('TIMEOUT', `reading ${topic} to its end took longer than ${o?.timeoutMs ?? 60_000} ms`)),
           o?.timeoutMs ?? 60_000,
         );
-        c.runBatches(async (batch) => {
+        c.runBatches(async (batch, ctx) => {
           const end = pending.get(batch.partition);
           const list = byPartition.get(batch.partition) ?? [];
           const begin = from.get(batch.partition) ?? 0n;
           for (const r of batch.records) if (end !== undefined && BigInt(r.offset) < end && BigInt(r.offset) >= begin) list.push(r);
           byPartition.set(batch.partition, list);
           const last = batch.records.at(-1);
+          // Without resolving, kafkajs (autoCommit off) fetches the same batch again: a partition
+          // larger than one fetch was never read to its end (and its first batch was kept twice).
+          if (last !== undefined) ctx.resolveOffset(last.offset);
           if (end !== undefined && last !== undefined && BigInt(last.offset) + 1n >= end) pending.delete(batch.partition);
           if (pending.size === 0) {
             clearTimeout(timer);

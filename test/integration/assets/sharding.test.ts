@@ -122,5 +122,7 @@ describe('assets: sharded actors', () => {
     expect(settled, JSON.stringify(diff(seen.aggregate, expected))).toBe(true);
     expect(seen.aggregate.deviceCount).toBe(SITES);
     expect(await counter(url, 'assets_telemetry_events_total', 'applied')).toBe(SITES / 2);
+    // Each record is read once: a consumer that never moved its fetch position would count re-reads as replays.
+    expect(await counter(url, 'assets_telemetry_events_total', 'replay')).toBe(replayed);
   }, 120_000);
 });
