@@ -7,8 +7,8 @@ import type { Benchmark, BenchOutcome } from './types.ts';
 const here = dirname(fileURLToPath(import.meta.url));
 const available = (): string[] =>
   readdirSync(here)
-    .filter((f) => f.endsWith('.ts') && !['run.ts', 'types.ts'].includes(f) && !f.includes('.'.repeat(2)))
-    .filter((f) => !f.startsWith('_'))
+    // Helpers of the benchmarks start with an underscore.
+    .filter((f) => f.endsWith('.ts') && !['run.ts', 'types.ts'].includes(f) && !f.startsWith('_'))
     .map((f) => f.replace(/\.ts$/, ''));
 
 const parseArgs = (argv: readonly string[]): { name: string | undefined; json: boolean; options: Record<string, string> } => {

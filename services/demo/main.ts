@@ -26,6 +26,7 @@ const demo = parseDemoConfig(process.env);
 const config = parseConfig(process.env);
 const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, { service: 'demo' });
 const children: ChildProcess[] = [];
+const shards: ChildProcess[] = [];
 
 const service = (name: string, entry: string, env: Record<string, string>, args: string[] = []): ChildProcess => {
   const log = openSync(join(REPO_ROOT, config.stateDir, 'logs', `demo-${name}.log`), 'a');
@@ -76,6 +77,7 @@ const main = async (): Promise<void> => {
       if (m.type === 'stats') shardStats.set(i, m.stats);
     });
     children.push(shard);
+    shards.push(shard);
   }
   out(`running the fleet in ${demo.shards} simulator processes...\n`);
 
@@ -102,8 +104,8 @@ const main = async (): Promise<void> => {
   }
 
   out('stopping the fleet...');
-  for (const c of children.slice(hasIngest ? 2 : 1)) c.kill('SIGTERM');
-  await waitUntil(() => Promise.resolve(children.slice(hasIngest ? 2 : 1).every((c) => c.exitCode !== null)), 20_000);
+  for (const c of shards) c.kill('SIGTERM');
+  await waitUntil(() => Promise.resolve(shards.every((c) => c.exitCode !== null)), 20_000);
   printSummary(out, [...shardStats.values()], await gatewayCounters(gatewayUrl), hasIngest ? await clickhouseRows(config.clickhouseUrl) : null, (Date.now() - t0) / 1000);
   gateway.kill('SIGTERM');
   for (const c of children) c.kill('SIGTERM');

@@ -47,7 +47,8 @@ const ping = (port: number): Promise<boolean> =>
   });
 
 const ensureInstalled = async (): Promise<string> => {
-  const found = (await which('redis-server')) ?? ((await which('/usr/bin/redis-server')) && '/usr/bin/redis-server');
+  // Debian puts it in /usr/bin, which a minimal PATH may lack.
+  const found = (await which('redis-server')) ?? (await which('/usr/bin/redis-server'));
   if (found) return found;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !(await which('apt-get'))) {
