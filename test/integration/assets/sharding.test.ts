@@ -125,4 +125,18 @@ describe('assets: sharded actors', () => {
     // Each record is read once: a consumer that never moved its fetch position would count re-reads as replays.
     expect(await counter(url, 'assets_telemetry_events_total', 'replay')).toBe(replayed);
   }, 120_000);
+
+  it('takes sites that stopped reporting offline by the staleness tick, and rolls that up', async () => {
+    for (const p of procs) await p.stop();
+    const strict = startAssets(w, 'a4', { ASSETS_STALE_AFTER_MS: '5000' });
+    procs.push(strict);
+    const url = await strict.url();
+    const fleet = (): Promise<AssetView> => getJson<AssetView>(`${url}/v1/assets/fleet`);
+    expect(await eventually(async () => (await fleet()).aggregate.onlineCount === 0, 40_000)).toBe(true);
+    const seen = await fleet();
+    expect(seen.aggregate).toMatchObject({ deviceCount: SITES, onlineCount: 0, dischargeHeadroomKw: 0, availableEnergyKwh: 0, solarKw: 0 });
+    expect(await counter(url, 'assets_devices_marked_offline_total')).toBeGreaterThan(0);
+    const site = await getJson<AssetView>(`${url}/v1/assets/${w.definitions.find((d) => d.kind === 'SITE')?.assetId ?? ''}`);
+    expect(site.state?.online).toBe(false);
+  }, 90_000);
 });
