@@ -19,6 +19,8 @@ const stop = (signal: string): void => {
   if (stopping) return;
   stopping = true;
   logger.info('stopping', { signal });
+  // With Kafka gone, disconnects can wait forever: leave after a grace period regardless.
+  setTimeout(() => process.exit(1), 10_000).unref();
   void control.close().finally(() => process.exit(0));
 };
 process.on('SIGTERM', () => stop('SIGTERM'));
