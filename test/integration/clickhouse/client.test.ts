@@ -98,7 +98,9 @@ describe('embedded ClickHouse via @clickhouse/client', () => {
     clearInterval(sampler);
     expect(rows).toBe(1_000_000);
     expect(last).toBe(999_999);
-    expect(peak - before).toBeLessThan(100 * 1024 * 1024);
+    // Holding the result would grow RSS by at least its 260 MB; the engine's own buffers and
+    // threads account for up to ~160 MB on a loaded 2-core machine, so the bound sits between.
+    expect(peak - before).toBeLessThan(220 * 1024 * 1024);
   });
 
   it('binds query parameters and applies settings', async () => {
