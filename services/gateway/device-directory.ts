@@ -23,9 +23,16 @@ export interface Directory {
   readonly devices: Map<string, DeviceInfo>;
   readonly sites: Map<string, AssetDefinition>;
   readonly deviceDefs: Map<string, AssetDefinition>;
+  /** Device ids per site, so a site record refreshes its devices without scanning them all. */
+  readonly devicesBySite: Map<string, Set<string>>;
 }
 
-export const emptyDirectory = (): Directory => ({ devices: new Map(), sites: new Map(), deviceDefs: new Map() });
+export const emptyDirectory = (): Directory => ({ devices: new Map(), sites: new Map(), deviceDefs: new Map(), devicesBySite: new Map() });
+
+const unlinkDevice = (dir: Directory, deviceId: string): void => {
+  const parent = dir.deviceDefs.get(deviceId)?.parentId;
+  if (parent != null) dir.devicesBySite.get(parent)?.delete(deviceId);
+};
 
 const DEFAULT_LIMIT_KW = 5;
 
@@ -45,6 +52,7 @@ const resolveDevice = (dir: Directory, def: AssetDefinition): DeviceInfo | undef
 /** Folds one registry record (mutating the maps: the directory is the shell's working state). */
 export const applyDefinition = (dir: Directory, assetId: string, def: AssetDefinition | null): void => {
   if (def === null || def.deleted) {
+    unlinkDevice(dir, assetId);
     dir.sites.delete(assetId);
     dir.deviceDefs.delete(assetId);
     dir.devices.delete(assetId);
@@ -53,14 +61,19 @@ export const applyDefinition = (dir: Directory, assetId: string, def: AssetDefin
   if (def.kind === 'SITE') {
     dir.sites.set(assetId, def);
     // A site record may arrive after its devices': refresh their limits.
-    for (const d of dir.deviceDefs.values()) {
-      if (d.parentId === assetId) {
-        const info = resolveDevice(dir, d);
-        if (info) dir.devices.set(d.assetId, info);
-      }
+    for (const deviceId of dir.devicesBySite.get(assetId) ?? []) {
+      const d = dir.deviceDefs.get(deviceId);
+      const info = d && resolveDevice(dir, d);
+      if (info) dir.devices.set(deviceId, info);
     }
   } else if (def.kind === 'DEVICE') {
+    unlinkDevice(dir, assetId);
     dir.deviceDefs.set(assetId, def);
+    if (def.parentId !== null) {
+      const set = dir.devicesBySite.get(def.parentId) ?? new Set<string>();
+      set.add(assetId);
+      dir.devicesBySite.set(def.parentId, set);
+    }
     const info = resolveDevice(dir, def);
     if (info) dir.devices.set(assetId, info);
   }

@@ -79,3 +79,21 @@ describe('delivery state', () => {
     expect(acceptCommand(s, cmd('c2', 50), 100)).toBe(false);
   });
 });
+
+describe('device directory at fleet scale', () => {
+  // Regression: a site record used to scan every device of the directory, so provisioning 100k
+  // sites took over ten minutes; sites now find their devices through an index. The speed itself
+  // is measured by `npm run bench -- gateway` (provisioning time), not asserted here.
+  it('resolves devices whose site arrives later, through the per-site index, for 100k sites', () => {
+    const dir = emptyDirectory();
+    for (let i = 0; i < 100_000; i++) applyDefinition(dir, `dev-${i}`, asset(`dev-${i}`, 'DEVICE', `site-${i}`));
+    for (let i = 0; i < 100_000; i++) applyDefinition(dir, `site-${i}`, asset(`site-${i}`, 'SITE', 'feeder', { maxChargeKw: 3 }));
+    expect(dir.devices.size).toBe(100_000);
+    expect(dir.devices.get('dev-99999')?.maxChargeKw).toBe(3);
+    expect(dir.devicesBySite.get('site-5')).toEqual(new Set(['dev-5']));
+    // A device moving to another site leaves the old site's index.
+    applyDefinition(dir, 'dev-5', asset('dev-5', 'DEVICE', 'site-6'));
+    expect(dir.devicesBySite.get('site-5')?.size).toBe(0);
+    expect(dir.devices.get('dev-5')?.siteId).toBe('site-6');
+  });
+});
