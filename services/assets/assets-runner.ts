@@ -56,6 +56,8 @@ export interface AssetsRunner {
 export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
   const topics = { telemetry: d.topicPrefix + TopicNames.telemetry, rollup: d.topicPrefix + TopicNames.assetRollup, state: d.topicPrefix + TopicNames.assetState };
   const entries = new Map<string, Entry>();
+  /** The last work of shards given back, by key: a re-acquired shard restores after it. */
+  const released = new Map<string, Promise<void>>();
   let producer: Producer | undefined;
   let consumer: Consumer | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -104,7 +106,11 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
     }
     if (fresh.length === 0) return;
     const started = d.clock.now();
-    const restored = readChangelog(d.kafka, d.codec, topics.state, new Set(fresh.map((e) => e.shard.partition)), d.logger).then(async (byPartition) => {
+    // A shard given back and taken again must not read its changelog while its last write (a chunk
+    // or a tick of the released entry) is still in flight, or it would restore an older picture.
+    const settled = Promise.all(fresh.map((e) => released.get(keyOf(e.kind, e.shard.partition)) ?? Promise.resolve()));
+    for (const e of fresh) released.delete(keyOf(e.kind, e.shard.partition));
+    const restored = settled.then(() => readChangelog(d.kafka, d.codec, topics.state, new Set(fresh.map((e) => e.shard.partition)), d.logger)).then(async (byPartition) => {
       for (const e of fresh) {
         e.shard.restore(byPartition.get(e.shard.partition) ?? []);
         e.shard.resync();
@@ -130,6 +136,7 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
       if (keep.has(k)) continue;
       e.live = false;
       entries.delete(k);
+      released.set(k, e.lock);
       d.logger.info('shard released', { shard: k });
     }
     acquire(wanted);

@@ -132,7 +132,15 @@ describe('assets: sharded actors', () => {
     procs.push(strict);
     const url = await strict.url();
     const fleet = (): Promise<AssetView> => getJson<AssetView>(`${url}/v1/assets/fleet`);
-    expect(await eventually(async () => (await fleet()).aggregate.onlineCount === 0, 40_000)).toBe(true);
+    // Ready means the read model has caught up, so older fleet snapshots can no longer show up.
+    expect(await eventually(async () => (await fetch(`${url}/healthz`)).ok, 40_000)).toBe(true);
+    const offline = async (): Promise<boolean> => {
+      const a = (await fleet()).aggregate;
+      return a.onlineCount === 0 && a.deviceCount === SITES;
+    };
+    expect(await eventually(offline, 40_000), strict.output().slice(-3000)).toBe(true);
+    // And it stays so: nothing re-sends an older, online picture.
+    await new Promise((r) => setTimeout(r, 2_000));
     const seen = await fleet();
     expect(seen.aggregate).toMatchObject({ deviceCount: SITES, onlineCount: 0, dischargeHeadroomKw: 0, availableEnergyKwh: 0, solarKw: 0 });
     expect(await counter(url, 'assets_devices_marked_offline_total')).toBeGreaterThan(0);
