@@ -10,10 +10,20 @@ export interface DemoConfig {
   readonly seconds: number;
   /** DEMO_SHARDS, default 2: fleet simulator processes. */
   readonly shards: number;
+  /** DEMO_STEP_SEC, default 120: simulated seconds between two measurements of a device (2,000 sites at 60x: 1,000 frames/s). */
+  readonly stepSec: number;
   /** DEMO_POLL_SHARE, default 0.1: share of devices in poll mode. */
   readonly pollShare: number;
   /** GATEWAY_PORT, default 8090. */
   readonly gatewayPort: number;
+  /** CONTROL_PORT, default 8091. */
+  readonly controlPort: number;
+  /** ASSETS_PORT, default 8092: the first asset actor instance's read API (the next take the next ports). */
+  readonly assetsPort: number;
+  /** DEMO_ASSETS, default 1: asset actor instances (the shards split between them). */
+  readonly assetsInstances: number;
+  /** DEMO_EVENTS, default 1: run the scripted grid-event day (0 to skip it). */
+  readonly events: boolean;
 }
 
 export const parseDemoConfig = (env: Readonly<Record<string, string | undefined>>): DemoConfig => {
@@ -34,7 +44,12 @@ export const parseDemoConfig = (env: Readonly<Record<string, string | undefined>
     seconds: num('DEMO_SECONDS', 90, 5, 86_400),
     shards: Math.round(num('DEMO_SHARDS', 2, 1, 32)),
     pollShare: num('DEMO_POLL_SHARE', 0.1, 0, 1),
+    stepSec: Math.round(num('DEMO_STEP_SEC', 120, 1, 3600)),
     gatewayPort: Math.round(num('GATEWAY_PORT', 8090, 1, 65535)),
+    controlPort: Math.round(num('CONTROL_PORT', 8091, 1, 65535)),
+    assetsPort: Math.round(num('ASSETS_PORT', 8092, 1, 65535)),
+    assetsInstances: Math.round(num('DEMO_ASSETS', 1, 1, 8)),
+    events: num('DEMO_EVENTS', 1, 0, 1) === 1,
   };
   if (problems.length > 0) throw new PlatformError('CONFIG_INVALID', `Demo configuration is invalid:\n  - ${problems.join('\n  - ')}`);
   return Object.freeze(c);

@@ -19,6 +19,7 @@ import type { ShardStats } from '../fleet/fleet-runner.ts';
 import { fleetAssetDefinitions, planFleet } from '../fleet/provision-plan.ts';
 import { provisionFleet, saveCredentials } from '../fleet/provision.ts';
 import { parseDemoConfig } from './demo-config.ts';
+import { createEvent, eventSummary, gridEventDay } from './grid-event-day.ts';
 import { clickhouseRows, gatewayCounters, printProgress, printSummary } from './demo-report.ts';
 
 const out = (s: string): void => void process.stdout.write(s + '\n');
@@ -47,7 +48,7 @@ const main = async (): Promise<void> => {
   const env: Record<string, string> = {
     SIM_SPEED: String(demo.speed), SIM_START_MS: String(now), SIM_REAL_START_MS: String(now),
     GATEWAY_PORT: String(demo.gatewayPort), GATEWAY_URLS: gatewayUrl, GATEWAY_INSTANCE_ID: 'demo-gw-1',
-    FLEET_SITES: String(demo.sites), FLEET_POLL_SHARE: String(demo.pollShare), FLEET_POLL_SEC: '5',
+    FLEET_SITES: String(demo.sites), FLEET_POLL_SHARE: String(demo.pollShare), FLEET_POLL_SEC: '5', FLEET_STEP_SEC: String(demo.stepSec),
   };
   out('starting the gateway...');
   const gateway = service('gateway', 'services/gateway/main.ts', env);
@@ -55,6 +56,15 @@ const main = async (): Promise<void> => {
     throw new Error(`the gateway did not start; see ${join(config.stateDir, 'logs', 'demo-gateway.log')}`);
   }
   out(`  gateway ${gatewayUrl} (metrics at ${gatewayUrl}/metrics)`);
+  // The operational core: asset actors (a shard each) and control, before the fleet connects.
+  const controlUrl = `http://127.0.0.1:${demo.controlPort}`;
+  const operatorToken = 'dev-operator-token';
+  for (let i = 0; i < demo.assetsInstances; i++) service(`assets-${i}`, 'services/assets/main.ts', { ...env, ASSETS_PORT: String(demo.assetsPort + i), ASSETS_INSTANCE_ID: `demo-assets-${i}` });
+  const control = service('control', 'services/control/main.ts', { ...env, CONTROL_PORT: String(demo.controlPort) });
+  if (!(await waitUntil(async () => control.exitCode === null && (await fetch(`${controlUrl}/health`)).ok, 90_000))) {
+    throw new Error(`control did not start; see ${join(config.stateDir, 'logs', 'demo-control.log')}`);
+  }
+  out(`  asset actors: ${demo.assetsInstances} instances (read API http://127.0.0.1:${demo.assetsPort}/v1/assets/fleet); control ${controlUrl}`);
   const hasIngest = existsSync(join(REPO_ROOT, 'services/ingest/main.ts'));
   if (hasIngest) {
     service('ingest', 'services/ingest/main.ts', env);
@@ -84,6 +94,8 @@ const main = async (): Promise<void> => {
   const t0 = Date.now();
   let last = { t: t0, accepted: 0 };
   let roguesSent = false;
+  const script = demo.events ? gridEventDay(plan, demo.seconds * demo.speed / 60) : [];
+  const issued: Array<{ label: string; eventId: string }> = [];
   while (Date.now() - t0 < demo.seconds * 1000) {
     await new Promise((r) => setTimeout(r, 5_000));
     const stats = [...shardStats.values()];
@@ -91,6 +103,11 @@ const main = async (): Promise<void> => {
     const rate = ((accepted - last.accepted) / (Date.now() - last.t)) * 1000;
     last = { t: Date.now(), accepted };
     printProgress(out, stats, rate, await gatewayCounters(gatewayUrl), hasIngest ? await clickhouseRows(config.clickhouseUrl) : null);
+    for (const e of script.filter((x) => !issued.some((i) => i.label === x.label) && Date.now() - t0 >= x.atFraction * demo.seconds * 1000)) {
+      const r = await createEvent(controlUrl, operatorToken, e.body);
+      issued.push({ label: e.label, eventId: r.ok ? r.eventId : '' });
+      out(r.ok ? `  operator: ${e.label} (event ${r.eventId})` : `  operator: ${e.label} was refused: ${r.error}`);
+    }
     if (!roguesSent && Date.now() - t0 > (demo.seconds * 1000) / 2) {
       roguesSent = true;
       const token = credentials[plan.sites[0]?.deviceId ?? ''] ?? '';
@@ -107,6 +124,10 @@ const main = async (): Promise<void> => {
   for (const c of shards) c.kill('SIGTERM');
   await waitUntil(() => Promise.resolve(shards.every((c) => c.exitCode !== null)), 20_000);
   printSummary(out, [...shardStats.values()], await gatewayCounters(gatewayUrl), hasIngest ? await clickhouseRows(config.clickhouseUrl) : null, (Date.now() - t0) / 1000);
+  if (issued.length > 0) {
+    out('\ngrid events (target against measured fleet response)');
+    for (const i of issued.filter((x) => x.eventId !== '')) out(`  ${i.label}\n    ${await eventSummary(controlUrl, operatorToken, i.eventId)}`);
+  }
   gateway.kill('SIGTERM');
   for (const c of children) c.kill('SIGTERM');
   out('\nThe stack keeps running: `npm run stack -- status`; stop it with `npm run stack -- down`.');

@@ -21,12 +21,18 @@ export const acceptBundle = (s: DeliveryState, b: ForecastBundle): boolean => {
   return true;
 };
 
+/**
+ * How long a command is remembered after its window ends: a device acknowledges COMPLETED at or
+ * after the end (and may be offline then), so acks must still find it.
+ */
+export const ACK_GRACE_MS = 24 * 3_600_000;
+
 /** Returns true when the command is new and not expired at nowMs. */
 export const acceptCommand = (s: DeliveryState, c: SiteCommand, nowMs: number): boolean => {
   if (c.expiresAtMs <= nowMs && c.endMs <= nowMs) return false;
   const list = s.commands.get(c.siteId) ?? [];
   if (list.some((x) => x.commandId === c.commandId)) return false;
-  s.commands.set(c.siteId, [...list.filter((x) => x.endMs > nowMs), c]);
+  s.commands.set(c.siteId, [...list.filter((x) => x.endMs + ACK_GRACE_MS > nowMs), c]);
   return true;
 };
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AssetDefinition, ForecastBundle, SiteCommand } from '../../../services/platform/events.ts';
-import { acceptBundle, acceptCommand, emptyDeliveryState, etagMatches, pollAnswer } from '../../../services/gateway/delivery-state.ts';
+import { acceptBundle, acceptCommand, emptyDeliveryState, etagMatches, hasCommand, pollAnswer } from '../../../services/gateway/delivery-state.ts';
 import { admit, applyDefinition, emptyDirectory } from '../../../services/gateway/device-directory.ts';
 import { fullBucket, take } from '../../../services/gateway/rate-limit.ts';
 
@@ -76,6 +76,8 @@ describe('delivery state', () => {
     expect(a2.body.commands.map((c) => c.commandId)).toEqual(['c1']);
     // After the command's window ends the answer, and so the ETag, change back.
     expect(pollAnswer(s, 's', 200).etag).toBe(a1.etag);
+    // Regression: a COMPLETED ack arriving after the window ended was refused as FORBIDDEN.
+    expect(hasCommand(s, 's', 'c1')).toBe(true);
     expect(acceptCommand(s, cmd('c2', 50), 100)).toBe(false);
   });
 });
