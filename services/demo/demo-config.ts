@@ -22,7 +22,12 @@ export interface DemoConfig {
   readonly assetsPort: number;
   /** DEMO_ASSETS, default 1: asset actor instances (the shards split between them). */
   readonly assetsInstances: number;
-  /** DEMO_EVENTS, default 1: run the scripted grid-event day (0 to skip it). */
+  /**
+   * DEMO_EVENTS, default 0: 1 runs the scripted grid-event day (dispatch, storm watch, outage)
+   * through control. Off by default while its measured response is wrong (see the open issue on
+   * the asset actors and control): the commands are delivered and acknowledged, but the
+   * dispatch's measured response still reads 0 kW in the demo.
+   */
   readonly events: boolean;
 }
 
@@ -49,7 +54,7 @@ export const parseDemoConfig = (env: Readonly<Record<string, string | undefined>
     controlPort: Math.round(num('CONTROL_PORT', 8091, 1, 65535)),
     assetsPort: Math.round(num('ASSETS_PORT', 8092, 1, 65535)),
     assetsInstances: Math.round(num('DEMO_ASSETS', 1, 1, 8)),
-    events: num('DEMO_EVENTS', 1, 0, 1) === 1,
+    events: num('DEMO_EVENTS', 0, 0, 1) === 1,
   };
   if (problems.length > 0) throw new PlatformError('CONFIG_INVALID', `Demo configuration is invalid:\n  - ${problems.join('\n  - ')}`);
   return Object.freeze(c);
