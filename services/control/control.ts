@@ -11,7 +11,7 @@ import type { KafkaAdapter } from '../platform/kafka.ts';
 import type { Logger } from '../platform/logger.ts';
 import { TopicNames } from '../platform/topics.ts';
 import type { ControlConfig } from './config.ts';
-import { follow } from './control-feeds.ts';
+import { follow } from '../platform/topic-feed.ts';
 import { createControlService, type ControlService } from './control-service.ts';
 import { applyAck, applyCommand, applyGridEvent, applySiteState, createEventBook, type EventBook } from './event-book.ts';
 import { createHttpApi } from './http-api.ts';

@@ -20,7 +20,7 @@ import { PROTOCOL_VERSION, type GatewayFrame, type Rejection } from './device-pr
 import { createFanout } from './fanout.ts';
 import { createFrameHandler, newSession, type Session } from './frame-handler.ts';
 import { readJsonBody, sameSecret, sendError, sendJson } from './http-util.ts';
-import { follow } from './kafka-feeds.ts';
+import { follow } from '../platform/topic-feed.ts';
 import { createGatewayMetrics } from './metrics.ts';
 import { createOperatorApi } from './operator-api.ts';
 import { createTelemetrySink } from './telemetry-sink.ts';

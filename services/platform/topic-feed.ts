@@ -1,15 +1,16 @@
 /**
- * The topics control follows, each with a consumer group of this instance alone, read from the
- * beginning: the registry and the asset states (its read model), and grid events, commands and
- * acks (its event book, so a restarted instance knows every event and how it went). `caughtUp`
- * resolves once a feed has reached the end its topic had when it started.
+ * Following a topic into a service's own read model: a consumer group of this instance alone
+ * (every instance needs every record, e.g. any device may connect to any gateway), read from the
+ * beginning, no commits. `caughtUp` resolves once the feed has reached the end the topic had when
+ * it started, so a service can open only when its model is complete. Used by the gateway (device
+ * directory, commands, forecasts) and control (registry, asset states, events, commands, acks).
  */
 import { randomUUID } from 'node:crypto';
-import type { AvroCodec } from '../platform/avro-codec.ts';
-import type { TopicValues } from '../platform/events.ts';
-import type { KafkaAdapter } from '../platform/kafka.ts';
-import type { Logger } from '../platform/logger.ts';
-import type { TopicName } from '../platform/topics.ts';
+import type { AvroCodec } from './avro-codec.ts';
+import type { TopicValues } from './events.ts';
+import type { Consumer, KafkaAdapter } from './kafka.ts';
+import type { Logger } from './logger.ts';
+import type { TopicName } from './topics.ts';
 
 export interface Feed {
   readonly caughtUp: Promise<void>;
@@ -22,7 +23,10 @@ export const follow = async <T extends TopicName>(opts: {
   topic: T;
   groupPrefix: string;
   logger: Logger;
+  /** key and decoded value (null for a tombstone). */
   onRecord: (key: string | null, value: TopicValues[T] | null) => void;
+  /** Default: a warning in the log; the feed moves on either way. */
+  onUndecodable?: (reason: string, partition: number, offset: string, payload: Buffer) => void;
 }): Promise<Feed> => {
   const admin = await opts.kafka.admin();
   const ends = new Map<number, bigint>();
@@ -34,7 +38,12 @@ export const follow = async <T extends TopicName>(opts: {
   let markCaughtUp: () => void = () => undefined;
   const caughtUp = new Promise<void>((r) => (markCaughtUp = r));
   if (ends.size === 0) markCaughtUp();
-  const consumer = await opts.kafka.consumer({ groupId: `${opts.groupPrefix}-${opts.topic}-${randomUUID().slice(0, 8)}`, topics: [opts.topic], fromBeginning: true, autoCommit: false });
+  const consumer: Consumer = await opts.kafka.consumer({
+    groupId: `${opts.groupPrefix}-${opts.topic}-${randomUUID().slice(0, 8)}`,
+    topics: [opts.topic],
+    fromBeginning: true,
+    autoCommit: false,
+  });
   void consumer
     .runBatches(async (batch, ctx) => {
       for (const r of batch.records) {
@@ -42,6 +51,7 @@ export const follow = async <T extends TopicName>(opts: {
         else {
           const d = await opts.codec.decode(opts.topic, r.value);
           if (d.ok) opts.onRecord(r.key, d.value);
+          else if (opts.onUndecodable) opts.onUndecodable(d.error, r.partition, r.offset, r.value);
           else opts.logger.warn('undecodable record skipped', { topic: opts.topic, partition: r.partition, offset: r.offset, error: d.error });
         }
         ctx.resolveOffset(r.offset);
