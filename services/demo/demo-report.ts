@@ -5,9 +5,21 @@ export interface GatewayCounters {
   readonly accepted: number;
   readonly rejects: Record<string, number>;
   readonly connections: number;
-  /** p99 of frame-to-Kafka-ack latency since the gateway started (Infinity: above the last bucket, 5 s). */
-  readonly produceP99Ms: number | null;
+  /** Cumulative produce-latency histogram: [upper bound in seconds, count] per bucket. */
+  readonly produceBuckets: ReadonlyArray<{ le: number; n: number }>;
 }
+
+/**
+ * p99 of frame-to-Kafka-ack latency between two readings of the histogram, as the bucket bound
+ * it falls in (Infinity: above the last bucket, 5 s); null when no frame was produced between.
+ */
+export const produceP99Ms = (now: GatewayCounters, before: GatewayCounters | undefined): number | null => {
+  const delta = now.produceBuckets.map((b, i) => ({ le: b.le, n: b.n - (before?.produceBuckets[i]?.n ?? 0) }));
+  const total = delta.at(-1)?.n ?? 0;
+  if (total <= 0) return null;
+  const le = delta.find((b) => b.n >= total * 0.99)?.le;
+  return le === undefined ? null : le * 1000;
+};
 
 /** Reads the gateway's /metrics; null fields when it does not answer. */
 export const gatewayCounters = async (url: string): Promise<GatewayCounters> => {
@@ -16,17 +28,15 @@ export const gatewayCounters = async (url: string): Promise<GatewayCounters> => 
     const value = (re: RegExp): number => Number(re.exec(text)?.[1] ?? 0);
     const rejects: Record<string, number> = {};
     for (const m of text.matchAll(/^gateway_rejects_total\{code="(\w+)"\} (\d+)/gm)) rejects[m[1] ?? '?'] = Number(m[2]);
-    const buckets = [...text.matchAll(/^gateway_produce_latency_seconds_bucket\{le="([\d.+Inf]+)"\} (\d+)/gm)].map((m) => ({ le: m[1] === '+Inf' ? Infinity : Number(m[1]), n: Number(m[2]) }));
-    const total = buckets.at(-1)?.n ?? 0;
-    const p99 = total > 0 ? buckets.find((b) => b.n >= total * 0.99)?.le : undefined;
+    const produceBuckets = [...text.matchAll(/^gateway_produce_latency_seconds_bucket\{le="([\d.+Inf]+)"\} (\d+)/gm)].map((m) => ({ le: m[1] === '+Inf' ? Infinity : Number(m[1]), n: Number(m[2]) }));
     return {
       accepted: value(/^gateway_frames_total\{kind="telemetry",result="accepted"\} (\d+)/m),
       rejects,
       connections: value(/^gateway_connections (\d+)/m),
-      produceP99Ms: p99 === undefined ? null : p99 * 1000,
+      produceBuckets,
     };
   } catch {
-    return { accepted: 0, rejects: {}, connections: 0, produceP99Ms: null };
+    return { accepted: 0, rejects: {}, connections: 0, produceBuckets: [] };
   }
 };
 
@@ -42,10 +52,10 @@ export const clickhouseRows = async (url: string): Promise<number | null> => {
 
 const sum = (stats: readonly ShardStats[], f: (s: ShardStats) => number): number => stats.reduce((a, s) => a + f(s), 0);
 
-export const printProgress = (out: (s: string) => void, stats: readonly ShardStats[], eventsPerSec: number, gw: GatewayCounters, rows: number | null): void => {
+export const printProgress = (out: (s: string) => void, stats: readonly ShardStats[], eventsPerSec: number, gw: GatewayCounters, p99Ms: number | null, rows: number | null): void => {
   const sim = stats.length > 0 ? new Date(Math.max(...stats.map((s) => s.simTimeMs))).toISOString().slice(0, 16).replace('T', ' ') : '-';
   const rejected = Object.values(gw.rejects).reduce((a, b) => a + b, 0);
-  out(`  sim ${sim} UTC | devices online ${sum(stats, (s) => s.online)}/${sum(stats, (s) => s.devices)} | ${Math.round(eventsPerSec)} events/s | accepted ${sum(stats, (s) => s.accepted)} | rejected ${rejected} | buffered ${sum(stats, (s) => s.buffered)} | produce p99 ${gw.produceP99Ms === null ? '-' : Number.isFinite(gw.produceP99Ms) ? `≤ ${gw.produceP99Ms}` : '> 5000'} ms${rows === null ? '' : ` | ClickHouse rows ${rows}`}`);
+  out(`  sim ${sim} UTC | devices online ${sum(stats, (s) => s.online)}/${sum(stats, (s) => s.devices)} | ${Math.round(eventsPerSec)} events/s | accepted ${sum(stats, (s) => s.accepted)} | rejected ${rejected} | buffered ${sum(stats, (s) => s.buffered)} | produce p99 ${p99Ms === null ? '-' : Number.isFinite(p99Ms) ? `≤ ${p99Ms}` : '> 5000'} ms${rows === null ? '' : ` | ClickHouse rows ${rows}`}`);
 };
 
 export const printSummary = (out: (s: string) => void, stats: readonly ShardStats[], gw: GatewayCounters, rows: number | null, seconds: number): void => {

@@ -20,7 +20,7 @@ import { fleetAssetDefinitions, planFleet } from '../fleet/provision-plan.ts';
 import { provisionFleet, saveCredentials } from '../fleet/provision.ts';
 import { parseDemoConfig } from './demo-config.ts';
 import { createEvent, eventSummary, gridEventDay } from './grid-event-day.ts';
-import { clickhouseRows, gatewayCounters, printProgress, printSummary } from './demo-report.ts';
+import { clickhouseRows, gatewayCounters, printProgress, printSummary, produceP99Ms, type GatewayCounters } from './demo-report.ts';
 
 const out = (s: string): void => void process.stdout.write(s + '\n');
 const demo = parseDemoConfig(process.env);
@@ -94,6 +94,7 @@ const main = async (): Promise<void> => {
   const t0 = Date.now();
   let last = { t: t0, accepted: 0 };
   let roguesSent = false;
+  let lastCounters: GatewayCounters | undefined;
   const script = demo.events ? gridEventDay(plan, demo.seconds * demo.speed / 60) : [];
   const issued: Array<{ label: string; eventId: string }> = [];
   while (Date.now() - t0 < demo.seconds * 1000) {
@@ -102,7 +103,9 @@ const main = async (): Promise<void> => {
     const accepted = stats.reduce((a, s) => a + s.accepted, 0);
     const rate = ((accepted - last.accepted) / (Date.now() - last.t)) * 1000;
     last = { t: Date.now(), accepted };
-    printProgress(out, stats, rate, await gatewayCounters(gatewayUrl), hasIngest ? await clickhouseRows(config.clickhouseUrl) : null);
+    const counters = await gatewayCounters(gatewayUrl);
+    printProgress(out, stats, rate, counters, produceP99Ms(counters, lastCounters), hasIngest ? await clickhouseRows(config.clickhouseUrl) : null);
+    lastCounters = counters;
     for (const e of script.filter((x) => !issued.some((i) => i.label === x.label) && Date.now() - t0 >= x.atFraction * demo.seconds * 1000)) {
       const r = await createEvent(controlUrl, operatorToken, e.body);
       issued.push({ label: e.label, eventId: r.ok ? r.eventId : '' });
@@ -115,8 +118,11 @@ const main = async (): Promise<void> => {
         method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify([{ type: 'telemetry', seq: 1e12, measuredAtMs: now + (Date.now() - now) * demo.speed, socPct: 250, batteryKw: 99, solarKw: 1, loadKw: 1, gridKw: 0, batteryTempC: 20, mode: 'IDLE', alarms: [], activeCommandId: null }]),
       });
-      const r = (await res.json()) as { results: Array<{ code?: string; message?: string }> };
-      out(`  a bad frame (socPct 250) was refused: ${r.results[0]?.code}: ${r.results[0]?.message}; it is in dead.letters.v1, and every other device kept going\n`);
+      const r = (await res.json()) as { results?: Array<{ code?: string; message?: string }>; code?: string; message?: string };
+      const answer = r.results?.[0] ?? r;
+      out(res.ok
+        ? `  a bad frame (socPct 250) was refused: ${answer.code}: ${answer.message}; it is in dead.letters.v1, and every other device kept going\n`
+        : `  the bad-frame example got ${res.status} ${answer.code}: ${answer.message}\n`);
     }
   }
 
