@@ -3,6 +3,7 @@
  * (`parseConfig`). Pure: main.ts passes process.env in. Every field documents its variable and
  * default; an invalid value fails listing every problem at once.
  */
+import { envReader, type Env } from '../platform/config.ts';
 import { PlatformError } from '../platform/errors.ts';
 
 export interface AssetsConfig {
@@ -28,24 +29,9 @@ export interface AssetsConfig {
   readonly concurrency: number;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
 export const parseAssetsConfig = (env: Env): AssetsConfig => {
   const problems: string[] = [];
-  const get = (name: string): string | undefined => {
-    const v = env[name];
-    return v === undefined || v.trim() === '' ? undefined : v.trim();
-  };
-  const int = (name: string, dflt: number, min: number, max: number): number => {
-    const raw = get(name);
-    if (raw === undefined) return dflt;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      problems.push(`${name}=${raw} must be an integer from ${min} to ${max}`);
-      return dflt;
-    }
-    return n;
-  };
+  const { get, int } = envReader(env, problems);
   const ident = (name: string, dflt: string | null): string | null => {
     const v = get(name) ?? dflt;
     if (v !== null && !/^[A-Za-z0-9._-]+$/.test(v)) problems.push(`${name}=${v} may hold only letters, digits, '.', '_' and '-'`);

@@ -2,7 +2,7 @@
  * Control configuration, parsed once from the environment (on top of the platform config).
  * Every field documents its variable and default.
  */
-import { parseConfig, type Config } from '../platform/config.ts';
+import { envReader, parseConfig, type Config } from '../platform/config.ts';
 import { PlatformError } from '../platform/errors.ts';
 import type { Role, TokenEntry } from './auth.ts';
 
@@ -58,16 +58,7 @@ export const parseTokens = (raw: string, problems: string[]): TokenEntry[] => {
 export const parseControlConfig = (env: Readonly<Record<string, string | undefined>>): ControlConfig => {
   const platform = parseConfig(env);
   const problems: string[] = [];
-  const int = (name: string, dflt: number, min: number, max: number): number => {
-    const raw = env[name]?.trim();
-    if (raw === undefined || raw === '') return dflt;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      problems.push(`${name}=${raw} must be an integer from ${min} to ${max}`);
-      return dflt;
-    }
-    return n;
-  };
+  const { int } = envReader(env, problems);
   const rawTokens = env['CONTROL_TOKENS']?.trim() || DEV_CONTROL_TOKENS;
   const config: ControlConfig = {
     platform,

@@ -2,7 +2,7 @@
  * Gateway configuration, parsed once from the environment (on top of the platform config).
  * Every field documents its variable and default.
  */
-import { parseConfig, type Config } from '../platform/config.ts';
+import { envReader, parseConfig, type Config } from '../platform/config.ts';
 import { PlatformError } from '../platform/errors.ts';
 import type { BucketPolicy } from './rate-limit.ts';
 
@@ -38,16 +38,7 @@ export const DEV_OPERATOR_TOKEN = 'dev-operator-token';
 export const parseGatewayConfig = (env: Readonly<Record<string, string | undefined>>): GatewayConfig => {
   const platform = parseConfig(env);
   const problems: string[] = [];
-  const int = (name: string, dflt: number, min: number, max: number): number => {
-    const raw = env[name]?.trim();
-    if (raw === undefined || raw === '') return dflt;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      problems.push(`${name}=${raw} must be an integer from ${min} to ${max}`);
-      return dflt;
-    }
-    return n;
-  };
+  const { int } = envReader(env, problems);
   const tokenSecret = env['GATEWAY_TOKEN_SECRET']?.trim() || DEV_TOKEN_SECRET;
   if (tokenSecret.length < 16) problems.push('GATEWAY_TOKEN_SECRET must be at least 16 characters');
   const operatorToken = env['OPERATOR_TOKEN']?.trim() || DEV_OPERATOR_TOKEN;

@@ -3,6 +3,7 @@
  * (`parseConfig`). Pure: main.ts passes process.env in. Every field documents its variable and
  * default; an invalid value fails listing every problem at once.
  */
+import { envReader, type Env } from '../platform/config.ts';
 import { PlatformError } from '../platform/errors.ts';
 import { TopicNames, type TopicName } from '../platform/topics.ts';
 
@@ -60,28 +61,13 @@ export interface IngestConfig {
   readonly fault: FaultPlan | null;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
 const ALL_TOPICS = Object.values(TopicNames) as TopicName[];
 const isTopic = (s: string): s is TopicName => (ALL_TOPICS as string[]).includes(s);
 const isFaultPoint = (s: string): s is FaultPoint => (Object.values(FaultPoints) as string[]).includes(s);
 
 export const parseIngestConfig = (env: Env): IngestConfig => {
   const problems: string[] = [];
-  const get = (name: string): string | undefined => {
-    const v = env[name];
-    return v === undefined || v.trim() === '' ? undefined : v.trim();
-  };
-  const int = (name: string, dflt: number, min: number, max: number): number => {
-    const raw = get(name);
-    if (raw === undefined) return dflt;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      problems.push(`${name}=${raw} must be an integer from ${min} to ${max}`);
-      return dflt;
-    }
-    return n;
-  };
+  const { get, int } = envReader(env, problems);
   const name = (v: string, what: string): string => {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v)) problems.push(`${what}=${v} must be a plain identifier`);
     return v;

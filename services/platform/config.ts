@@ -49,12 +49,13 @@ export interface Config {
   readonly sim: { readonly speed: number; readonly simStartMs: number; readonly realStartMs: number } | null;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+export type Env = Readonly<Record<string, string | undefined>>;
 
-const isLogLevel = (s: string): s is LogLevel => Object.hasOwn(LogLevels, s);
-
-export const parseConfig = (env: Env): Config => {
-  const problems: string[] = [];
+/**
+ * The readers every service's parse*Config uses: blank counts as unset, and a bad value adds a
+ * line to `problems` (so a config lists every problem at once) and yields the default.
+ */
+export const envReader = (env: Env, problems: string[]): { get: (name: string) => string | undefined; int: (name: string, dflt: number, min: number, max: number) => number } => {
   const get = (name: string): string | undefined => {
     const v = env[name];
     return v === undefined || v.trim() === '' ? undefined : v.trim();
@@ -69,6 +70,14 @@ export const parseConfig = (env: Env): Config => {
     }
     return n;
   };
+  return { get, int };
+};
+
+const isLogLevel = (s: string): s is LogLevel => Object.hasOwn(LogLevels, s);
+
+export const parseConfig = (env: Env): Config => {
+  const problems: string[] = [];
+  const { get, int } = envReader(env, problems);
   const url = (name: string, dflt: string, protocols: readonly string[]): string => {
     const raw = get(name) ?? dflt;
     try {
