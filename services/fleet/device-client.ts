@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import type { ForecastBundle, SiteCommand } from '../platform/events.ts';
 import type { AckFrame, GatewayFrame, TelemetryFrame } from '../gateway/device-protocol.ts';
 import { backoffMs } from './backoff.ts';
+import { bufferEmptied, bufferFrame, type TelemetryBuffer } from './telemetry-buffer.ts';
 
 export interface DeviceClientOptions {
   readonly url: string;
@@ -48,7 +49,7 @@ const FATAL_UPGRADE = new Set([401, 403]);
 
 export const connectDevice = (opts: DeviceClientOptions): DeviceClient => {
   const maxBuffer = opts.maxBuffer ?? 1000;
-  const buffer = new Map<number, TelemetryFrame>();
+  const buffer: TelemetryBuffer = new Map();
   const acksPending: AckFrame[] = [];
   const stats: DeviceStats = { connected: false, sent: 0, accepted: 0, rejected: 0, replayed: 0, dropped: 0, reconnects: 0, buffered: 0, stopped: null };
   let ws: WebSocket | undefined;
@@ -168,12 +169,7 @@ export const connectDevice = (opts: DeviceClientOptions): DeviceClient => {
   return {
     sendTelemetry(frame) {
       const f: TelemetryFrame = { type: 'telemetry', ...frame };
-      buffer.set(f.seq, f);
-      while (buffer.size > maxBuffer) {
-        const oldest = Math.min(...buffer.keys());
-        buffer.delete(oldest);
-        stats.dropped++;
-      }
+      stats.dropped += bufferFrame(buffer, f, maxBuffer);
       send(f);
     },
     sendAck(ack) {
@@ -182,11 +178,7 @@ export const connectDevice = (opts: DeviceClientOptions): DeviceClient => {
       else acksPending.push(f);
     },
     stats: () => ({ ...stats, buffered: buffer.size }),
-    async flushed(timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      while (buffer.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      return buffer.size === 0;
-    },
+    flushed: (timeoutMs) => bufferEmptied(buffer, timeoutMs),
     close() {
       closed = true;
       clearTimeout(retryTimer);

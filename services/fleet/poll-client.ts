@@ -6,10 +6,11 @@
 import type { ForecastBundle, SiteCommand } from '../platform/events.ts';
 import type { AckFrame, GatewayFrame, TelemetryFrame } from '../gateway/device-protocol.ts';
 import type { DeviceClient, DeviceClientOptions, DeviceStats } from './device-client.ts';
+import { bufferEmptied, bufferFrame, type TelemetryBuffer } from './telemetry-buffer.ts';
 
 export const pollDevice = (opts: DeviceClientOptions & { intervalMs: number }): DeviceClient => {
   const maxBuffer = opts.maxBuffer ?? 1000;
-  const buffer = new Map<number, TelemetryFrame>();
+  const buffer: TelemetryBuffer = new Map();
   const acks: AckFrame[] = [];
   const stats: DeviceStats = { connected: false, sent: 0, accepted: 0, rejected: 0, replayed: 0, dropped: 0, reconnects: 0, buffered: 0, stopped: null };
   const auth = { authorization: `Bearer ${opts.token}` };
@@ -73,23 +74,13 @@ export const pollDevice = (opts: DeviceClientOptions & { intervalMs: number }): 
 
   return {
     sendTelemetry(frame) {
-      buffer.set(frame.seq, { type: 'telemetry', ...frame });
-      while (buffer.size > maxBuffer) {
-        const oldest = buffer.keys().next().value;
-        if (oldest === undefined) break;
-        buffer.delete(oldest);
-        stats.dropped++;
-      }
+      stats.dropped += bufferFrame(buffer, { type: 'telemetry', ...frame }, maxBuffer);
     },
     sendAck(ack) {
       acks.push({ type: 'ack', ...ack });
     },
     stats: () => ({ ...stats, buffered: buffer.size }),
-    async flushed(timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      while (buffer.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      return buffer.size === 0;
-    },
+    flushed: (timeoutMs) => bufferEmptied(buffer, timeoutMs),
     close() {
       closed = true;
       clearTimeout(timer);
