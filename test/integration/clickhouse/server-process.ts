@@ -4,7 +4,7 @@
  * server's own, which the memory test reads from /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,8 +50,20 @@ export const writeTestUsers = (dir: string): string => {
   return file;
 };
 
+/** Temporary state folders this test process made; removed when it exits so /tmp does not fill up. */
+const madeDirs = new Set<string>();
+process.once('exit', () => {
+  for (const dir of madeDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+const tempStateDir = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'gridfleet-ch-'));
+  madeDirs.add(dir);
+  return dir;
+};
+
 export const startServer = async (opts: { stateDir?: string; port?: number } = {}): Promise<ServerHandle> => {
-  const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), 'gridfleet-ch-'));
+  const stateDir = opts.stateDir ?? tempStateDir();
   const port = opts.port ?? (await freePort());
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'services/clickhouse/main.ts'], {
     cwd: process.cwd(),
