@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 
 export interface ServerHandle {
   readonly url: string;
@@ -50,10 +51,11 @@ export const writeTestUsers = (dir: string): string => {
   return file;
 };
 
-/** Temporary state folders this test process made; removed when it exits so /tmp does not fill up. */
+/** Temporary state folders this test file made; removed after its tests so /tmp does not fill up. */
 const madeDirs = new Set<string>();
-process.once('exit', () => {
+afterAll(() => {
   for (const dir of madeDirs) rmSync(dir, { recursive: true, force: true });
+  madeDirs.clear();
 });
 
 const tempStateDir = (): string => {
