@@ -35,12 +35,18 @@ export interface BenchStack {
 }
 
 /** A stack on ports base+92, base+93, base+81, base+23, base+79 (e.g. base 40000), data in a temp folder. */
-export const startBenchStack = async (base: number, parts: readonly PartName[]): Promise<BenchStack> => {
+export const startBenchStack = async (base: number, parts: readonly PartName[]): Promise<BenchStack> =>
+  startBenchStackOn({ kafka: base + 9092, kafkaController: base + 9093, registry: base + 8081, clickhouse: base + 8123, redis: base + 6379 }, parts);
+
+export interface BenchStackPorts { readonly kafka: number; readonly kafkaController: number; readonly registry: number; readonly clickhouse: number; readonly redis: number }
+
+/** A stack on the given ports (for port bases above 56000, where base+9092 would not fit), data in a temp folder. */
+export const startBenchStackOn = async (ports: BenchStackPorts, parts: readonly PartName[]): Promise<BenchStack> => {
   const root = mkdtempSync(join(tmpdir(), 'gridfleet-bench-'));
   const env = {
     GRIDFLEET_STATE_DIR: join(root, 'state'), LOG_LEVEL: 'warn',
-    KAFKA_PORT: String(base + 9092), KAFKA_CONTROLLER_PORT: String(base + 9093), REGISTRY_PORT: String(base + 8081),
-    CLICKHOUSE_PORT: String(base + 8123), REDIS_PORT: String(base + 6379),
+    KAFKA_PORT: String(ports.kafka), KAFKA_CONTROLLER_PORT: String(ports.kafkaController), REGISTRY_PORT: String(ports.registry),
+    CLICKHOUSE_PORT: String(ports.clickhouse), REDIS_PORT: String(ports.redis),
   };
   const config = parseConfig(env);
   const stack = createStack(config, createLogger('warn'));

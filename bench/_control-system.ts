@@ -1,0 +1,283 @@
+/**
+ * The whole platform as real processes on one port range, for `npm run bench -- control` and
+ * `isolation` and the CI-sized isolation test: a stack of its own (startBenchStack), gateways,
+ * asset actor instances, control, optionally the ingest tier, a fleet planned by
+ * services/fleet/provision-plan.ts and provisioned through the gateway's operator API, and device
+ * worker processes (bench/_control-devices.ts) that keep telemetry flowing and record deliveries.
+ *
+ * Ports: a fresh stack at portBase+92 (Kafka), +93, +81 (registry), +23 (ClickHouse), +79 (Redis),
+ * or a running stack given by its environment; services from servicePortBase: gateways +100...,
+ * assets +200..., control +300, ingest metrics +400. Every service is a handle that can be killed
+ * with a real signal and started again.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PartName } from '../services/stack/layout.ts';
+import { REPO_ROOT } from '../services/stack/layout.ts';
+import { waitUntil } from '../services/stack/processes.ts';
+import { fleetAssetDefinitions, planFleet, type FleetPlan } from '../services/fleet/provision-plan.ts';
+import { provisionFleet } from '../services/fleet/provision.ts';
+import { parseConfig } from '../services/platform/config.ts';
+import { createLogger } from '../services/platform/logger.ts';
+import { createStack } from '../services/stack/stack.ts';
+import { BENCH_OPERATOR, nextMessage, startBenchStackOn, type BenchStack } from './_harness.ts';
+import type { CommandSeen, ControlDevicesCmd, ControlDevicesMsg, DeviceFinal, WorkerCounters, WorkerDevice } from './_control-devices.ts';
+
+export const CONTROL_OPERATOR_TOKEN = 'bench-control-operator';
+
+export interface ServiceHandle {
+  readonly name: string;
+  readonly url: string;
+  proc(): ChildProcess;
+  start(): ChildProcess;
+  /** Sends the signal and waits (up to 15 s) until the process is gone. */
+  kill(signal: NodeJS.Signals): Promise<void>;
+  alive(): boolean;
+  logTail(chars?: number): string;
+}
+
+export interface SystemOptions {
+  /** A fresh stack on ports from portBase (Kafka base+92, its controller base+93, registry base+81, ClickHouse base+23, Redis base+79), or a running one. */
+  readonly stack: { readonly portBase: number } | { readonly env: Record<string, string> };
+  /** Gateways servicePortBase+100..., assets +200..., control +300, ingest metrics +400. */
+  readonly servicePortBase: number;
+  /** Prefix of every asset id of the fleet (its fleet is `<tag>-fleet`), so runs on a shared stack never meet; empty: ids as planned, fleet `fleet`. */
+  readonly tag?: string;
+  readonly sites: number;
+  readonly parts: readonly PartName[];
+  readonly gateways?: number;
+  readonly assetsInstances?: number;
+  readonly ingest?: boolean;
+  readonly workers?: number;
+  /** Real milliseconds between two frames of one device. */
+  readonly telemetryMs: number;
+  readonly env?: Record<string, string>;
+  readonly progress: (line: string) => void;
+}
+
+export interface System {
+  readonly bench: BenchStack;
+  readonly plan: FleetPlan;
+  readonly fleetId: string;
+  readonly gateways: ServiceHandle[];
+  readonly assets: ServiceHandle[];
+  readonly control: ServiceHandle;
+  readonly ingest: ServiceHandle | undefined;
+  readonly workers: ChildProcess[];
+  readonly logDir: string;
+  /** Starts a service process of the platform on the system's stack, logging to the log folder. */
+  service(name: string, entry: string, port: number, env: Record<string, string>): ServiceHandle;
+  /** Everything the device workers saw since the last drain. */
+  drain(): Promise<{ ackLatencyMs: number[]; commands: CommandSeen[]; counters: WorkerCounters }>;
+  /** Stops new measurements and waits until every device's frames are acknowledged (or timeoutMs). */
+  quiesce(timeoutMs: number): Promise<number>;
+  finals(): Promise<{ devices: DeviceFinal[]; counters: WorkerCounters }>;
+  fleetAggregate(): Promise<Record<string, number> | null>;
+  controlApi<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  dispose(): Promise<void>;
+}
+
+const sumCounters = (all: readonly WorkerCounters[]): WorkerCounters => {
+  const out: WorkerCounters = { sent: 0, accepted: 0, unavailable: 0, rejected: 0, replayed: 0, reconnects: 0, buffered: 0, connected: 0 };
+  for (const c of all) for (const k of Object.keys(out) as Array<keyof WorkerCounters>) out[k] += c[k];
+  return out;
+};
+
+/** The plan with every hierarchy id prefixed by `tag-` (weather cells and customers stay). */
+export const tagPlan = (plan: FleetPlan, tag: string): FleetPlan => {
+  if (tag === '') return plan;
+  const t = (id: string): string => `${tag}-${id}`;
+  return {
+    ...plan,
+    regions: plan.regions.map((r) => ({ ...r, regionId: t(r.regionId) })),
+    substations: plan.substations.map((s) => ({ ...s, substationId: t(s.substationId), regionId: t(s.regionId) })),
+    feeders: plan.feeders.map((f) => ({ ...f, feederId: t(f.feederId), substationId: t(f.substationId), regionId: t(f.regionId) })),
+    sites: plan.sites.map((s) => ({ ...s, siteId: t(s.siteId), deviceId: t(s.deviceId), regionId: t(s.regionId), substationId: t(s.substationId), feederId: t(s.feederId) })),
+  };
+};
+
+const openStack = async (o: SystemOptions): Promise<BenchStack> => {
+  if ('portBase' in o.stack) {
+    const b = o.stack.portBase;
+    return startBenchStackOn({ kafka: b + 92, kafkaController: b + 93, registry: b + 81, clickhouse: b + 23, redis: b + 79 }, o.parts);
+  }
+  const env = o.stack.env;
+  const config = parseConfig(env);
+  const stack = createStack(config, createLogger('warn'));
+  await stack.up(o.parts);
+  return { env, config, stack, dispose: () => Promise.resolve() };
+};
+
+const ask = <T extends ControlDevicesMsg['type']>(w: ChildProcess, cmd: ControlDevicesCmd, reply: T): Promise<Extract<ControlDevicesMsg, { type: T }>> => {
+  const p = nextMessage<ControlDevicesMsg, T>(w, reply);
+  w.send(cmd);
+  return p;
+};
+
+export const startSystem = async (o: SystemOptions): Promise<System> => {
+  const logDir = mkdtempSync(join(tmpdir(), 'gridfleet-system-'));
+  const handles: ServiceHandle[] = [];
+  const workers: ChildProcess[] = [];
+  let bench: BenchStack | undefined;
+  const service = (name: string, entry: string, port: number, env: Record<string, string>): ServiceHandle => {
+    let child: ChildProcess | undefined;
+    const logFile = join(logDir, `${name}.log`);
+    const h: ServiceHandle = {
+      name, url: `http://127.0.0.1:${port}`,
+      proc: () => {
+        if (!child) throw new Error(`${name} not started`);
+        return child;
+      },
+      start: () => {
+        const log = openSync(logFile, 'a');
+        child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, entry)], {
+          cwd: REPO_ROOT, env: { ...process.env, ...bench?.env, ...o.env, ...env }, stdio: ['ignore', log, log],
+        });
+        return child;
+      },
+      kill: async (signal) => {
+        const c = child;
+        if (!c || c.exitCode !== null || c.signalCode !== null) return;
+        c.kill(signal);
+        await waitUntil(() => Promise.resolve(c.exitCode !== null || c.signalCode !== null), 15_000, 50);
+        if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+      },
+      alive: () => child !== undefined && child.exitCode === null && child.signalCode === null,
+      logTail: (chars = 2000) => {
+        try {
+          return readFileSync(logFile, 'utf8').slice(-chars);
+        } catch {
+          return '';
+        }
+      },
+    };
+    handles.push(h);
+    return h;
+  };
+  const healthy = async (h: ServiceHandle, path: string, timeoutMs: number): Promise<void> => {
+    const ok = await waitUntil(async () => h.alive() && (await fetch(`${h.url}${path}`)).ok, timeoutMs, 250);
+    if (!ok) throw new Error(`${h.name} did not become healthy at ${h.url}${path}:\n${h.logTail()}`);
+  };
+  try {
+    o.progress(`starting the stack (${o.parts.join(', ')})...`);
+    bench = await openStack(o);
+    const sp = o.servicePortBase;
+    const tag = o.tag ?? '';
+    const fleetId = tag === '' ? 'fleet' : `${tag}-fleet`;
+    const gatewayCount = o.gateways ?? Math.max(1, Math.ceil(o.sites / 18_000));
+    const gateways = Array.from({ length: gatewayCount }, (_, i) => service(`gateway-${i}`, 'services/gateway/main.ts', sp + 100 + i, {
+      GATEWAY_PORT: String(sp + 100 + i), GATEWAY_INSTANCE_ID: `sys-gw-${sp}-${i}`, OPERATOR_TOKEN: BENCH_OPERATOR, GATEWAY_MAX_PENDING: '200000',
+    }));
+    for (const g of gateways) g.start();
+    for (const g of gateways) await healthy(g, '/healthz', 120_000);
+    const assets = Array.from({ length: o.assetsInstances ?? 2 }, (_, i) => service(`assets-${i}`, 'services/assets/main.ts', sp + 200 + i, {
+      ASSETS_PORT: String(sp + 200 + i), ASSETS_INSTANCE_ID: `sys-assets-${sp}-${i}`, ASSETS_SESSION_TIMEOUT_MS: '10000',
+    }));
+    for (const a of assets) a.start();
+    const control = service('control', 'services/control/main.ts', sp + 300, {
+      CONTROL_PORT: String(sp + 300), CONTROL_INSTANCE_ID: `sys-control-${sp}`,
+      CONTROL_TOKENS: `operator:${CONTROL_OPERATOR_TOKEN}:bench,viewer:bench-control-viewer`,
+    });
+    control.start();
+    const ingest = o.ingest ? service('ingest', 'services/ingest/main.ts', sp + 400, { INGEST_METRICS_PORT: String(sp + 400) }) : undefined;
+    ingest?.start();
+
+    const plan = tagPlan(planFleet({ seed: 1, sites: o.sites }), tag);
+    o.progress(`provisioning ${o.sites} sites through the operator API...`);
+    const credentials = await provisionFleet({ gatewayUrl: gateways[0]?.url ?? '', operatorToken: BENCH_OPERATOR, assets: fleetAssetDefinitions(plan, Date.now(), fleetId) });
+    for (const g of gateways) {
+      const ok = await waitUntil(async () => ((await (await fetch(`${g.url}/healthz`)).json()) as { devices: number }).devices >= o.sites, 600_000, 1000);
+      if (!ok) throw new Error(`${g.name} did not learn every device`);
+    }
+    for (const a of assets) await healthy(a, '/healthz', 300_000);
+    await healthy(control, '/health', 300_000);
+
+    const workerCount = o.workers ?? Math.max(2, Math.ceil(o.sites / 18_000));
+    const devices: WorkerDevice[] = plan.sites.map((s, i) => ({
+      url: gateways[i % gateways.length]?.url ?? '', token: credentials[s.deviceId] ?? '', deviceId: s.deviceId, siteId: s.siteId,
+      maxChargeKw: s.maxChargeKw, maxDischargeKw: s.maxDischargeKw, batteryKwh: s.batteryKwh, solarKwp: s.solarKwp,
+    }));
+    o.progress(`connecting ${devices.length} devices from ${workerCount} processes (a frame every ${o.telemetryMs / 1000} s each)...`);
+    for (let i = 0; i < workerCount; i++) {
+      const w = fork(join(REPO_ROOT, 'bench/_control-devices.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      workers.push(w);
+      await nextMessage<ControlDevicesMsg, 'ready'>(w, 'ready');
+    }
+    const started = await Promise.all(workers.map((w, i) => ask(w, { cmd: 'start', devices: devices.filter((_, k) => k % workerCount === i), telemetryMs: o.telemetryMs }, 'started')));
+    o.progress(`${started.reduce((a, s) => a + s.connected, 0)} devices connected`);
+
+    const stackBench = bench;
+    const sys: System = {
+      bench: stackBench, plan, fleetId, gateways, assets, control, ingest, workers, logDir, service,
+      async drain() {
+        const all = await Promise.all(workers.map((w) => ask(w, { cmd: 'drain' }, 'drained')));
+        return { ackLatencyMs: all.flatMap((a) => a.ackLatencyMs), commands: all.flatMap((a) => a.commands), counters: sumCounters(all.map((a) => a.counters)) };
+      },
+      async quiesce(timeoutMs) {
+        await Promise.all(workers.map((w) => ask(w, { cmd: 'quiesce' }, 'quiet')));
+        let buffered = Number.POSITIVE_INFINITY;
+        await waitUntil(async () => {
+          buffered = (await Promise.all(workers.map((w) => ask(w, { cmd: 'quiesce' }, 'quiet')))).reduce((a, q) => a + q.buffered, 0);
+          return buffered === 0;
+        }, timeoutMs, 500);
+        return buffered;
+      },
+      async finals() {
+        const all = await Promise.all(workers.map((w) => ask(w, { cmd: 'final' }, 'final')));
+        return { devices: all.flatMap((a) => a.devices), counters: sumCounters(all.map((a) => a.counters)) };
+      },
+      async fleetAggregate() {
+        for (const a of assets) {
+          if (!a.alive()) continue;
+          try {
+            const res = await fetch(`${a.url}/v1/assets/${fleetId}`);
+            if (res.ok) return ((await res.json()) as { aggregate: Record<string, number> | null }).aggregate;
+          } catch {
+            /* the next instance answers too */
+          }
+        }
+        return null;
+      },
+      async controlApi<T>(method: 'GET' | 'POST', path: string, body?: unknown) {
+        const res = await fetch(`${control.url}${path}`, {
+          method, headers: { authorization: `Bearer ${CONTROL_OPERATOR_TOKEN}`, 'content-type': 'application/json' },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+        const text = await res.text();
+        return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+      },
+      async dispose() {
+        for (const w of workers) {
+          if (w.exitCode === null) w.send({ cmd: 'exit' } satisfies ControlDevicesCmd);
+        }
+        await waitUntil(() => Promise.resolve(workers.every((w) => w.exitCode !== null || w.signalCode !== null)), 5_000, 100);
+        for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
+        await Promise.all(handles.map((h) => h.kill('SIGTERM')));
+        await stackBench.dispose();
+        if (process.env['GRIDFLEET_KEEP_SYSTEM_LOGS'] === '1') process.stderr.write(`service logs kept in ${logDir}\n`);
+        else rmSync(logDir, { recursive: true, force: true });
+      },
+    };
+    return sys;
+  } catch (e) {
+    for (const w of workers) w.kill('SIGKILL');
+    await Promise.all(handles.map((h) => h.kill('SIGKILL')));
+    await bench?.dispose();
+    process.stderr.write(`service logs in ${logDir}\n`);
+    throw e;
+  }
+};
+
+/** Waits until the asset actors count every site online (what control allocates from). */
+export const waitFleetOnline = async (sys: System, sites: number, timeoutMs: number, progress: (l: string) => void): Promise<boolean> => {
+  let last = -1;
+  return waitUntil(async () => {
+    const a = await sys.fleetAggregate();
+    const online = a?.['onlineCount'] ?? 0;
+    if (online !== last) progress(`asset actors see ${online}/${sites} sites online`);
+    last = online;
+    return online >= sites;
+  }, timeoutMs, 2_000);
+};

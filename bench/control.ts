@@ -1,0 +1,120 @@
+/**
+ * `npm run bench -- control [--sites=10000] [--rounds=3] [--telemetrySec=10] [--gateways=N] [--workers=N] [--assets=true] [--assetsEvents=100000]`
+ *
+ * Time from an operator's dispatch request (POST /v1/events on control's API) to the commands
+ * delivered to 50 %, 99 % and 100 % of the targeted connected devices, with the fleet's telemetry
+ * flowing at the same time through the gateways and two asset actor instances (control allocates
+ * from what they publish). Each round dispatches from the whole fleet, waits until every targeted
+ * device has its command, reads the measured response and cancels. Then the asset actors'
+ * throughput with 1 and 2 instances, measured by `npm run bench -- assets` (its own run, called
+ * from here, on its own ports 52000+).
+ *
+ * Runs on port base 57000 (Kafka 57092, registry 57081, gateways 57100+, assets 57200+, control
+ * 57300). Above ~18,000 sites the devices are spread over several gateways and client processes:
+ * a process may hold at most `ulimit -n` (20,000 here) sockets.
+ */
+import assetsBench from './assets.ts';
+import { dispatch, eventDetail, createCommandLedger, type IssuedEvent } from './_control-dispatch.ts';
+import { startSystem, waitFleetOnline, type System } from './_control-system.ts';
+import { cpuSec, quantile } from './_harness.ts';
+import type { Benchmark } from './types.ts';
+
+const PORT_BASE = 57000;
+
+interface Round { event: IssuedEvent; p50: number; p99: number; all: number; delivered: number; responseKw: number; gatewayCpuSec: number }
+
+const median = (xs: readonly number[]): number => quantile([...xs].sort((a, b) => a - b), 0.5);
+
+const bench: Benchmark = {
+  name: 'control',
+  description: 'dispatch request to commands delivered at the devices, with telemetry flowing; asset actor throughput',
+  async run({ options, progress }) {
+    const sites = Number(options['sites'] ?? 10_000);
+    const rounds = Number(options['rounds'] ?? 3);
+    const telemetrySec = Number(options['telemetrySec'] ?? Math.max(10, Math.round(sites / 1_700)));
+    const gateways = Number(options['gateways'] ?? Math.max(1, Math.ceil(sites / 18_000)));
+    const workers = Number(options['workers'] ?? Math.max(2, Math.ceil(sites / 18_000)));
+    const withAssets = (options['assets'] ?? 'true') !== 'false';
+    const assetsEvents = Number(options['assetsEvents'] ?? 100_000);
+    let sys: System | undefined;
+    const results: Round[] = [];
+    let telemetryPerSec: number;
+    let ackP99: number;
+    try {
+      sys = await startSystem({ stack: { portBase: PORT_BASE }, servicePortBase: PORT_BASE, sites, parts: ['kafka', 'registry'], gateways, workers, assetsInstances: 2, telemetryMs: telemetrySec * 1000, progress });
+      if (!(await waitFleetOnline(sys, sites, Math.max(180_000, telemetrySec * 4_000), progress))) throw new Error('the asset actors never saw every site online');
+      const ledger = createCommandLedger();
+      const warm = await sys.drain();
+      const tWarm = Date.now();
+      for (let r = 0; r < rounds; r++) {
+        const cpu0 = sys.gateways.reduce((a, g) => a + cpuSec(g.proc().pid), 0);
+        // Half the fleet's discharge headroom (5 kW a site at most) for three minutes.
+        const event = await dispatch(sys, sys.fleetId, Math.round((sites * 2.5) / 100) / 10, 180_000);
+        progress(`round ${r + 1}: event ${event.eventId} targets ${event.sites} sites (control answered in ${event.requestMs} ms)`);
+        let got: number[] = [];
+        const deadline = Date.now() + 120_000;
+        while (Date.now() < deadline) {
+          await new Promise((res) => setTimeout(res, 500));
+          ledger.add((await sys.drain()).commands);
+          got = ledger.deliveries(event);
+          if (got.length >= event.sites) break;
+        }
+        const gatewayCpuSec = sys.gateways.reduce((a, g) => a + cpuSec(g.proc().pid), 0) - cpu0;
+        progress(`round ${r + 1}: ${got.length}/${event.sites} delivered, p99 ${quantile(got, 0.99)} ms, all ${got.length >= event.sites ? got.at(-1) : 'not all'} ms`);
+        // The measured response: after two telemetry intervals every device has reported its discharge.
+        await new Promise((res) => setTimeout(res, telemetrySec * 2_000 + 5_000));
+        const detail = await eventDetail(sys, event.eventId);
+        const responseKw = detail?.fulfillment.responseKw ?? NaN;
+        progress(`round ${r + 1}: measured response ${responseKw.toFixed(0)} kW of ${event.targetKw} kW; acks ${JSON.stringify(detail?.fulfillment.commands ?? {})}`);
+        results.push({ event, p50: quantile(got, 0.5), p99: quantile(got, 0.99), all: got.length >= event.sites ? (got.at(-1) ?? NaN) : NaN, delivered: got.length, responseKw, gatewayCpuSec });
+        await sys.controlApi('POST', `/v1/events/${event.eventId}/cancel`, { reason: 'bench round over' });
+        await new Promise((res) => setTimeout(res, telemetrySec * 1_000 + 5_000));
+      }
+      const steady = await sys.drain();
+      const seconds = (Date.now() - tWarm) / 1000;
+      telemetryPerSec = steady.counters.accepted > 0 ? (steady.counters.accepted - warm.counters.accepted) / seconds : 0;
+      ackP99 = quantile([...steady.ackLatencyMs].sort((a, b) => a - b), 0.99);
+    } finally {
+      await sys?.dispose();
+    }
+    let assets: Record<string, number | string | boolean> = {};
+    if (withAssets) {
+      progress('asset actors throughput (npm run bench -- assets)...');
+      assets = (await assetsBench.run({ options: { sites: String(Math.min(sites, 10_000)), events: String(assetsEvents), instances: '1,2' }, progress })).metrics;
+    }
+    const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(0) : 'not all');
+    const p50 = median(results.map((r) => r.p50));
+    const p99 = median(results.map((r) => r.p99));
+    const all = results.every((r) => Number.isFinite(r.all)) ? median(results.map((r) => r.all)) : NaN;
+    const targeted = results[0]?.event.sites ?? 0;
+    const responseShare = median(results.map((r) => r.responseKw / Math.max(1, r.event.targetKw)));
+    return {
+      rows: [
+        ['targeted connected devices per dispatch', String(targeted), `${rounds} rounds, fleet-wide dispatch, median shown`],
+        ...results.map((r, i): [string, string, string] => [`round ${i + 1}: 50 / 99 / 100 % delivered (ms)`, `${f(r.p50)} / ${f(r.p99)} / ${f(r.all)}`, `control answered in ${r.event.requestMs} ms; ${r.delivered} delivered; gateway CPU ${r.gatewayCpuSec.toFixed(1)} s`]),
+        ['dispatch to 50 % delivered', `${f(p50)} ms`],
+        ['dispatch to 99 % delivered', `${f(p99)} ms`],
+        ['dispatch to 100 % delivered', `${f(all)} ms`],
+        ['measured response / target', responseShare.toFixed(2), 'battery kW from asset.state.v1, two telemetry intervals after dispatch'],
+        ['telemetry through the gateways meanwhile', `${Math.round(telemetryPerSec)} frames/s`, `gateway ack p99 ${f(ackP99)} ms`],
+        ...(withAssets ? [
+          ['assets: 1 instance', `${String(assets['assetsEventsPerSecOneInstance'])} events/s`, 'npm run bench -- assets'],
+          ['assets: 2 instances', `${String(assets['assetsEventsPerSecTwoInstances'])} events/s`, 'same 2 cores: contention, not scale-out'],
+        ] as Array<[string, string, string]> : []),
+      ],
+      metrics: {
+        sites, targetedDevices: targeted,
+        dispatchToP50DeliveredMs: Math.round(p50), dispatchToP99DeliveredMs: Math.round(p99), dispatchToAllDeliveredMs: Number.isFinite(all) ? Math.round(all) : -1,
+        dispatchRequestMs: Math.round(median(results.map((r) => r.event.requestMs))),
+        measuredResponseShare: Number(responseShare.toFixed(3)),
+        telemetryFramesPerSec: Math.round(telemetryPerSec), gatewayAckP99Ms: Math.round(ackP99),
+        assetsEventsPerSec: Number(assets['assetsEventsPerSec'] ?? 0),
+        assetsEventsPerSecOneInstance: Number(assets['assetsEventsPerSecOneInstance'] ?? 0),
+        assetsEventsPerSecTwoInstances: Number(assets['assetsEventsPerSecTwoInstances'] ?? 0),
+      },
+      parameters: { rounds, telemetrySec, gateways, workers, assetsEvents: withAssets ? assetsEvents : 0 },
+    };
+  },
+};
+
+export default bench;
