@@ -116,7 +116,7 @@ const main = async (): Promise<void> => {
       const token = credentials[plan.sites[0]?.deviceId ?? ''] ?? '';
       const res = await fetch(`${gatewayUrl}/v1/device/frames`, {
         method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify([{ type: 'telemetry', seq: 1e12, measuredAtMs: now + (Date.now() - now) * demo.speed, socPct: 250, batteryKw: 99, solarKw: 1, loadKw: 1, gridKw: 0, batteryTempC: 20, mode: 'IDLE', alarms: [], activeCommandId: null }]),
+        body: JSON.stringify([{ type: 'telemetry', seq: Number.MAX_SAFE_INTEGER, measuredAtMs: now + (Date.now() - now) * demo.speed, socPct: 250, batteryKw: 99, solarKw: 1, loadKw: 1, gridKw: 0, batteryTempC: 20, mode: 'IDLE', alarms: [], activeCommandId: null }]),
       });
       const r = (await res.json()) as { results?: Array<{ code?: string; message?: string }>; code?: string; message?: string };
       const answer = r.results?.[0] ?? r;

@@ -44,6 +44,8 @@ export const runFleetShard = (opts: {
   clock: Clock;
   world?: { producer: Producer; codec: AvroCodec };
   logger: Logger;
+  /** First sequence number of every device (default: wall-clock ms now, so a restarted fleet's sequences keep growing). */
+  firstSeq?: number;
 }): FleetShard => {
   const { config, plan, clock } = opts;
   const random = mulberry32(config.seed * 7919 + config.shard.index);
@@ -51,11 +53,12 @@ export const runFleetShard = (opts: {
   const stepMs = config.stepSec * 1000;
   const rejectsByCode: Record<string, number> = {};
   const devices: SimulatedDevice[] = [];
+  const firstSeq = opts.firstSeq ?? Date.now();
   plan.sites.forEach((site, i) => {
     if (i % config.shard.count !== config.shard.index) return;
     const token = opts.credentials[site.deviceId];
     if (token === undefined) return;
-    const device = createSimulatedDevice(site, 30 + 60 * hashUnit(config.seed, site.siteId, 'soc'), config.stepSec * 1000);
+    const device = createSimulatedDevice(site, 30 + 60 * hashUnit(config.seed, site.siteId, 'soc'), config.stepSec * 1000, firstSeq);
     const url = config.gatewayUrls[i % config.gatewayUrls.length] ?? '';
     const common = {
       url, token, random,

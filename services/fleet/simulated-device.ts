@@ -21,12 +21,18 @@ export interface SimulatedDevice {
   socPct(): number;
 }
 
-export const createSimulatedDevice = (site: SitePlan, initialSocPct: number, stepMs: number): SimulatedDevice => {
+/**
+ * firstSeq: the sequence number of the device's first frame. The protocol's sequence only grows,
+ * across restarts too (the platform drops a frame whose seq it has seen, and keeps the highest seen
+ * per device in its changelog), so a device that does not store its sequence starts from its clock
+ * at boot: the fleet runner passes wall-clock milliseconds.
+ */
+export const createSimulatedDevice = (site: SitePlan, initialSocPct: number, stepMs: number, firstSeq = 1): SimulatedDevice => {
   const spec: SiteSpec = site;
   let physical: SiteState = { socPct: initialSocPct, batteryTempC: 22 };
   let agent: AgentState = createAgentState({ ...site, siteId: site.siteId, deviceId: site.deviceId }, defaultAgentConfig(touTariff({ utcOffsetHours: site.utcOffsetHours }), { controlIntervalMs: stepMs }));
   let net: DeviceClient | undefined;
-  let seq = 0;
+  let seq = firstSeq - 1;
   const sendAcks = (acks: ReadonlyArray<{ commandId: string; status: 'ACCEPTED' | 'REJECTED' | 'COMPLETED' | 'EXPIRED'; reason: string | null; ackedAtMs: number }>): void => {
     for (const a of acks) if (a.status !== 'EXPIRED') net?.sendAck({ commandId: a.commandId, status: a.status, reason: a.reason, ackedAtMs: a.ackedAtMs });
   };
