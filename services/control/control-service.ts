@@ -62,20 +62,25 @@ export const createControlService = (deps: ServiceDeps) => {
 
   const isProtective = (e: EventEntry): boolean => e.event.kind === 'STORM_WATCH' || e.event.kind === 'OUTAGE';
 
-  /** Sites of an event that dropped out: their latest command was rejected, or they went offline. */
+  /**
+   * Sites of an event that are out now: their latest command was rejected, or they are offline.
+   * A site that dropped out for being offline and is online again is back in.
+   */
   const droppedOf = (entry: EventEntry): Set<string> => {
-    const out = new Set(entry.dropped);
-    if (isProtective(entry)) return out;
+    if (isProtective(entry)) return new Set(entry.dropped);
     const latest = new Map<string, { status: string; issuedAtMs: number }>();
     for (const c of entry.fulfillment.commands.values()) {
       if (c.kind === 'RELEASE') continue;
       const held = latest.get(c.siteId);
       if (held === undefined || c.issuedAtMs >= held.issuedAtMs) latest.set(c.siteId, c);
     }
+    const out = new Set<string>();
     for (const [siteId, c] of latest) if (c.status === 'REJECTED') out.add(siteId);
-    for (const siteId of entry.shares.keys()) if (model.states.get(siteId)?.online === false) out.add(siteId);
+    for (const siteId of [...entry.shares.keys(), ...entry.dropped]) if (model.states.get(siteId)?.online !== true) out.add(siteId);
     return out;
   };
+
+  const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>): boolean => a.size === b.size && [...a].every((x) => b.has(x));
 
   /** Allocates (again) an event over the sites in its scope now, publishing what changed. */
   const reallocate = async (entry: EventEntry, why: string): Promise<number> => {
@@ -147,7 +152,7 @@ export const createControlService = (deps: ServiceDeps) => {
     }),
 
     /**
-     * Re-allocates active events whose sites dropped out since their last allocation, and
+     * Re-allocates active events whose sites dropped out or came back since their last allocation, and
      * allocates events whose first allocation was never published (Kafka failed after the event).
      */
     reallocateDropouts: (): Promise<number> => serial(async () => {
@@ -161,9 +166,11 @@ export const createControlService = (deps: ServiceDeps) => {
         }
         if (isProtective(entry) || status !== 'ACTIVE') continue;
         const dropped = droppedOf(entry);
-        if ([...dropped].every((s) => entry.dropped.has(s))) continue;
+        if (sameSet(dropped, entry.dropped)) continue;
+        const back = [...entry.dropped].filter((s) => !dropped.has(s));
+        const out = [...dropped].filter((s) => !entry.dropped.has(s));
         entry.dropped = dropped;
-        sent += await reallocate(entry, `dropped out: ${[...dropped].join(' ')}`);
+        sent += await reallocate(entry, [out.length > 0 ? `dropped out: ${out.join(' ')}` : '', back.length > 0 ? `back: ${back.join(' ')}` : ''].filter((x) => x !== '').join('; '));
       }
       return sent;
     }),

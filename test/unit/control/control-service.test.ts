@@ -123,10 +123,19 @@ describe('control service', () => {
     // Only site-c is left: it gives its 5 kW limit, the rest is shortfall.
     expect(svc.event(id)?.allocatedKw).toBeCloseTo(5);
     expect(svc.event(id)?.shortfallKw).toBeCloseTo(4, 2);
+    // site-b comes back online: it is back in, and the target is met again.
+    applyState(model, 'site-b', state('site-b', 4));
+    const beforeBack = commands().length;
+    expect(await svc.reallocateDropouts()).toBeGreaterThan(0);
+    expect(svc.event(id)?.dropped).toEqual(['site-a']);
+    expect(svc.event(id)?.allocatedKw).toBeCloseTo(9);
+    expect(commands().slice(beforeBack).some((c) => c.siteId === 'site-b' && c.kind === 'DISCHARGE')).toBe(true);
+    expect(await svc.reallocateDropouts()).toBe(0);
     const before = commands().length;
     const o = await svc.optOut('site-c', id);
     expect(o.ok && o.value.released).toBe(true);
-    expect(commands().slice(before).map((c) => [c.siteId, c.kind])).toEqual([['site-c', 'RELEASE']]);
+    // site-c is released; site-b takes what it can of its share (its 5 kW limit).
+    expect(commands().slice(before).map((c) => [c.siteId, c.kind, c.powerKw])).toEqual([['site-b', 'RELEASE', 0], ['site-c', 'RELEASE', 0], ['site-b', 'DISCHARGE', 5]]);
     expect(svc.site('site-c').optedOutEventIds).toEqual([id]);
   });
 
