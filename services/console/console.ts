@@ -1,0 +1,73 @@
+/**
+ * Starts the console: bundles the page, follows site locations in the background, opens the
+ * HTTP server. Everything it talks to is passed in through the config; `close` stops it all.
+ * Nothing here waits on ClickHouse, and no operational service waits on the console.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import type { Clock } from '../platform/clock.ts';
+import type { Logger } from '../platform/logger.ts';
+import { createAnalytics } from './analytics.ts';
+import type { ConsoleConfig } from './config.ts';
+import { createConsoleServer, type Page } from './http-server.ts';
+import { createLiveFeed } from './live-feed.ts';
+import { createSessions } from './sessions.ts';
+import { followSiteLocations, type SiteLocations } from './site-locations.ts';
+
+const WEB = join(dirname(fileURLToPath(import.meta.url)), 'web');
+
+/** The page: index.html and app.css as they are, app.js bundled (with Chart.js) by esbuild. */
+export const bundlePage = async (): Promise<Page> => {
+  const out = await build({
+    entryPoints: [join(WEB, 'app.js')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
+    minify: true, write: false, legalComments: 'none', logLevel: 'silent',
+  });
+  const js = out.outputFiles[0]?.text;
+  if (js === undefined) throw new Error('the page bundle is empty');
+  return { html: readFileSync(join(WEB, 'index.html'), 'utf8'), css: readFileSync(join(WEB, 'app.css'), 'utf8'), js };
+};
+
+export interface ConsoleHandle {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export const startConsole = async (config: ConsoleConfig, deps: { logger: Logger; clock: Clock; instanceId: string }): Promise<ConsoleHandle> => {
+  const page = await bundlePage();
+  const held: { locations: SiteLocations | null } = { locations: null };
+  let stopped = false;
+  if (config.siteLocations) {
+    followSiteLocations(config.platform, deps.logger, deps.instanceId).then(
+      (l) => {
+        if (stopped) void l.stop();
+        else held.locations = l;
+      },
+      (e: unknown) => deps.logger.warn('site locations unavailable: the map stays empty', { error: e instanceof Error ? e.message : String(e) }),
+    );
+  }
+  const analytics = createAnalytics({ url: config.platform.clickhouseUrl, user: config.clickhouseUser, password: config.clickhousePassword, timeoutMs: config.analyticsTimeoutMs, now: () => Date.now() });
+  const feed = createLiveFeed({ config, now: () => deps.clock.now(), locations: () => held.locations?.locations ?? new Map(), analytics: () => analytics.state() });
+  const sessions = createSessions({ newId: () => randomBytes(24).toString('base64url'), now: () => Date.now() });
+  const server = createConsoleServer({ config, sessions, feed, analytics, page, logger: deps.logger });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr !== null ? addr.port : config.port;
+  return {
+    url: `http://${config.host}:${port}`,
+    port,
+    async close() {
+      stopped = true;
+      feed.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await held.locations?.stop();
+    },
+  };
+};

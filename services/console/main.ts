@@ -1,0 +1,26 @@
+/** The console process: `npm run console` (CONSOLE_PORT, default 8093; docs/console.md). */
+import { clockFor } from '../platform/clock.ts';
+import { describeError } from '../platform/errors.ts';
+import { createLogger } from '../platform/logger.ts';
+import { parseConsoleConfig } from './config.ts';
+import { startConsole } from './console.ts';
+
+try {
+  const config = parseConsoleConfig(process.env);
+  const logger = createLogger(config.platform.logLevel, { service: 'console' });
+  const handle = await startConsole(config, { logger, clock: clockFor(config.platform.sim), instanceId: `console-${process.pid}` });
+  logger.info('console started', { url: handle.url, control: config.controlUrl, assets: config.assetsUrl });
+  process.stdout.write(`console: ${handle.url}\n`);
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    setTimeout(() => process.exit(1), 10_000).unref();
+    void handle.close().finally(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+} catch (e) {
+  process.stderr.write(`console failed: ${describeError(e)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,35 @@
+// @ts-check
+/* global HTMLElement */
+/** The health panel: each tier's state, and the live figures with their units. */
+import { forecastLagMs } from '../health-view.ts';
+import { formatCount, formatDurationMs, formatRate, formatUtc } from '../format.ts';
+import { byId, el, fillPairs } from './dom.js';
+
+/** @typedef {import('../health-view.ts').HealthView} HealthView */
+
+export const createHealthPanel = () => {
+  const tiers = byId('tiers-body', HTMLElement);
+  const figures = byId('health-figures', HTMLElement);
+  return {
+    /** @param {HealthView} h */
+    update(h) {
+      tiers.replaceChildren(...h.tiers.map((t) => {
+        const tr = el('tr', { 'data-tier': t.tier });
+        tr.append(el('th', { scope: 'row' }, t.tier), el('td', { class: `state-${t.state}` }, t.state), el('td', {}, t.detail));
+        return tr;
+      }));
+      const p99 = h.produceP99Ms === null ? '—' : h.produceP99Ms === Infinity ? '> 5000 ms' : `≤ ${formatDurationMs(h.produceP99Ms)}`;
+      fillPairs(figures, [
+        ['Dispatch to all delivered (last event)', h.dispatchToDeliveredMs === null ? '—' : `${formatDurationMs(h.dispatchToDeliveredMs)} (± ${formatDurationMs(h.pollMs)} polling)`],
+        ['Gateway connections (push)', formatCount(h.gatewayConnections, 'devices')],
+        ['Telemetry accepted', formatRate(h.telemetryPerSec, 'frames')],
+        ['Gateway produce p99', p99],
+        ['Ingest lag', formatCount(h.ingestLagRecords, 'records')],
+        ['Ingest rows', formatRate(h.ingestRowsPerSec, 'rows')],
+        ['Newest forecast bundle issued', formatUtc(h.newestForecastMs, true)],
+        ['Forecast age vs newest telemetry (fleet time)', formatDurationMs(forecastLagMs(h))],
+        ['Updated', formatUtc(h.atMs)],
+      ]);
+    },
+  };
+};
