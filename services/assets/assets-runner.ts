@@ -12,7 +12,7 @@
 import type { AvroCodec } from '../platform/avro-codec.ts';
 import type { Clock } from '../platform/clock.ts';
 import { describeError, PlatformError } from '../platform/errors.ts';
-import type { AssetState, RollupDelta } from '../platform/events.ts';
+import type { AssetState, DeadLetter, RollupDelta } from '../platform/events.ts';
 import type { Consumer, IncomingRecord, KafkaAdapter, PartitionAssignment, Producer } from '../platform/kafka.ts';
 import type { Logger } from '../platform/logger.ts';
 import { TopicNames } from '../platform/topics.ts';
@@ -25,6 +25,8 @@ import { createParentShard, createSiteShard, type ParentShard, type ShardOutput,
 const CHUNK = 1_000;
 /** Records per produce request. */
 const SEND_SLICE = 500;
+/** Bytes of the offending record kept in a dead letter (payloadBytes says how long it was). */
+const DEAD_LETTER_PAYLOAD_BYTES = 2048;
 
 type Entry =
   | { readonly kind: 'site'; readonly shard: SiteShard; ready: Promise<void>; lock: Promise<void>; live: boolean }
@@ -77,6 +79,10 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
       const values = await Promise.all(slice.map((s: AssetState) => d.codec.encode(TopicNames.assetState, s)));
       await producer.send(topics.state, slice.map((s, k) => ({ key: s.assetId, value: values[k] ?? null, partition: p })));
       d.metrics.produced.inc({ topic: TopicNames.assetState }, slice.length);
+    }
+    if (out.removed.length > 0) {
+      await producer.send(topics.state, out.removed.map((id) => ({ key: id, value: null, partition: p })));
+      d.metrics.produced.inc({ topic: TopicNames.assetState }, out.removed.length);
     }
     for (let i = 0; i < out.rollups.length; i += SEND_SLICE) {
       const slice = out.rollups.slice(i, i + SEND_SLICE);
@@ -144,19 +150,44 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
   };
 
   // Decoding is async (a registry lookup the first time a schema id is seen): decode the batch at
-  // once, then apply in offset order.
-  const apply = async (e: Entry, records: readonly IncomingRecord[]): Promise<void> => {
+  // once, then apply in offset order. What cannot be used is returned as dead letters, written
+  // before the offsets are committed so nothing is lost; the partition keeps moving.
+  const apply = async (e: Entry, records: readonly IncomingRecord[]): Promise<DeadLetter[]> => {
     const now = d.clock.now();
-    const values = records.flatMap((r) => (r.value === null ? [] : [r.value]));
+    const letters: DeadLetter[] = [];
+    const reject = (r: IncomingRecord, errorCode: string, reason: string): void => {
+      const payload = r.value ?? Buffer.alloc(0);
+      letters.push({
+        source: r.key ?? r.topic, service: 'assets', errorCode, reason, originTopic: r.topic, originPartition: r.partition, originOffset: Number(r.offset),
+        originKey: r.key, payload: payload.subarray(0, DEAD_LETTER_PAYLOAD_BYTES), payloadBytes: payload.length, rejectedAtMs: now,
+      });
+    };
+    const withValues = records.filter((r): r is IncomingRecord & { value: Buffer } => r.value !== null);
     if (e.kind === 'site') {
-      for (const t of await Promise.all(values.map((v) => d.codec.decode(TopicNames.telemetry, v)))) {
-        d.metrics.telemetry.inc({ result: t.ok ? e.shard.handleTelemetry(t.value, now) : 'undecodable' });
-      }
+      const decoded = await Promise.all(withValues.map((r) => d.codec.decode(TopicNames.telemetry, r.value)));
+      decoded.forEach((t, i) => {
+        const r = withValues[i] as IncomingRecord;
+        if (!t.ok) reject(r, 'UNDECODABLE', `not a ${TopicNames.telemetry} record: ${t.error}`);
+        const result = t.ok ? e.shard.handleTelemetry(t.value, now) : 'undecodable';
+        if (t.ok && result === 'decommissioned') reject(r, 'DECOMMISSIONED', `device ${t.value.deviceId} of site ${t.value.siteId} was decommissioned in the registry; its telemetry is not applied`);
+        d.metrics.telemetry.inc({ result });
+      });
     } else {
-      for (const u of await Promise.all(values.map((v) => d.codec.decode(TopicNames.assetRollup, v)))) {
+      const decoded = await Promise.all(withValues.map((r) => d.codec.decode(TopicNames.assetRollup, r.value)));
+      decoded.forEach((u, i) => {
+        if (!u.ok) reject(withValues[i] as IncomingRecord, 'UNDECODABLE', `not a ${TopicNames.assetRollup} record: ${u.error}`);
         d.metrics.rollups.inc({ result: u.ok ? e.shard.handleRollup(u.value) : 'undecodable' });
-      }
+      });
     }
+    return letters;
+  };
+
+  const deadLetter = async (letters: readonly DeadLetter[]): Promise<void> => {
+    if (letters.length === 0) return;
+    if (producer === undefined) throw new Error('producer not started');
+    const values = await Promise.all(letters.map((l) => d.codec.encode(TopicNames.deadLetters, l)));
+    await producer.send(TopicNames.deadLetters, letters.map((l, i) => ({ key: l.source, value: values[i] ?? null })));
+    for (const l of letters) d.metrics.deadLetters.inc({ code: l.errorCode });
   };
 
   const tick = (): void => {
@@ -212,8 +243,9 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
           if (lastOfChunk === undefined || !ctx.isRunning() || ctx.isStale()) return;
           await locked(e, async () => {
             if (!e.live) return;
-            await apply(e, chunk);
+            const letters = await apply(e, chunk);
             await produce(batch.partition, e.shard.drain(d.clock.now()));
+            await deadLetter(letters);
             await c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: lastOfChunk.offset }]);
             // Moves the fetch position too: unresolved records would be fetched again.
             ctx.resolveOffset(lastOfChunk.offset);

@@ -14,6 +14,10 @@ export interface Hierarchy {
   kindOf(assetId: string): AssetKind | undefined;
   /** Child ids, sorted. */
   childrenOf(assetId: string): readonly string[];
+  /** True when the registry deleted the asset (deleted=true or a tombstone) and did not define it again. */
+  isDecommissioned(assetId: string): boolean;
+  /** The parent a decommissioned asset had, so its last aggregate can be taken back out of it. */
+  formerParentOf(assetId: string): string | null;
   /** Limits of a device (its own record, else its site's), or zeros when unknown. */
   limitsOf(deviceId: string): DeviceLimits;
   size(): number;
@@ -23,6 +27,7 @@ export const createHierarchy = (): Hierarchy => {
   const defs = new Map<string, AssetDefinition>();
   const children = new Map<string, Set<string>>();
   const sorted = new Map<string, readonly string[]>();
+  const decommissioned = new Map<string, string | null>();
 
   const unlink = (assetId: string): void => {
     const old = defs.get(assetId);
@@ -33,11 +38,14 @@ export const createHierarchy = (): Hierarchy => {
 
   const h: Hierarchy = {
     apply(assetId, def) {
+      const old = defs.get(assetId);
       unlink(assetId);
       if (def === null || def.deleted) {
+        decommissioned.set(assetId, def?.parentId ?? old?.parentId ?? decommissioned.get(assetId) ?? null);
         defs.delete(assetId);
         return;
       }
+      decommissioned.delete(assetId);
       defs.set(assetId, def);
       if (def.parentId !== null) {
         const set = children.get(def.parentId) ?? new Set<string>();
@@ -47,6 +55,8 @@ export const createHierarchy = (): Hierarchy => {
       }
     },
     get: (id) => defs.get(id),
+    isDecommissioned: (id) => decommissioned.has(id),
+    formerParentOf: (id) => decommissioned.get(id) ?? null,
     parentOf: (id) => defs.get(id)?.parentId ?? null,
     kindOf: (id) => defs.get(id)?.kind,
     childrenOf(id) {

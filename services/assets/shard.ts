@@ -15,6 +15,8 @@ import { applyRollup, bumpParent, newParent, parentFromState, parentState, type 
 export interface ShardOutput {
   readonly states: AssetState[];
   readonly rollups: RollupDelta[];
+  /** Actors gone (decommissioned): a tombstone each on asset.state.v1, so the changelog forgets them. */
+  readonly removed: string[];
 }
 
 export interface Shard {
@@ -29,8 +31,13 @@ export interface Shard {
 }
 
 export interface SiteShard extends Shard {
-  handleTelemetry(t: Telemetry, nowMs: number): 'applied' | 'replay';
-  /** Takes devices past the staleness window offline; returns how many. */
+  /** 'decommissioned': the registry deleted the device or its site; the frame changes nothing. */
+  handleTelemetry(t: Telemetry, nowMs: number): 'applied' | 'replay' | 'decommissioned';
+  /**
+   * Takes devices past the staleness window offline, and lets go of devices and sites the
+   * registry decommissioned (a site's aggregate is taken back out of its former parent);
+   * returns how many actors changed.
+   */
   tick(nowMs: number): number;
 }
 
@@ -54,6 +61,8 @@ export const createSiteShard = (partition: number, hierarchy: Hierarchy, staleAf
   const dirtySites = new Set<string>();
   const resyncSites = new Set<string>();
   const reported = new Map<string, Aggregate>();
+  const removedIds = new Set<string>();
+  const retiringSites = new Set<string>();
 
   const link = (deviceId: string, siteId: string): void => {
     const set = devicesOfSite.get(siteId) ?? new Set<string>();
@@ -83,6 +92,7 @@ export const createSiteShard = (partition: number, hierarchy: Hierarchy, staleAf
       for (const id of sites.keys()) resyncSites.add(id);
     },
     handleTelemetry(t, nowMs) {
+      if (hierarchy.isDecommissioned(t.deviceId) || hierarchy.isDecommissioned(t.siteId)) return 'decommissioned';
       const out = applyTelemetry(devices.get(t.deviceId), t, hierarchy.limitsOf(t.deviceId), nowMs, staleAfterMs);
       if (out.kind === 'replay') return 'replay';
       devices.set(t.deviceId, out.state);
@@ -99,6 +109,25 @@ export const createSiteShard = (partition: number, hierarchy: Hierarchy, staleAf
     },
     tick(nowMs) {
       let n = 0;
+      for (const id of [...devices.keys()]) {
+        if (!hierarchy.isDecommissioned(id)) continue;
+        devices.delete(id);
+        dirtyDevices.delete(id);
+        removedIds.add(id);
+        const siteId = siteOf.get(id);
+        siteOf.delete(id);
+        if (siteId !== undefined) {
+          devicesOfSite.get(siteId)?.delete(id);
+          dirtySites.add(siteId);
+        }
+        n++;
+      }
+      for (const siteId of sites.keys()) {
+        if (hierarchy.isDecommissioned(siteId) && !retiringSites.has(siteId)) {
+          retiringSites.add(siteId);
+          n++;
+        }
+      }
       for (const [id, s] of devices) {
         const next = markStale(s, nowMs, staleAfterMs);
         if (next === null) continue;
@@ -113,6 +142,20 @@ export const createSiteShard = (partition: number, hierarchy: Hierarchy, staleAf
     drain(nowMs) {
       const states: AssetState[] = [];
       const rollups: RollupDelta[] = [];
+      // A decommissioned site sends its former parent the negative of what it reported (at a new
+      // version, so the parent takes it once), then is forgotten.
+      for (const siteId of retiringSites) {
+        const s = sites.get(siteId);
+        const parentId = hierarchy.formerParentOf(siteId);
+        if (s !== undefined && parentId !== null) rollups.push(rollupTo(parentId, { ...s, version: s.version + 1, online: false, aggregate: zeroAggregate() }, reported, nowMs));
+        sites.delete(siteId);
+        reported.delete(siteId);
+        devicesOfSite.delete(siteId);
+        dirtySites.delete(siteId);
+        resyncSites.delete(siteId);
+        removedIds.add(siteId);
+      }
+      retiringSites.clear();
       for (const id of dirtyDevices) {
         const s = devices.get(id);
         if (s !== undefined) states.push(s);
@@ -133,7 +176,9 @@ export const createSiteShard = (partition: number, hierarchy: Hierarchy, staleAf
       dirtyDevices.clear();
       dirtySites.clear();
       resyncSites.clear();
-      return { states, rollups };
+      const removed = [...removedIds];
+      removedIds.clear();
+      return { states, rollups, removed };
     },
     get: (id) => devices.get(id) ?? sites.get(id),
     size: () => devices.size + sites.size,
@@ -184,7 +229,7 @@ export const createParentShard = (partition: number, hierarchy: Hierarchy): Pare
       }
       dirty.clear();
       resyncIds.clear();
-      return { states, rollups };
+      return { states, rollups, removed: [] };
     },
     get: (id) => {
       const a = actors.get(id);

@@ -410,7 +410,9 @@ export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
       return Object.fromEntries(entries.map((e) => [e.configName, e.configValue]));
     };
     return {
-      ensureTopics: (specs) =>
+      // Idempotent, so retried: a broker that just started (or just created a topic) answers
+      // retriable errors such as UNKNOWN_TOPIC_OR_PARTITION for a moment.
+      ensureTopics: (specs) => retrying(() =>
         wrap('KAFKA_UNAVAILABLE', 'ensure topics', async () => {
           const existing = new Set(await inner.listTopics());
           const missing = specs.filter((s) => !existing.has(s.name));
@@ -443,14 +445,14 @@ export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
             }
           }
           return missing.map((s) => s.name);
-        }),
+        })),
       listTopics: () => wrap('KAFKA_UNAVAILABLE', 'list topics', () => inner.listTopics()),
       deleteTopics: (names) => wrap('KAFKA_UNAVAILABLE', 'delete topics', () => inner.deleteTopics({ topics: [...names] })),
-      partitionCount: (topic) =>
+      partitionCount: (topic) => retrying(() =>
         wrap('KAFKA_UNAVAILABLE', `metadata ${topic}`, async () => {
           const md = await inner.fetchTopicMetadata({ topics: [topic] });
           return md.topics[0]?.partitions.length ?? 0;
-        }),
+        })),
       topicOffsets: (topic) =>
         retrying(() =>
           wrap('KAFKA_UNAVAILABLE', `offsets ${topic}`, async () =>
