@@ -19,8 +19,8 @@ type Rows = ReadonlyArray<Record<string, unknown>>;
 
 const query = async (d: AnalyticsDeps, sql: string, params: Readonly<Record<string, string>>): Promise<Rows> => {
   const u = new URL(d.url);
+  // The analyst user is readonly=1: no settings in the request (its own max_execution_time applies server-side).
   u.searchParams.set('default_format', 'JSON');
-  u.searchParams.set('max_execution_time', String(Math.max(1, Math.ceil(d.timeoutMs / 1000))));
   for (const [k, v] of Object.entries(params)) u.searchParams.set(`param_${k}`, v);
   const res = await fetch(u, {
     method: 'POST', body: sql, signal: AbortSignal.timeout(d.timeoutMs),

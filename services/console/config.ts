@@ -27,7 +27,7 @@ export interface ConsoleConfig {
   readonly pollMs: number;
   /** CONSOLE_UPSTREAM_TIMEOUT_MS, default 3000: one call to control, assets, gateway or ingest. */
   readonly upstreamTimeoutMs: number;
-  /** CONSOLE_ANALYTICS_TIMEOUT_MS, default 2000: one forecast query to ClickHouse. */
+  /** CONSOLE_ANALYTICS_TIMEOUT_MS, default 4000: one forecast query to ClickHouse. */
   readonly analyticsTimeoutMs: number;
   /** CONSOLE_CLICKHOUSE_USER / CONSOLE_CLICKHOUSE_PASSWORD, default analyst/analyst (read-only). */
   readonly clickhouseUser: string;
@@ -66,7 +66,7 @@ export const parseConsoleConfig = (env: Readonly<Record<string, string | undefin
     treeDepth: int('CONSOLE_TREE_DEPTH', 4, 1, 10),
     pollMs: int('CONSOLE_POLL_MS', 2000, 200, 60_000),
     upstreamTimeoutMs: int('CONSOLE_UPSTREAM_TIMEOUT_MS', 3000, 100, 60_000),
-    analyticsTimeoutMs: int('CONSOLE_ANALYTICS_TIMEOUT_MS', 2000, 100, 60_000),
+    analyticsTimeoutMs: int('CONSOLE_ANALYTICS_TIMEOUT_MS', 4000, 100, 60_000),
     clickhouseUser: get('CONSOLE_CLICKHOUSE_USER') ?? 'analyst',
     clickhousePassword: env['CONSOLE_CLICKHOUSE_PASSWORD'] ?? 'analyst',
     siteLocations: locations !== '0',

@@ -18,12 +18,12 @@ const SITES = `sites AS (
 )`;
 
 export const latestForecastSql = `WITH ${SITES},
-run AS (SELECT argMax(run_id, issued_at) AS id FROM gridfleet.forecasts WHERE site_id IN (SELECT site_id FROM sites))
-SELECT toFloat64(toUnixTimestamp64Milli(target_at)) AS t, any(run_id) AS run_id, toFloat64(toUnixTimestamp64Milli(max(issued_at))) AS issued_ms,
+newest AS (SELECT argMax(run_id, issued_at) AS id FROM gridfleet.forecasts WHERE site_id IN (SELECT site_id FROM sites))
+SELECT toFloat64(toUnixTimestamp64Milli(target_at)) AS t, any(run_id) AS forecast_run, toFloat64(toUnixTimestamp64Milli(max(issued_at))) AS issued_ms,
   any(step_minutes) AS step_minutes, sum(solar_kw) AS solar_kw, sum(load_kw) AS load_kw, avg(carbon_g_per_kwh) AS carbon_g_per_kwh,
   avg(temperature_c) AS temperature_c, uniqExact(site_id) AS sites
 FROM gridfleet.forecasts
-WHERE site_id IN (SELECT site_id FROM sites) AND run_id = (SELECT id FROM run)
+WHERE site_id IN (SELECT site_id FROM sites) AND run_id = (SELECT id FROM newest)
 GROUP BY t ORDER BY t`;
 
 /** Parameters: scope, from_ms, to_ms, step (minutes). */
@@ -31,19 +31,19 @@ export const actualsSql = `WITH ${SITES}
 SELECT t, sumIf(v, what = 'solar') AS solar_kw, sumIf(v, what = 'load') AS load_kw, avgIf(v, what = 'carbon') AS carbon_g_per_kwh,
   avgIf(v, what = 'temp') AS temperature_c, countIf(what = 'solar') AS solar_n, countIf(what = 'carbon') AS carbon_n, countIf(what = 'temp') AS temp_n
 FROM (
-  SELECT toFloat64(toUnixTimestamp64Milli(toStartOfInterval(measured_at, INTERVAL {step:UInt32} MINUTE))) AS t, site_id, 'solar' AS what, avg(solar_kw) AS v
+  SELECT toFloat64(toUnixTimestamp(toStartOfInterval(measured_at, INTERVAL {step:UInt32} MINUTE))) * 1000 AS t, site_id, 'solar' AS what, avg(solar_kw) AS v
   FROM gridfleet.telemetry WHERE site_id IN (SELECT site_id FROM sites) AND measured_at >= fromUnixTimestamp64Milli({from_ms:Int64}) AND measured_at < fromUnixTimestamp64Milli({to_ms:Int64})
   GROUP BY t, site_id
   UNION ALL
-  SELECT toFloat64(toUnixTimestamp64Milli(toStartOfInterval(measured_at, INTERVAL {step:UInt32} MINUTE))) AS t, site_id, 'load' AS what, avg(load_kw) AS v
+  SELECT toFloat64(toUnixTimestamp(toStartOfInterval(measured_at, INTERVAL {step:UInt32} MINUTE))) * 1000 AS t, site_id, 'load' AS what, avg(load_kw) AS v
   FROM gridfleet.telemetry WHERE site_id IN (SELECT site_id FROM sites) AND measured_at >= fromUnixTimestamp64Milli({from_ms:Int64}) AND measured_at < fromUnixTimestamp64Milli({to_ms:Int64})
   GROUP BY t, site_id
   UNION ALL
-  SELECT toFloat64(toUnixTimestamp64Milli(toStartOfInterval(observed_at, INTERVAL {step:UInt32} MINUTE))) AS t, cell_id AS site_id, 'temp' AS what, avg(temperature_c) AS v
+  SELECT toFloat64(toUnixTimestamp(toStartOfInterval(observed_at, INTERVAL {step:UInt32} MINUTE))) * 1000 AS t, cell_id AS site_id, 'temp' AS what, avg(temperature_c) AS v
   FROM gridfleet.weather_observations WHERE cell_id IN (SELECT weather_cell_id FROM sites) AND observed_at >= fromUnixTimestamp64Milli({from_ms:Int64}) AND observed_at < fromUnixTimestamp64Milli({to_ms:Int64})
   GROUP BY t, site_id
   UNION ALL
-  SELECT toFloat64(toUnixTimestamp64Milli(toStartOfInterval(observed_at, INTERVAL {step:UInt32} MINUTE))) AS t, region_id AS site_id, 'carbon' AS what, avg(carbon_g_per_kwh) AS v
+  SELECT toFloat64(toUnixTimestamp(toStartOfInterval(observed_at, INTERVAL {step:UInt32} MINUTE))) * 1000 AS t, region_id AS site_id, 'carbon' AS what, avg(carbon_g_per_kwh) AS v
   FROM gridfleet.grid_mix WHERE region_id IN (SELECT grid_region_id FROM sites) AND observed_at >= fromUnixTimestamp64Milli({from_ms:Int64}) AND observed_at < fromUnixTimestamp64Milli({to_ms:Int64})
   GROUP BY t, site_id
 )
@@ -127,7 +127,7 @@ export const forecastView = (scope: string, latest: readonly Row[], actuals: rea
   return {
     state: 'ok',
     scope,
-    runId: typeof head['run_id'] === 'string' ? head['run_id'] : '',
+    runId: typeof head['forecast_run'] === 'string' ? head['forecast_run'] : '',
     issuedAtMs: n(head['issued_ms']) ?? 0,
     stepMinutes: n(head['step_minutes']) ?? 0,
     sites: n(head['sites']) ?? 0,

@@ -133,6 +133,11 @@ export const createFleetPanel = (o) => {
     select(id);
     focusRow(id);
   });
+  // Focus that arrives by mouse or Tab moves the roving position, so keys and re-renders follow it.
+  tree.addEventListener('focusin', (ev) => {
+    const id = ev.target instanceof HTMLElement ? ev.target.getAttribute('data-asset-id') : null;
+    if (id !== null && id !== focused) focusRow(id);
+  });
   tree.addEventListener('keydown', (ev) => {
     if (!(ev instanceof KeyboardEvent) || root === null || focused === null) return;
     const rows = treeRows(root, expanded, filter.value);

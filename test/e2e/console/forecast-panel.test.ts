@@ -1,0 +1,122 @@
+/**
+ * The forecast panel's queries against the real ClickHouse of the test stack: a region of two
+ * sites with one forecast run and the telemetry, weather and grid mix that followed. Every number
+ * below is worked out by hand from the rows inserted, so a wrong join, sum or bucket fails here.
+ * Also: a scope nothing was forecast for is "empty", and an unreachable or silent ClickHouse is
+ * "unavailable" within the timeout, never a hang.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAnalytics } from '../../../services/console/analytics.ts';
+import { freshName, testConfig } from '../../support/stack-env.ts';
+
+const HOUR = 3_600_000;
+const ch = testConfig().clickhouseUrl;
+const ts = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+
+const insert = async (table: string, rows: ReadonlyArray<Record<string, unknown>>): Promise<void> => {
+  const res = await fetch(`${ch}/?query=${encodeURIComponent(`INSERT INTO gridfleet.${table} FORMAT JSONEachRow`)}`, { method: 'POST', body: rows.map((r) => JSON.stringify(r)).join('\n') });
+  if (!res.ok) throw new Error(`insert into ${table}: ${res.status} ${await res.text()}`);
+};
+
+describe('forecast panel queries on ClickHouse', () => {
+  const id = freshName('fc');
+  const region = `${id}-region`;
+  const sites = [`${id}-s1`, `${id}-s2`] as const;
+  const cell = `${id}-cell`;
+  const grid = `${id}-grid`;
+  const t0 = Math.floor(Date.now() / HOUR) * HOUR - 5 * HOUR;
+  const t1 = t0 + HOUR;
+  const t2 = t0 + 2 * HOUR;
+  const analytics = createAnalytics({ url: ch, user: 'analyst', password: 'analyst', timeoutMs: 5000, now: () => Date.now() });
+
+  beforeAll(async () => {
+    const asset = (assetId: string, kind: string, parentId: string | null, extra: Record<string, unknown> = {}) => ({
+      asset_id: assetId, kind, parent_id: parentId, name: assetId, updated_at: ts(t0), deleted: 0, kafka_partition: 0, kafka_offset: 1, ...extra,
+    });
+    await insert('assets', [
+      asset(region, 'REGION', null), asset(`${id}-sub`, 'SUBSTATION', region), asset(`${id}-feeder`, 'FEEDER', `${id}-sub`),
+      ...sites.map((s) => asset(s, 'SITE', `${id}-feeder`, { weather_cell_id: cell, grid_region_id: grid })),
+    ]);
+    const fc = (site: string, target: number, solar: number, load: number) => ({
+      site_id: site, issued_at: ts(t0), target_at: ts(target), horizon_minutes: (target - t0) / 60_000, step: (target - t0) / HOUR - 1, run_id: `${id}-run`,
+      step_minutes: 60, solar_kw: solar, load_kw: load, carbon_g_per_kwh: 180, temperature_c: 9, model_version: 'test', kafka_partition: 0, kafka_offset: 0,
+    });
+    await insert('forecasts', [fc(sites[0], t1, 2, 1), fc(sites[0], t2, 4, 1), fc(sites[1], t1, 3, 2), fc(sites[1], t2, 5, 2)]);
+    let seq = 0;
+    const tel = (site: string, at: number, solar: number, load: number) => ({
+      site_id: site, device_id: `${site}-dev`, seq: ++seq, measured_at: ts(at + 60_000), received_at: ts(at + 60_000), soc_pct: 50, battery_kw: 0,
+      solar_kw: solar, load_kw: load, grid_kw: load - solar, battery_temp_c: 20, mode: 'SELF_CONSUMPTION', alarms: [], active_command_id: null, kafka_partition: 0, kafka_offset: seq,
+    });
+    await insert('telemetry', [tel(sites[0], t1, 2.5, 1), tel(sites[1], t1, 3, 2.5), tel(sites[0], t2, 4, 1), tel(sites[1], t2, 6, 2)]);
+    await insert('weather_observations', [{ cell_id: cell, observed_at: ts(t1 + 120_000), temperature_c: 10, cloud_cover_pct: 20, irradiance_w_per_m2: 500, wind_speed_m_per_s: 3, kafka_partition: 0, kafka_offset: 0 }]);
+    await insert('grid_mix', [{ region_id: grid, observed_at: ts(t1 + 120_000), interval_minutes: 30, carbon_g_per_kwh: 200, demand_mw: 1000, generation_source: ['wind'], generation_mw: [1000], kafka_partition: 0, kafka_offset: 0 }]);
+  });
+
+  it('latest forecast against actuals, and the error by horizon, for a region', async () => {
+    const v = await analytics.forecast(region);
+    if (v.state !== 'ok') throw new Error(`expected a forecast, got ${JSON.stringify(v)}`);
+    expect(v.runId).toBe(`${id}-run`);
+    expect(v.issuedAtMs).toBe(t0);
+    expect(v.sites).toBe(2);
+    expect(v.solarKw.forecast).toEqual([{ x: t1, y: 5 }, { x: t2, y: 9 }]);
+    expect(v.loadKw.forecast).toEqual([{ x: t1, y: 3 }, { x: t2, y: 3 }]);
+    expect(v.solarKw.actual).toEqual([{ x: t1, y: 5.5 }, { x: t2, y: 10 }]);
+    expect(v.loadKw.actual).toEqual([{ x: t1, y: 3.5 }, { x: t2, y: 3 }]);
+    expect(v.temperatureC.actual).toEqual([{ x: t1, y: 10 }]);
+    expect(v.carbonGPerKwh.actual).toEqual([{ x: t1, y: 200 }]);
+    expect(v.carbonGPerKwh.forecast.map((p) => p.y)).toEqual([180, 180]);
+    expect(v.errorByHorizon).toEqual([
+      { horizonH: 1, solarMaeKw: 0.25, loadMaeKw: 0.25, n: 2 },
+      { horizonH: 2, solarMaeKw: 0.5, loadMaeKw: 0, n: 2 },
+    ]);
+    expect(analytics.state().state).toBe('available');
+  });
+
+  it('one site of the region: its own numbers, not the region\'s', async () => {
+    const v = await analytics.forecast(sites[1]);
+    if (v.state !== 'ok') throw new Error(`expected a forecast, got ${JSON.stringify(v)}`);
+    expect(v.sites).toBe(1);
+    expect(v.solarKw.forecast.map((p) => p.y)).toEqual([3, 5]);
+    expect(v.solarKw.actual.map((p) => p.y)).toEqual([3, 6]);
+  });
+
+  it('a scope nothing was forecast for is empty, not unavailable', async () => {
+    const v = await analytics.forecast(`${id}-nowhere`);
+    expect(v.state).toBe('empty');
+  });
+
+  describe('ClickHouse unreachable or silent', () => {
+    let silent: Server;
+    beforeAll(async () => {
+      silent = createServer(() => undefined);
+      await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    });
+    afterAll(async () => {
+      silent.closeAllConnections();
+      await new Promise((r) => silent.close(r));
+    });
+
+    it('a silent server is unavailable within the timeout', async () => {
+      const port = (silent.address() as AddressInfo).port;
+      const a = createAnalytics({ url: `http://127.0.0.1:${port}`, user: 'analyst', password: 'analyst', timeoutMs: 300, now: () => Date.now() });
+      const started = Date.now();
+      const v = await a.forecast(region);
+      expect(v).toEqual({ state: 'unavailable', scope: region, reason: 'ClickHouse did not answer in time' });
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(a.state().state).toBe('unavailable');
+    });
+
+    it('a refused connection is unavailable with its reason', async () => {
+      const closed = createServer();
+      await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+      const port = (closed.address() as AddressInfo).port;
+      await new Promise((r) => closed.close(r));
+      const a = createAnalytics({ url: `http://127.0.0.1:${port}`, user: 'analyst', password: 'analyst', timeoutMs: 1000, now: () => Date.now() });
+      const v = await a.forecast(region);
+      expect(v.state).toBe('unavailable');
+      if (v.state === 'unavailable') expect(v.reason).toMatch(/ECONNREFUSED|refused/i);
+    });
+  });
+});
