@@ -162,6 +162,14 @@ export const mapPoints = (root: FleetNode, locations: ReadonlyMap<string, SiteLo
   return { points, unplaced };
 };
 
+/**
+ * Whether a branch above the sites came back without its children although it has devices: the
+ * read API cut the subtree at its node limit. (Sites' devices are below the tree's depth on
+ * purpose, so the API's own `truncated` flag is always set and says nothing.)
+ */
+export const cutShort = (root: FleetNode): boolean =>
+  root.kind !== 'SITE' && root.kind !== 'DEVICE' && (root.children.length === 0 ? root.aggregate.deviceCount > 0 : root.children.some(cutShort));
+
 /** Only the customer's own site, or nothing: what a customer's stream may carry. */
 export const siteOnly = (root: FleetNode, siteId: string): FleetNode | null => {
   const n = findNode(root, siteId);

@@ -44,6 +44,26 @@ export const rateOf = (prev: { value: number | null; atMs: number } | null, now:
   return ((now.value - prev.value) / (now.atMs - prev.atMs)) * 1000;
 };
 
+/** Rates are taken over about this long, so a poll that saw no new batch does not read as zero. */
+export const RATE_WINDOW_MS = 10_000;
+
+/**
+ * The counter readings to keep for a rate over `windowMs`: everything newer than the window plus
+ * the newest reading older than it (the base of the rate). Readings that reset the counter restart it.
+ */
+export const remember = (
+  history: ReadonlyArray<{ value: number; atMs: number }>,
+  now: { value: number | null; atMs: number },
+  windowMs: number,
+): Array<{ value: number; atMs: number }> => {
+  if (now.value === null) return [...history];
+  const last = history.at(-1);
+  const all = last !== undefined && now.value < last.value ? [{ value: now.value, atMs: now.atMs }] : [...history, { value: now.value, atMs: now.atMs }];
+  const old = all.filter((h) => h.atMs <= now.atMs - windowMs);
+  const base = old.at(-1);
+  return [...(base === undefined ? [] : [base]), ...all.filter((h) => h.atMs > now.atMs - windowMs)];
+};
+
 export const TierStates = { up: 'up', degraded: 'degraded', down: 'down', unknown: 'unknown' } as const;
 export type TierState = (typeof TierStates)[keyof typeof TierStates];
 

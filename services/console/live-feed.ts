@@ -7,12 +7,12 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { ConsoleConfig } from './config.ts';
-import { mapPoints, parseSubtree, siteOnly, type FleetNode, type FleetSnapshot, type SiteLocation } from './fleet-view.ts';
+import { cutShort, mapPoints, parseSubtree, siteOnly, type FleetNode, type FleetSnapshot, type SiteLocation } from './fleet-view.ts';
 
 export type { FleetSnapshot };
 import { isOpen, parseEventSummary, parseFulfillment, type EventSummary, type FulfillmentDetail } from './fulfillment-view.ts';
 import {
-  analyticsTier, createDeliveryTracker, histogramP99Ms, latestDeliveryMs, parsePrometheus, rateOf, sumOf, tierFromStatus, trackDelivery,
+  analyticsTier, remember, RATE_WINDOW_MS, createDeliveryTracker, histogramP99Ms, latestDeliveryMs, parsePrometheus, rateOf, sumOf, tierFromStatus, trackDelivery,
   type AnalyticsState, type HealthView, type MetricSample,
 } from './health-view.ts';
 import { capabilitiesOf } from './roles.ts';
@@ -45,7 +45,7 @@ export const createLiveFeed = (deps: {
   const streams = new Set<Stream>();
   const tracker = createDeliveryTracker();
   let fleet: FleetSnapshot | null = null;
-  let prevFrames: { value: number | null; atMs: number } | null = null;
+  let frameHistory: ReadonlyArray<{ value: number; atMs: number }> = [];
   let timer: NodeJS.Timeout | undefined;
   let polling = false;
   let closed = false;
@@ -68,8 +68,7 @@ export const createLiveFeed = (deps: {
       return;
     }
     const m = mapPoints(parsed.value, deps.locations());
-    const truncated = typeof a.body === 'object' && a.body !== null && (a.body as Record<string, unknown>)['truncated'] === true;
-    fleet = { atMs: at, root: parsed.value, truncated, error: null, points: m.points, unplaced: m.unplaced };
+    fleet = { atMs: at, root: parsed.value, truncated: cutShort(parsed.value), error: null, points: m.points, unplaced: m.unplaced };
   };
 
   const metrics = async (url: string): Promise<{ answer: Answer; samples: MetricSample[] }> => {
@@ -95,7 +94,7 @@ export const createLiveFeed = (deps: {
         analyticsTier(deps.analytics(), sumOf(ingMetrics.samples, 'gridfleet_ingest_paused')),
       ],
       gatewayConnections: sumOf(gwMetrics.samples, 'gateway_connections'),
-      telemetryPerSec: rateOf(prevFrames, frames),
+      telemetryPerSec: rateOf(frameHistory[0] ?? null, frames),
       produceP99Ms: histogramP99Ms(gwMetrics.samples, 'gateway_produce_latency_seconds'),
       ingestLagRecords: sumOf(ingMetrics.samples, 'gridfleet_ingest_lag_records'),
       ingestRowsPerSec: sumOf(ingMetrics.samples, 'gridfleet_ingest_rows_per_second'),
@@ -103,7 +102,7 @@ export const createLiveFeed = (deps: {
       pollMs: config.pollMs,
       ...freshness(fleet?.root ?? null),
     };
-    prevFrames = frames;
+    frameHistory = remember(frameHistory, frames, RATE_WINDOW_MS);
     return view;
   };
 

@@ -13,7 +13,7 @@ Chart.defaults.font.family = 'system-ui, sans-serif';
 
 /**
  * @param {HTMLCanvasElement} canvas
- * @param {{ yTitle: string, series: ReadonlyArray<{ label: string, colour: string, dashed?: boolean, stepped?: boolean }> }} o
+ * @param {{ yTitle: string, fromZero?: boolean, series: ReadonlyArray<{ label: string, colour: string, dashed?: boolean, stepped?: boolean }> }} o
  * @returns {Chart<'line', Array<{x: number, y: number}>>}
  */
 export const timeChart = (canvas, o) =>
@@ -29,8 +29,12 @@ export const timeChart = (canvas, o) =>
       responsive: true, maintainAspectRatio: false, parsing: false, normalized: true,
       interaction: { mode: 'nearest', intersect: false },
       scales: {
-        x: { type: 'linear', title: { display: true, text: 'time (UTC)' }, ticks: { maxTicksLimit: 7, callback: (v) => formatUtc(Number(v)).slice(0, 5) } },
-        y: { title: { display: true, text: o.yTitle }, beginAtZero: false },
+        x: {
+          type: 'linear', title: { display: true, text: 'time (UTC)' },
+          // Clock time to the minute over long spans, to the second over short ones.
+          ticks: { maxTicksLimit: 7, callback: function (v) { return formatUtc(Number(v)).slice(0, this.max - this.min < 15 * 60_000 ? 8 : 5); } },
+        },
+        y: { title: { display: true, text: o.yTitle }, beginAtZero: o.fromZero === true },
       },
       plugins: { legend: { position: 'bottom' }, tooltip: { callbacks: { title: (items) => formatUtc(items[0]?.parsed.x ?? null) } } },
     },

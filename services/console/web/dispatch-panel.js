@@ -38,6 +38,7 @@ export const createDispatchPanel = (o) => {
   const cancelWhy = byId('cancel-why', HTMLElement);
   const chart = timeChart(canvas, {
     yTitle: 'power (kW)',
+    fromZero: true,
     series: [{ label: 'target (kW)', colour: '#dc2626', dashed: true }, { label: 'measured response (kW)', colour: '#0b63c5' }],
   });
 

@@ -197,7 +197,7 @@ export const createFleetPanel = (o) => {
         ds.pointBackgroundColor = s.points.map((p) => STATUS_COLOURS[p.status]);
       }
       map.update();
-      mapNote.textContent = `${formatCount(s.points.length, 'sites')} on the map${s.unplaced > 0 ? `, ${formatCount(s.unplaced, 'sites')} without a known location yet` : ''}${s.truncated ? '; the tree is cut at the read API\'s node limit' : ''}. Updated ${formatUtc(s.atMs)}.`;
+      mapNote.textContent = `${formatCount(s.points.length, 'sites')} on the map${s.unplaced > 0 ? `, ${formatCount(s.unplaced, 'sites')} without a known location yet` : ''}${s.truncated ? '; the fleet is larger than the read API returns at once, so some branches show no children' : ''}. Updated ${formatUtc(s.atMs)}.`;
     },
     /** @returns {string[]} */
     assetIds() {

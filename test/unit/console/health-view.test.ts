@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import {
+  analyticsTier, createDeliveryTracker, forecastLagMs, histogramP99Ms, latestDeliveryMs, parsePrometheus, rateOf, remember, sumOf, tierFromStatus, trackDelivery,
+} from '../../../services/console/health-view.ts';
+
+const TEXT = `# HELP gateway_connections Connected push-mode devices
+# TYPE gateway_connections gauge
+gateway_connections 42
+gateway_frames_total{kind="telemetry",result="accepted"} 1000
+gateway_frames_total{kind="telemetry",result="unavailable"} 3
+gateway_frames_total{kind="ack",result="accepted"} 7
+gateway_produce_latency_seconds_bucket{le="0.01"} 50
+gateway_produce_latency_seconds_bucket{le="0.25"} 98
+gateway_produce_latency_seconds_bucket{le="0.5"} 100
+gateway_produce_latency_seconds_bucket{le="+Inf"} 100
+gridfleet_ingest_lag_records{topic="telemetry.v1",partition="0"} 5
+gridfleet_ingest_lag_records{topic="telemetry.v1",partition="1"} 7
+odd{label="with \\"quote\\""} 1
+`;
+
+describe('health view model', () => {
+  const samples = parsePrometheus(TEXT);
+
+  it('parses Prometheus text and sums by labels', () => {
+    expect(sumOf(samples, 'gateway_connections')).toBe(42);
+    expect(sumOf(samples, 'gateway_frames_total', { kind: 'telemetry', result: 'accepted' })).toBe(1000);
+    expect(sumOf(samples, 'gateway_frames_total', { result: 'accepted' })).toBe(1007);
+    expect(sumOf(samples, 'gridfleet_ingest_lag_records')).toBe(12);
+    expect(sumOf(samples, 'absent_metric')).toBeNull();
+    expect(samples.find((s) => s.name === 'odd')?.labels['label']).toBe('with "quote"');
+  });
+
+  it('p99 is the bound of the first bucket holding 99 % of observations, in ms', () => {
+    expect(histogramP99Ms(samples, 'gateway_produce_latency_seconds')).toBe(500);
+    expect(histogramP99Ms([], 'gateway_produce_latency_seconds')).toBeNull();
+  });
+
+  it('rates need two readings of a counter that did not reset', () => {
+    expect(rateOf({ value: 100, atMs: 0 }, { value: 200, atMs: 10_000 })).toBe(10);
+    expect(rateOf(null, { value: 200, atMs: 10_000 })).toBeNull();
+    expect(rateOf({ value: 300, atMs: 0 }, { value: 200, atMs: 10_000 })).toBeNull();
+    expect(rateOf({ value: 100, atMs: 10_000 }, { value: 200, atMs: 10_000 })).toBeNull();
+  });
+
+  it('readings kept for a windowed rate: the window plus one base reading before it', () => {
+    let h: Array<{ value: number; atMs: number }> = [];
+    for (let t = 0; t <= 20_000; t += 2_000) h = remember(h, { value: t / 100, atMs: t }, 10_000);
+    expect(h[0]).toEqual({ value: 100, atMs: 10_000 });
+    expect(h.at(-1)).toEqual({ value: 200, atMs: 20_000 });
+    expect(rateOf(h[0] ?? null, { value: 210, atMs: 21_000 })).toBeCloseTo(10);
+    // A restarted gateway starts the history again.
+    expect(remember(h, { value: 3, atMs: 22_000 }, 10_000)).toEqual([{ value: 3, atMs: 22_000 }]);
+  });
+
+  it('tier states from health answers', () => {
+    expect(tierFromStatus('control', 200, 'u').state).toBe('up');
+    expect(tierFromStatus('assets', 503, 'u').state).toBe('degraded');
+    expect(tierFromStatus('ingest', null, 'u')).toEqual({ tier: 'ingest', state: 'down', detail: 'no answer from u' });
+    expect(tierFromStatus('gateway', 500, 'u').state).toBe('down');
+  });
+
+  it('analytics: down after a failed query, degraded while ingest is paused, unknown before any query', () => {
+    expect(analyticsTier({ state: 'unavailable', atMs: 1, reason: 'refused' }, 0)).toMatchObject({ state: 'down', detail: 'analytics unavailable: refused' });
+    expect(analyticsTier({ state: 'available', atMs: 1 }, 1).state).toBe('degraded');
+    expect(analyticsTier({ state: 'available', atMs: 1 }, 0).state).toBe('up');
+    expect(analyticsTier({ state: 'unknown' }, null).state).toBe('unknown');
+  });
+
+  it('dispatch to delivered: from first seen to the first poll with every site answered', () => {
+    const t = createDeliveryTracker();
+    trackDelivery(t, 'e1', 8, 0, 1000);
+    trackDelivery(t, 'e1', 8, 7, 1500);
+    expect(latestDeliveryMs(t)).toBeNull();
+    trackDelivery(t, 'e1', 8, 8, 2000);
+    trackDelivery(t, 'e1', 8, 8, 9000);
+    expect(latestDeliveryMs(t)).toBe(1000);
+    trackDelivery(t, 'e2', 2, 2, 5000);
+    expect(latestDeliveryMs(t)).toBe(0);
+  });
+
+  it('forecast lag in fleet time', () => {
+    expect(forecastLagMs({ newestForecastMs: 1000, newestTelemetryMs: 61_000 })).toBe(60_000);
+    expect(forecastLagMs({ newestForecastMs: null, newestTelemetryMs: 1 })).toBeNull();
+  });
+});
