@@ -194,3 +194,21 @@ export const fleetAssetDefinitions = (plan: FleetPlan, nowMs: number, fleetId = 
   }
   return out;
 };
+
+/**
+ * The same plan with every id (cells, regions, substations, feeders, sites, devices, customers)
+ * prefixed, so several fleets can share one stack without sharing assets (tests, benchmarks).
+ */
+export const prefixPlanIds = (plan: FleetPlan, prefix: string): FleetPlan => {
+  const p = (id: string): string => prefix + id;
+  return {
+    ...plan,
+    regions: plan.regions.map((r) => ({ ...r, regionId: p(r.regionId) })),
+    substations: plan.substations.map((s) => ({ ...s, substationId: p(s.substationId), regionId: p(s.regionId) })),
+    feeders: plan.feeders.map((f) => ({ ...f, feederId: p(f.feederId), substationId: p(f.substationId), regionId: p(f.regionId) })),
+    cells: plan.cells.map((c) => ({ ...c, cellId: p(c.cellId) })),
+    sites: plan.sites.map((s) => ({
+      ...s, siteId: p(s.siteId), deviceId: p(s.deviceId), customerId: p(s.customerId), regionId: p(s.regionId), substationId: p(s.substationId), feederId: p(s.feederId), cellId: p(s.cellId),
+    })),
+  };
+};
