@@ -49,8 +49,8 @@ export const startConsole = async (config: ConsoleConfig, deps: { logger: Logger
       (e: unknown) => deps.logger.warn('site locations unavailable: the map stays empty', { error: e instanceof Error ? e.message : String(e) }),
     );
   }
-  const analytics = createAnalytics({ url: config.platform.clickhouseUrl, user: config.clickhouseUser, password: config.clickhousePassword, timeoutMs: config.analyticsTimeoutMs, now: () => Date.now() });
-  const feed = createLiveFeed({ config, now: () => deps.clock.now(), locations: () => held.locations?.locations ?? new Map(), analytics: () => analytics.state() });
+  const analytics = createAnalytics({ url: config.platform.clickhouseUrl, user: config.clickhouseUser, password: config.clickhousePassword, timeoutMs: config.analyticsTimeoutMs, now: () => deps.clock.now() });
+  const feed = createLiveFeed({ config, now: () => deps.clock.now(), realNow: () => Date.now(), locations: () => held.locations?.locations ?? new Map(), analytics: () => analytics.state() });
   const sessions = createSessions({ newId: () => randomBytes(24).toString('base64url'), now: () => Date.now() });
   const server = createConsoleServer({ config, sessions, feed, analytics, page, logger: deps.logger });
   await new Promise<void>((resolve, reject) => {

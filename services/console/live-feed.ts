@@ -37,7 +37,10 @@ export interface LiveFeed {
 
 export const createLiveFeed = (deps: {
   config: ConsoleConfig;
+  /** The services' time (simulated in a simulation): what the panels show as now. */
   now: () => number;
+  /** Real time, for latencies. */
+  realNow: () => number;
   locations: () => ReadonlyMap<string, SiteLocation>;
   analytics: () => AnalyticsState;
 }): LiveFeed => {
@@ -117,9 +120,9 @@ export const createLiveFeed = (deps: {
       const d = await call(`${config.controlUrl}/v1/events/${encodeURIComponent(e.eventId)}`, { token, timeoutMs: t });
       return d.status === 200 ? parseFulfillment(e.eventId, d.body) : null;
     }));
-    const at = deps.now();
+    const real = deps.realNow();
     const got = details.flatMap((d) => d ?? []);
-    for (const d of got) trackDelivery(tracker, d.eventId, d.targetedSites, d.deliveredSites, at);
+    for (const d of got) trackDelivery(tracker, d.eventId, d.targetedSites, d.deliveredSites, real);
     return { events, details: got, error: null };
   };
 
@@ -182,7 +185,7 @@ export const createLiveFeed = (deps: {
       // The first picture without waiting a whole interval.
       poll().catch(() => undefined);
     },
-    created: (eventId) => void tracker.firstSeenMs.set(eventId, deps.now()),
+    created: (eventId) => void tracker.firstSeenMs.set(eventId, deps.realNow()),
     fleet: () => fleet,
     streams: () => streams.size,
     close() {

@@ -5,6 +5,7 @@
  * live stream (server-sent events from /api/stream) that feeds the panels. The console checks the
  * role again on every call and control checks it too; hiding here is for the user, not security.
  */
+import { formatUtc } from '../format.ts';
 import { capabilitiesOf, dispatchRefusal } from '../roles.ts';
 import { createDispatchPanel } from './dispatch-panel.js';
 import { api, byId, el, errorText } from './dom.js';
@@ -60,7 +61,7 @@ const start = (who) => {
   showView(caps.ownSite ? 'site' : 'fleet');
 
   const why = dispatchRefusal(who.role);
-  const dispatch = caps.seeEvents ? createDispatchPanel({ canDispatch: caps.dispatch, why, now: () => Date.now() }) : null;
+  const dispatch = caps.seeEvents ? createDispatchPanel({ canDispatch: caps.dispatch, why }) : null;
   const forecast = caps.seeForecasts ? createForecastPanel() : null;
   const fleet = caps.seeFleet
     ? createFleetPanel({
@@ -93,7 +94,7 @@ const start = (who) => {
     fleet?.update(m);
     const ids = fleet?.assetIds() ?? [];
     if (options.childElementCount !== ids.length) options.replaceChildren(...ids.map((id) => el('option', { value: id })));
-    liveState.textContent = `live · ${new Date().toISOString().slice(11, 19)} UTC`;
+    liveState.textContent = `live · fleet time ${formatUtc(m.atMs)}`;
   });
   on('events', (m) => dispatch?.update(m));
   on('health', (m) => health?.update(m));

@@ -50,7 +50,7 @@ export const mapChart = (canvas) =>
     data: { datasets: [{ label: 'sites', data: [], pointRadius: 4, pointBackgroundColor: [], pointBorderWidth: 0 }] },
     options: {
       responsive: true, maintainAspectRatio: false, parsing: false,
-      scales: { x: { title: { display: true, text: 'longitude (°)' } }, y: { title: { display: true, text: 'latitude (°)' } } },
+      scales: { x: { grace: '3%', title: { display: true, text: 'longitude (°)' } }, y: { grace: '3%', title: { display: true, text: 'latitude (°)' } } },
       plugins: { legend: { display: false } },
     },
   });

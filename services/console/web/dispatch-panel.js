@@ -14,7 +14,7 @@ import { api, byId, el, errorText, fillPairs } from './dom.js';
 /** @typedef {import('../fulfillment-view.ts').FulfillmentDetail} FulfillmentDetail */
 
 /**
- * @param {{ canDispatch: boolean, why: string | null, now: () => number }} o
+ * @param {{ canDispatch: boolean, why: string | null }} o
  */
 export const createDispatchPanel = (o) => {
   const form = byId('dispatch-form', HTMLFormElement);
@@ -53,6 +53,8 @@ export const createDispatchPanel = (o) => {
   let details = new Map();
   /** @type {string | null} */
   let selected = null;
+  // "Now" in the services' time (simulated in a simulation), from the newest stream message.
+  let nowMs = Date.now();
 
   const renderSelected = () => {
     const e = events.find((x) => x.eventId === selected);
@@ -75,7 +77,7 @@ export const createDispatchPanel = (o) => {
     summary.textContent = d.targetKw === null
       ? `Protective event: ${formatCount(d.deliveredSites, 'sites')} of ${formatCount(d.targetedSites, 'sites')} answered.`
       : `Measured ${formatPowerKw(d.responseKw)} of the ${formatPowerKw(d.targetKw)} target (${formatPct(share === null ? null : share * 100)}); allocated ${formatPowerKw(e.allocatedKw)}, shortfall ${formatPowerKw(e.shortfallKw)}. Window ${formatUtc(e.startMs)} to ${formatUtc(e.endMs)}.`;
-    const s = chartSeries(d, e, o.now());
+    const s = chartSeries(d, e, nowMs);
     const [t, m] = chart.data.datasets;
     if (t !== undefined) t.data = [...s.target];
     if (m !== undefined) m.data = [...s.measured];
@@ -146,8 +148,9 @@ export const createDispatchPanel = (o) => {
   });
 
   return {
-    /** @param {{ events: EventSummary[], details: FulfillmentDetail[], error: string | null }} m */
+    /** @param {{ atMs: number, events: EventSummary[], details: FulfillmentDetail[], error: string | null }} m */
     update(m) {
+      nowMs = m.atMs;
       eventsError.textContent = m.error === null ? '' : `Events may be stale: ${m.error}`;
       if (m.error !== null) return;
       events = m.events;
