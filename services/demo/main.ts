@@ -70,6 +70,12 @@ const main = async (): Promise<void> => {
     service('ingest', 'services/ingest/main.ts', env);
     out('  ingest tier started (its own process and consumer group): data lands in ClickHouse while the demo runs');
   }
+  // The operations console (docs/console.md): watch the fleet and dispatch from a browser while the demo runs.
+  const consoleUrl = `http://127.0.0.1:${process.env['CONSOLE_PORT'] ?? '8093'}`;
+  const consoleProc = service('console', 'services/console/main.ts', { ...env, CONSOLE_CONTROL_URL: controlUrl, CONSOLE_ASSETS_URL: `http://127.0.0.1:${demo.assetsPort}`, CONSOLE_GATEWAY_URL: gatewayUrl });
+  if (await waitUntil(async () => consoleProc.exitCode === null && (await fetch(`${consoleUrl}/healthz`)).ok, 30_000)) {
+    out(`  console ${consoleUrl} (sign in with dev-operator-token, or dev-viewer-token to only look)`);
+  } else out(`  the console did not start; see ${join(config.stateDir, 'logs', 'demo-console.log')}`);
 
   const fleetConfig = parseFleetConfig({ ...process.env, ...env });
   const plan = planFleet({ seed: fleetConfig.seed, sites: fleetConfig.sites });
