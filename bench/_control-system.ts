@@ -46,6 +46,8 @@ export interface SystemOptions {
   /** Prefix of every asset id of the fleet (its fleet is `<tag>-fleet`), so runs on a shared stack never meet; empty: ids as planned, fleet `fleet`. */
   readonly tag?: string;
   readonly sites: number;
+  /** Sites per feeder in the plan (default 200, planFleet's). */
+  readonly sitesPerFeeder?: number;
   readonly parts: readonly PartName[];
   readonly gateways?: number;
   readonly assetsInstances?: number;
@@ -54,6 +56,10 @@ export interface SystemOptions {
   /** Real milliseconds between two frames of one device. */
   readonly telemetryMs: number;
   readonly env?: Record<string, string>;
+  /** LOG_LEVEL per service name prefix (gateway, assets, control, ingest) for a diagnosis; default warn. */
+  readonly logLevels?: Readonly<Record<string, string>>;
+  /** Runs once the services are up and provisioned, before any device connects (e.g. to take the topics' offsets). */
+  readonly beforeDevices?: (stack: BenchStack) => Promise<void>;
   readonly progress: (line: string) => void;
 }
 
@@ -121,6 +127,10 @@ export const startSystem = async (o: SystemOptions): Promise<System> => {
   const handles: ServiceHandle[] = [];
   const workers: ChildProcess[] = [];
   let bench: BenchStack | undefined;
+  const logLevelOf = (name: string): Record<string, string> => {
+    const level = Object.entries(o.logLevels ?? {}).find(([k]) => name.startsWith(k))?.[1];
+    return level === undefined ? {} : { LOG_LEVEL: level };
+  };
   const service = (name: string, entry: string, port: number, env: Record<string, string>): ServiceHandle => {
     let child: ChildProcess | undefined;
     const logFile = join(logDir, `${name}.log`);
@@ -133,7 +143,7 @@ export const startSystem = async (o: SystemOptions): Promise<System> => {
       start: () => {
         const log = openSync(logFile, 'a');
         child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, entry)], {
-          cwd: REPO_ROOT, env: { ...process.env, ...bench?.env, ...o.env, ...env }, stdio: ['ignore', log, log],
+          cwd: REPO_ROOT, env: { ...process.env, ...bench?.env, ...o.env, ...env, ...logLevelOf(name) }, stdio: ['ignore', log, log],
         });
         return child;
       },
@@ -184,7 +194,7 @@ export const startSystem = async (o: SystemOptions): Promise<System> => {
     const ingest = o.ingest ? service('ingest', 'services/ingest/main.ts', sp + 400, { INGEST_METRICS_PORT: String(sp + 400) }) : undefined;
     ingest?.start();
 
-    const plan = tagPlan(planFleet({ seed: 1, sites: o.sites }), tag);
+    const plan = tagPlan(planFleet({ seed: 1, sites: o.sites, ...(o.sitesPerFeeder === undefined ? {} : { sitesPerFeeder: o.sitesPerFeeder }) }), tag);
     o.progress(`provisioning ${o.sites} sites through the operator API...`);
     const credentials = await provisionFleet({ gatewayUrl: gateways[0]?.url ?? '', operatorToken: BENCH_OPERATOR, assets: fleetAssetDefinitions(plan, Date.now(), fleetId) });
     for (const g of gateways) {
@@ -194,6 +204,7 @@ export const startSystem = async (o: SystemOptions): Promise<System> => {
     for (const a of assets) await healthy(a, '/healthz', 300_000);
     await healthy(control, '/health', 300_000);
 
+    await o.beforeDevices?.(bench);
     const workerCount = o.workers ?? Math.max(2, Math.ceil(o.sites / 18_000));
     const devices: WorkerDevice[] = plan.sites.map((s, i) => ({
       url: gateways[i % gateways.length]?.url ?? '', token: credentials[s.deviceId] ?? '', deviceId: s.deviceId, siteId: s.siteId,
@@ -270,14 +281,19 @@ export const startSystem = async (o: SystemOptions): Promise<System> => {
   }
 };
 
-/** Waits until the asset actors count every site online (what control allocates from). */
-export const waitFleetOnline = async (sys: System, sites: number, timeoutMs: number, progress: (l: string) => void): Promise<boolean> => {
+/** Waits until the asset actors count every site online (what control allocates from); returns how many they count. */
+export const waitFleetOnline = async (sys: System, sites: number, timeoutMs: number, progress: (l: string) => void): Promise<number> => {
   let last = -1;
-  return waitUntil(async () => {
+  let lastPrinted = 0;
+  await waitUntil(async () => {
     const a = await sys.fleetAggregate();
     const online = a?.['onlineCount'] ?? 0;
-    if (online !== last) progress(`asset actors see ${online}/${sites} sites online`);
+    if (online !== last && Date.now() - lastPrinted > 10_000) {
+      progress(`asset actors see ${online}/${sites} sites online`);
+      lastPrinted = Date.now();
+    }
     last = online;
     return online >= sites;
   }, timeoutMs, 2_000);
+  return last;
 };
