@@ -14,7 +14,7 @@ import { TopicNames } from '../platform/topics.ts';
 import { allocate } from './allocate-dispatch.ts';
 import type { Principal } from './auth.ts';
 import { allocationRequestOf, commandsOf, reallocationCommands, releasesOf } from './event-commands.ts';
-import { applyCommand, applyGridEvent, choiceOf, choicesView, detailOf, statusOf, summaryOf, type EventBook, type EventEntry } from './event-book.ts';
+import { applyChoices, applyCommand, applyGridEvent, choiceOf, choicesRecord, choicesView, detailOf, statusOf, summaryOf, type EventBook, type EventEntry } from './event-book.ts';
 import { cancelEventOf, parseEventRequest } from './event-request.ts';
 import { siteInputsUnder, type ReadModel } from './read-model.ts';
 
@@ -49,6 +49,13 @@ export const createControlService = (deps: ServiceDeps) => {
     const messages = await Promise.all(cmds.map(async (c) => ({ key: c.siteId, value: await deps.codec.encode(TopicNames.controlCommands, c) })));
     for (let i = 0; i < messages.length; i += 2000) await deps.producer.send(TopicNames.controlCommands, messages.slice(i, i + 2000));
     for (const c of cmds) applyCommand(book, c);
+  };
+
+  /** A customer's choices are stored on control.choices.v1 first (so a restart keeps them), then applied. */
+  const publishChoices = async (siteId: string, next: { reservePct: number | null; optedOutEventIds: ReadonlySet<string> }, who: Principal): Promise<void> => {
+    const record = choicesRecord(siteId, next, deps.clock.now(), who.name);
+    await deps.producer.send(TopicNames.controlChoices, [{ key: siteId, value: await deps.codec.encode(TopicNames.controlChoices, record) }]);
+    applyChoices(book, siteId, record);
   };
 
   // Mutations run one at a time (HTTP requests and the re-allocation timer), so two allocations
@@ -123,11 +130,12 @@ export const createControlService = (deps: ServiceDeps) => {
       return ok(detailOf(entry, deps.clock.now()));
     }),
 
-    /** A customer opts the site out of an event: the site is released and its share re-allocated. */
-    optOut: (siteId: string, eventId: string): Promise<Result<{ siteId: string; eventId: string; released: boolean }, Failure>> => serial(async () => {
+    /** A customer opts the site out of an event: the choice is stored, the site released and its share re-allocated. */
+    optOut: (who: Principal, siteId: string, eventId: string): Promise<Result<{ siteId: string; eventId: string; released: boolean }, Failure>> => serial(async () => {
       const entry = book.events.get(eventId);
       if (entry === undefined) return fail(404, 'UNKNOWN_EVENT', `no event ${eventId}`);
-      choiceOf(book, siteId).optedOutEventIds.add(eventId);
+      const held = choiceOf(book, siteId);
+      await publishChoices(siteId, { reservePct: held.reservePct, optedOutEventIds: new Set([...held.optedOutEventIds, eventId]) }, who);
       const active = statusOf(entry, deps.clock.now());
       const released = entry.shares.has(siteId) && (active === 'ACTIVE' || active === 'SCHEDULED');
       if (released) {
@@ -141,9 +149,9 @@ export const createControlService = (deps: ServiceDeps) => {
     }),
 
     /** A customer's reserve: active discharge events touching the site re-allocate at once. */
-    setReserve: (siteId: string, reservePct: number | null): Promise<Result<{ siteId: string; reservePct: number | null }, Failure>> => serial(async () => {
+    setReserve: (who: Principal, siteId: string, reservePct: number | null): Promise<Result<{ siteId: string; reservePct: number | null }, Failure>> => serial(async () => {
       if (reservePct !== null && !(Number.isFinite(reservePct) && reservePct >= 0 && reservePct <= 100)) return fail(400, 'INVALID_RESERVE', 'reservePct must be 0..100 or null');
-      choiceOf(book, siteId).reservePct = reservePct;
+      await publishChoices(siteId, { reservePct, optedOutEventIds: choiceOf(book, siteId).optedOutEventIds }, who);
       const now = deps.clock.now();
       for (const entry of book.events.values()) {
         if (entry.shares.has(siteId) && !isProtective(entry) && statusOf(entry, now) === 'ACTIVE') await reallocate(entry, `reserve ${siteId}`);

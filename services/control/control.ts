@@ -13,7 +13,7 @@ import { TopicNames } from '../platform/topics.ts';
 import type { ControlConfig } from './config.ts';
 import { follow } from '../platform/topic-feed.ts';
 import { createControlService, type ControlService } from './control-service.ts';
-import { applyAck, applyCommand, applyGridEvent, applySiteState, createEventBook, type EventBook } from './event-book.ts';
+import { applyAck, applyChoices, applyCommand, applyGridEvent, applySiteState, createEventBook, type EventBook } from './event-book.ts';
 import { createHttpApi } from './http-api.ts';
 import { applyDefinition, applyState, createReadModel, type ReadModel } from './read-model.ts';
 
@@ -42,6 +42,7 @@ export const startControl = async (config: ControlConfig, deps: { kafka: KafkaAd
     follow({ ...common, topic: TopicNames.gridEvents, onRecord: (_k, v) => v !== null && applyGridEvent(book, v) }),
     follow({ ...common, topic: TopicNames.controlCommands, onRecord: (_k, v) => v !== null && applyCommand(book, v) }),
     follow({ ...common, topic: TopicNames.controlAcks, onRecord: (_k, v) => v !== null && applyAck(book, v) }),
+    follow({ ...common, topic: TopicNames.controlChoices, onRecord: (k, v) => k !== null && applyChoices(book, k, v) }),
   ]);
   await Promise.all(feeds.map((f) => f.caughtUp));
   const producer = await kafka.producer();

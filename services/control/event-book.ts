@@ -4,7 +4,7 @@
  * control.acks.v1, asset.state.v1) by applying them in any order and any number of times, so an
  * instance that restarts (or reads its own records back) ends in the same place.
  */
-import type { AssetState, CommandAck, GridEvent, SiteCommand } from '../platform/events.ts';
+import type { AssetState, CommandAck, CustomerChoices, GridEvent, SiteCommand } from '../platform/events.ts';
 import type { CustomerChoice } from './allocate-dispatch.ts';
 import { directionOf, intentOf, targetKwOf } from './event-commands.ts';
 import { createFulfillment, onAck, onCommand, onSiteMeasurement, viewOf, type Fulfillment, type FulfillmentView } from './fulfillment.ts';
@@ -118,6 +118,17 @@ export const choiceOf = (b: EventBook, siteId: string): { reservePct: number | n
 };
 
 export const choicesView = (b: EventBook): ReadonlyMap<string, CustomerChoice> => b.choices;
+
+/** A site's choices as the record control.choices.v1 keeps (pure). */
+export const choicesRecord = (siteId: string, c: { reservePct: number | null; optedOutEventIds: ReadonlySet<string> }, nowMs: number, who: string): CustomerChoices => ({
+  siteId, reservePct: c.reservePct, optedOutEventIds: [...c.optedOutEventIds].sort(), updatedAtMs: nowMs, updatedBy: who,
+});
+
+/** Applies a control.choices.v1 record (null: a tombstone, the site's choices are gone). */
+export const applyChoices = (b: EventBook, siteId: string, r: CustomerChoices | null): void => {
+  if (r === null) b.choices.delete(siteId);
+  else b.choices.set(siteId, { reservePct: r.reservePct, optedOutEventIds: new Set(r.optedOutEventIds) });
+};
 
 export type EventStatus = 'SCHEDULED' | 'ACTIVE' | 'ENDED' | 'CANCELLED';
 

@@ -72,18 +72,18 @@ const routes = (svc: ControlService): Route[] => [
   { method: 'GET', pattern: /^\/v1\/sites\/([^/]+)$/, action: (p) => ({ kind: 'site', siteId: p[0] ?? '' }), handle: ({ params, res }) => send(res, 200, svc.site(params[0] ?? '')) },
   {
     method: 'POST', pattern: /^\/v1\/sites\/([^/]+)\/opt-outs$/, action: (p) => ({ kind: 'site', siteId: p[0] ?? '' }),
-    handle: async ({ params, body, res }) => {
+    handle: async ({ who, params, body, res }) => {
       const eventId = field(body, 'eventId');
       if (typeof eventId !== 'string') return sendError(res, 400, 'INVALID_OPT_OUT', 'body must be {"eventId": "..."}');
-      reply(res, await svc.optOut(params[0] ?? '', eventId));
+      reply(res, await svc.optOut(who, params[0] ?? '', eventId));
     },
   },
   {
     method: 'PUT', pattern: /^\/v1\/sites\/([^/]+)\/reserve$/, action: (p) => ({ kind: 'site', siteId: p[0] ?? '' }),
-    handle: async ({ params, body, res }) => {
+    handle: async ({ who, params, body, res }) => {
       const pct = field(body, 'reservePct');
       if (pct !== null && typeof pct !== 'number') return sendError(res, 400, 'INVALID_RESERVE', 'body must be {"reservePct": 0..100 | null}');
-      reply(res, await svc.setReserve(params[0] ?? '', pct));
+      reply(res, await svc.setReserve(who, params[0] ?? '', pct));
     },
   },
 ];

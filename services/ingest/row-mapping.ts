@@ -317,6 +317,26 @@ const deadLetters: TableMapping<typeof TopicNames.deadLetters> = {
   ]),
 };
 
+const customerChoices: TableMapping<typeof TopicNames.controlChoices> = {
+  topic: TopicNames.controlChoices,
+  table: 'customer_choices',
+  columns: cols(`
+    site_id String
+    reserve_pct Nullable(Float64)
+    opted_out_event_ids Array(String)
+    updated_at DT
+    updated_by String
+    deleted UInt8`),
+  toRows: (c, meta) => {
+    if (c === null) {
+      // A tombstone forgets the site's choices: a row marked deleted.
+      if (meta.key === null) return err(`${TopicNames.controlChoices}: a tombstone without a key names no site`);
+      return ok([[meta.key, null, [], meta.timestampMs, '', 1, meta.partition, meta.offset]]);
+    }
+    return ok([[c.siteId, c.reservePct, c.optedOutEventIds, c.updatedAtMs, c.updatedBy, 0, meta.partition, meta.offset]]);
+  },
+};
+
 export type AnyTableMapping = { [T in TopicName]: TableMapping<T> }[TopicName];
 
 /** Every topic of the catalog and the table it lands in. */
@@ -328,6 +348,7 @@ export const TABLE_MAPPINGS: { readonly [T in TopicName]: TableMapping<T> } = {
   [TopicNames.gridEvents]: gridEvents,
   [TopicNames.controlCommands]: commands,
   [TopicNames.controlAcks]: acks,
+  [TopicNames.controlChoices]: customerChoices,
   [TopicNames.weatherObservations]: weather,
   [TopicNames.gridMix]: gridMix,
   [TopicNames.fleetForecasts]: forecasts,

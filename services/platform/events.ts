@@ -190,6 +190,21 @@ export interface DeadLetter {
   rejectedAtMs: number;
 }
 
+/**
+ * A customer's standing choices for their site (compacted, key siteId): the newest record is the
+ * whole truth, so control restores them on start.
+ */
+export interface CustomerChoices {
+  siteId: string;
+  /** Reserve the fleet may not dip below, percent; null: the site's own backup reserve. */
+  reservePct: number | null;
+  /** Events the site is opted out of. */
+  optedOutEventIds: string[];
+  updatedAtMs: number;
+  /** Who changed them (customer:<name>). */
+  updatedBy: string;
+}
+
 /** The value type carried by each topic. */
 export interface TopicValues {
   [TopicNames.telemetry]: Telemetry;
@@ -199,6 +214,7 @@ export interface TopicValues {
   [TopicNames.gridEvents]: GridEvent;
   [TopicNames.controlCommands]: SiteCommand;
   [TopicNames.controlAcks]: CommandAck;
+  [TopicNames.controlChoices]: CustomerChoices;
   [TopicNames.weatherObservations]: WeatherObservation;
   [TopicNames.gridMix]: GridMix;
   [TopicNames.fleetForecasts]: ForecastBundle;

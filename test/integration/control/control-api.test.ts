@@ -66,6 +66,18 @@ describe('control API: authentication, roles and customer scope', () => {
     const mine = await call(`${control.url}/v1/sites/${siteA}`, 'GET', customerA);
     expect(mine.body['reservePct']).toBe(60);
     expect(mine.body['optedOutEventIds']).toEqual([eventId]);
+
+    // The choices are stored on control.choices.v1: a restarted (or second) instance has them,
+    // and re-allocates the event without site A.
+    const other = await startTestControl([{ siteId: siteA, token: customerA }]);
+    try {
+      const restored = await call(`${other.url}/v1/sites/${siteA}`, 'GET', customerA);
+      expect(restored.body['reservePct']).toBe(60);
+      expect(restored.body['optedOutEventIds']).toEqual([eventId]);
+      expect((await call(`${other.url}/v1/events/${eventId}`, 'GET', TOKENS.operator)).body['sites']).toBe(1);
+    } finally {
+      await other.close();
+    }
   });
 
   it('logs every request with who made it', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AvroCodec } from '../../../services/platform/avro-codec.ts';
 import { manualClock } from '../../../services/platform/clock.ts';
-import type { AssetDefinition, AssetState, CommandAck, GridEvent, SiteCommand } from '../../../services/platform/events.ts';
+import type { AssetDefinition, AssetState, CommandAck, CustomerChoices, GridEvent, SiteCommand } from '../../../services/platform/events.ts';
 import type { Producer } from '../../../services/platform/kafka.ts';
 import { createLogger } from '../../../services/platform/logger.ts';
 import { ok } from '../../../services/platform/result.ts';
@@ -13,6 +13,7 @@ import { applyDefinition, applyState, createReadModel, sitesUnder } from '../../
 
 const T0 = 1_764_000_000_000;
 const operator: Principal = { role: 'operator', name: 'operator:alice', siteId: null };
+const customer = (siteId: string): Principal => ({ role: 'customer', name: `customer:${siteId}`, siteId });
 
 const def = (assetId: string, kind: AssetDefinition['kind'], parentId: string | null, extra: Partial<AssetDefinition> = {}): AssetDefinition => ({
   assetId, kind, parentId, name: assetId, latitudeDeg: null, longitudeDeg: null, weatherCellId: null, gridRegionId: null, solarKwp: 6, batteryKwh: null,
@@ -56,7 +57,8 @@ const setup = (failCommandSends = 0) => {
   const svc = createControlService({ producer, codec, clock, newId: () => String(++n), logger: createLogger('silent'), model, book });
   const commands = () => sent.filter((s) => s.topic === TopicNames.controlCommands).map((s) => s.value as SiteCommand);
   const events = () => sent.filter((s) => s.topic === TopicNames.gridEvents).map((s) => s.value as GridEvent);
-  return { svc, sent, model, book, clock, commands, events };
+  const choices = () => sent.filter((s) => s.topic === TopicNames.controlChoices).map((s) => s.value as CustomerChoices);
+  return { svc, sent, model, book, clock, commands, events, choices };
 };
 
 describe('control service', () => {
@@ -108,7 +110,7 @@ describe('control service', () => {
   });
 
   it('re-allocates when a site rejects or goes offline, and a customer opt-out releases the site', async () => {
-    const { svc, book, model, commands } = setup();
+    const { svc, book, model, commands, choices } = setup();
     const r = await svc.createEvent(operator, { kind: 'VPP_DISPATCH', scopeAssetId: 'feeder-1', targetMw: 0.009, durationMin: 60 });
     if (!r.ok) throw new Error(r.error.message);
     const id = r.value.event.eventId;
@@ -132,11 +134,13 @@ describe('control service', () => {
     expect(commands().slice(beforeBack).some((c) => c.siteId === 'site-b' && c.kind === 'DISCHARGE')).toBe(true);
     expect(await svc.reallocateDropouts()).toBe(0);
     const before = commands().length;
-    const o = await svc.optOut('site-c', id);
+    const o = await svc.optOut(customer('site-c'), 'site-c', id);
     expect(o.ok && o.value.released).toBe(true);
     // site-c is released; site-b takes what it can of its share (its 5 kW limit).
     expect(commands().slice(before).map((c) => [c.siteId, c.kind, c.powerKw])).toEqual([['site-b', 'RELEASE', 0], ['site-c', 'RELEASE', 0], ['site-b', 'DISCHARGE', 5]]);
     expect(svc.site('site-c').optedOutEventIds).toEqual([id]);
+    // The choice was stored on control.choices.v1 before it was applied, by whom.
+    expect(choices().at(-1)).toMatchObject({ siteId: 'site-c', reservePct: null, optedOutEventIds: [id], updatedBy: 'customer:site-c' });
   });
 
   it('cancel publishes a CANCEL event and releases every site; a second cancel is refused', async () => {
@@ -153,14 +157,16 @@ describe('control service', () => {
   });
 
   it('a customer reserve re-allocates active discharge events touching the site', async () => {
-    const { svc, commands } = setup();
+    const { svc, commands, choices } = setup();
     const r = await svc.createEvent(operator, { kind: 'VPP_DISPATCH', scopeAssetId: 'feeder-1', targetMw: 0.015, durationMin: 60 });
     if (!r.ok) throw new Error(r.error.message);
-    await svc.setReserve('site-b', 95);
+    await svc.setReserve(customer('site-b'), 'site-b', 95);
+    expect(choices()).toEqual([{ siteId: 'site-b', reservePct: 95, optedOutEventIds: [], updatedAtMs: T0, updatedBy: 'customer:site-b' }]);
     const last = commands().filter((c) => c.siteId === 'site-b').at(-1);
     expect(last?.kind).toBe('RELEASE');
     expect(svc.site('site-b').reservePct).toBe(95);
-    expect((await svc.setReserve('site-b', 140)).ok).toBe(false);
+    expect((await svc.setReserve(customer('site-b'), 'site-b', 140)).ok).toBe(false);
+    expect(choices()).toHaveLength(1);
   });
 
   it('rebuilds the same book from records in any order: a CANCEL read before its event still cancels it', () => {
