@@ -49,11 +49,15 @@ export const createAnalytics = (d: AnalyticsDeps): Analytics => {
     state: () => last,
     async forecast(scope) {
       try {
-        const [latest, errors] = await Promise.all([query(d, latestForecastSql, { scope }), query(d, errorByHorizonSql, { scope })]);
+        // A failing score query (a heavy join on a big history) must not hide the forecasts themselves.
+        const [latest, errors] = await Promise.all([
+          query(d, latestForecastSql, { scope }),
+          query(d, errorByHorizonSql, { scope }).then((rows) => ({ rows, note: null }), (e: unknown) => ({ rows: [] as Rows, note: reasonOf(e) })),
+        ]);
         const w = actualsWindow(latest, d.now());
         const actuals = w === null ? [] : await query(d, actualsSql, { scope, from_ms: String(w.fromMs), to_ms: String(w.toMs), step: String(w.step) });
         last = { state: 'available', atMs: d.now() };
-        return forecastView(scope, latest, actuals, errors);
+        return forecastView(scope, latest, actuals, errors.rows, errors.note === null ? null : `error by horizon unavailable: ${errors.note}`);
       } catch (e) {
         const reason = reasonOf(e);
         last = { state: 'unavailable', atMs: d.now(), reason };

@@ -8,8 +8,8 @@
  *   over its sites, carbon intensity and temperature averaged;
  * - actuals: what happened over that run's window, per bucket of the run's step: telemetry
  *   (per-site means, summed), weather observations of the scope's cells, grid mix of its regions;
- * - error by horizon: mean absolute error of every stored forecast of the scope's sites against
- *   the telemetry of its target bucket, by whole hours of horizon.
+ * - error by horizon: mean absolute error and bias of every stored forecast of the scope's sites
+ *   against what happened in its target hour, per kind and whole hour of horizon.
  */
 
 const SITES = `sites AS (
@@ -49,15 +49,36 @@ FROM (
 )
 GROUP BY t ORDER BY t`;
 
-export const errorByHorizonSql = `WITH ${SITES}
-SELECT intDiv(f.horizon_minutes, 60) AS horizon_h, avg(abs(f.solar_kw - a.s)) AS solar_mae_kw, avg(abs(f.load_kw - a.l)) AS load_mae_kw, count() AS n
-FROM gridfleet.forecasts AS f
-INNER JOIN (
-  SELECT site_id, toStartOfInterval(measured_at, INTERVAL 15 MINUTE) AS b, avg(solar_kw) AS s, avg(load_kw) AS l
-  FROM gridfleet.telemetry WHERE site_id IN (SELECT site_id FROM sites) GROUP BY site_id, b
-) AS a ON a.site_id = f.site_id AND a.b = toStartOfInterval(f.target_at, INTERVAL 15 MINUTE)
-WHERE f.site_id IN (SELECT site_id FROM sites)
-GROUP BY horizon_h ORDER BY horizon_h`;
+/**
+ * Error by horizon over the scope's sites: each site's issued forecast points (a bundle issued
+ * twice counts once) paired with what happened in the hour of their target: solar and load with
+ * the site's hourly means (site_hourly: kWh over an hour is the mean kW), temperature with its
+ * weather cell's observations, carbon intensity with its grid region's mix. MAE and bias per kind
+ * and whole hour of horizon from the issue time.
+ */
+export const errorByHorizonSql = `WITH ${SITES},
+b AS (
+  SELECT site_id, issued_at, step, any(target_at) AS target_at, any(solar_kw) AS solar, any(load_kw) AS load, any(temperature_c) AS temp, any(carbon_g_per_kwh) AS carbon
+  FROM gridfleet.forecasts WHERE site_id IN (SELECT site_id FROM sites) GROUP BY site_id, issued_at, step
+),
+bh AS (
+  SELECT b.*, st.weather_cell_id AS cell, st.grid_region_id AS grid, toUInt32(greatest(0, intDiv(dateDiff('minute', b.issued_at, b.target_at), 60))) AS horizon_h
+  FROM b INNER JOIN sites AS st ON st.site_id = b.site_id
+),
+p AS (
+  SELECT 'solar' AS kind, bh.horizon_h AS horizon_h, toFloat64(bh.solar) AS f, s.solar_kwh AS a FROM bh INNER JOIN gridfleet.site_hourly AS s ON s.site_id = bh.site_id AND s.hour = bh.target_at
+  UNION ALL
+  SELECT 'load', bh.horizon_h, toFloat64(bh.load), s.load_kwh FROM bh INNER JOIN gridfleet.site_hourly AS s ON s.site_id = bh.site_id AND s.hour = bh.target_at
+  UNION ALL
+  SELECT 'temperature', bh.horizon_h, toFloat64(bh.temp), w.t FROM bh INNER JOIN (
+    SELECT cell_id, toStartOfHour(observed_at) AS hour, avg(temperature_c) AS t FROM gridfleet.weather_observations WHERE cell_id IN (SELECT weather_cell_id FROM sites) GROUP BY cell_id, hour
+  ) AS w ON w.cell_id = bh.cell AND w.hour = bh.target_at
+  UNION ALL
+  SELECT 'carbon', bh.horizon_h, toFloat64(bh.carbon), g.c FROM bh INNER JOIN (
+    SELECT region_id, toStartOfHour(observed_at) AS hour, avg(carbon_g_per_kwh) AS c FROM gridfleet.grid_mix WHERE region_id IN (SELECT grid_region_id FROM sites) GROUP BY region_id, hour
+  ) AS g ON g.region_id = bh.grid AND g.hour = bh.target_at
+)
+SELECT kind, horizon_h, avg(abs(f - a)) AS mae, avg(f - a) AS bias, count() AS n FROM p GROUP BY kind, horizon_h ORDER BY kind, horizon_h`;
 
 /** An id the panel may ask about: what the asset ids look like, nothing that needs escaping. */
 export const parseScope = (raw: string | null): { ok: true; value: string } | { ok: false; error: string } => {
@@ -76,12 +97,16 @@ export interface ForecastQuantity {
   readonly actual: readonly Point[];
 }
 
+/** Error of one kind at one horizon, in the kind's unit (KIND_UNITS). */
 export interface HorizonError {
+  readonly kind: string;
   readonly horizonH: number;
-  readonly solarMaeKw: number;
-  readonly loadMaeKw: number;
+  readonly mae: number;
+  readonly bias: number;
   readonly n: number;
 }
+
+export const KIND_UNITS: Readonly<Record<string, string>> = { solar: 'kW', load: 'kW', temperature: '°C', irradiance: 'W/m²', carbon: 'gCO₂/kWh' };
 
 export type ForecastView =
   | { readonly state: 'unavailable'; readonly scope: string; readonly reason: string }
@@ -98,6 +123,8 @@ export type ForecastView =
       readonly carbonGPerKwh: ForecastQuantity;
       readonly temperatureC: ForecastQuantity;
       readonly errorByHorizon: readonly HorizonError[];
+      /** Why the error by horizon could not be read (e.g. the scoring view is missing), or null. */
+      readonly errorNote: string | null;
     };
 
 type Row = Readonly<Record<string, unknown>>;
@@ -121,7 +148,7 @@ export const actualsWindow = (latest: readonly Row[], nowMs: number): { fromMs: 
   return { fromMs: first, toMs: Math.max(first, Math.min(last + step * 60_000, nowMs)), step };
 };
 
-export const forecastView = (scope: string, latest: readonly Row[], actuals: readonly Row[], errors: readonly Row[]): ForecastView => {
+export const forecastView = (scope: string, latest: readonly Row[], actuals: readonly Row[], errors: readonly Row[], errorNote: string | null = null): ForecastView => {
   const head = latest[0];
   if (head === undefined) return { state: 'empty', scope, message: `no forecast has been issued yet for ${scope} (or it is not a known site, region, cell or grid region)` };
   return {
@@ -137,9 +164,10 @@ export const forecastView = (scope: string, latest: readonly Row[], actuals: rea
     temperatureC: { forecast: pts(latest, 'temperature_c'), actual: pts(actuals, 'temperature_c', (r) => (n(r['temp_n']) ?? 0) > 0) },
     errorByHorizon: errors.flatMap((r) => {
       const h = n(r['horizon_h']);
-      const s = n(r['solar_mae_kw']);
-      const l = n(r['load_mae_kw']);
-      return h === null || s === null || l === null ? [] : [{ horizonH: h, solarMaeKw: s, loadMaeKw: l, n: n(r['n']) ?? 0 }];
+      const mae = n(r['mae']);
+      const bias = n(r['bias']);
+      return h === null || mae === null || bias === null || typeof r['kind'] !== 'string' ? [] : [{ kind: r['kind'], horizonH: h, mae, bias, n: n(r['n']) ?? 0 }];
     }),
+    errorNote,
   };
 };

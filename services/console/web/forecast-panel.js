@@ -5,6 +5,7 @@
  * ClickHouse through the console. When analytics is down it says so; nothing else on the page
  * depends on it.
  */
+import { KIND_UNITS } from '../forecast-queries.ts';
 import { formatCount, formatPowerKw, formatUtc } from '../format.ts';
 import { barChart, timeChart } from './charts.js';
 import { api, byId, el, errorText } from './dom.js';
@@ -18,6 +19,7 @@ export const createForecastPanel = () => {
   const status = byId('forecast-status', HTMLElement);
   const charts = byId('forecast-charts', HTMLElement);
   const table = byId('fc-error-table', HTMLElement);
+  const errorNote = byId('fc-error-note', HTMLElement);
   /** @param {string} id @param {string} unit */
   const line = (id, unit) => timeChart(byId(id, HTMLCanvasElement), { yTitle: unit, series: [{ label: `forecast (${unit})`, colour: '#9333ea', dashed: true }, { label: `actual (${unit})`, colour: '#0b63c5' }] });
   const solar = line('fc-solar', 'kW');
@@ -58,18 +60,25 @@ export const createForecastPanel = () => {
     fill(load, v.loadKw);
     fill(carbon, v.carbonGPerKwh);
     fill(temp, v.temperatureC);
-    errors.data.labels = v.errorByHorizon.map((h) => `${h.horizonH} h`);
+    const horizons = [...new Set(v.errorByHorizon.map((h) => h.horizonH))].sort((a, b) => a - b);
+    /** @param {string} kind */
+    const maeAt = (kind) => horizons.map((hh) => v.errorByHorizon.find((h) => h.kind === kind && h.horizonH === hh)?.mae ?? null);
+    errors.data.labels = horizons.map((h) => `${h} h`);
     const [s, l] = errors.data.datasets;
-    if (s !== undefined) s.data = v.errorByHorizon.map((h) => h.solarMaeKw);
-    if (l !== undefined) l.data = v.errorByHorizon.map((h) => h.loadMaeKw);
+    if (s !== undefined) s.data = /** @type {number[]} */ (maeAt('solar'));
+    if (l !== undefined) l.data = /** @type {number[]} */ (maeAt('load'));
     errors.update();
     const head = el('tr');
-    head.append(el('th', { scope: 'col' }, 'Horizon'), el('th', { scope: 'col' }, 'Solar MAE'), el('th', { scope: 'col' }, 'Load MAE'), el('th', { scope: 'col' }, 'Pairs'));
+    head.append(el('th', { scope: 'col' }, 'Kind'), el('th', { scope: 'col' }, 'Horizon'), el('th', { scope: 'col' }, 'Mean absolute error'), el('th', { scope: 'col' }, 'Bias (forecast − actual)'), el('th', { scope: 'col' }, 'Points'));
+    /** @param {number} x @param {string} unit */
+    const withUnit = (x, unit) => (unit === 'kW' ? formatPowerKw(x) : `${x.toFixed(unit === 'gCO₂/kWh' || unit === 'W/m²' ? 0 : 1)} ${unit}`);
     table.replaceChildren(head, ...v.errorByHorizon.map((h) => {
+      const unit = KIND_UNITS[h.kind] ?? '';
       const tr = el('tr');
-      tr.append(el('td', {}, `${h.horizonH} h`), el('td', {}, formatPowerKw(h.solarMaeKw)), el('td', {}, formatPowerKw(h.loadMaeKw)), el('td', {}, formatCount(h.n, 'pairs')));
+      tr.append(el('td', {}, h.kind), el('td', {}, `${h.horizonH} h`), el('td', {}, withUnit(h.mae, unit)), el('td', {}, withUnit(h.bias, unit)), el('td', {}, formatCount(h.n, 'points')));
       return tr;
     }));
+    errorNote.textContent = v.errorNote ?? (v.errorByHorizon.length === 0 ? 'No forecast of this scope has been scored against actuals yet.' : '');
   };
 
   const load_ = () => {

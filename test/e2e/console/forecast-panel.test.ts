@@ -67,10 +67,19 @@ describe('forecast panel queries on ClickHouse', () => {
     expect(v.temperatureC.actual).toEqual([{ x: t1, y: 10 }]);
     expect(v.carbonGPerKwh.actual).toEqual([{ x: t1, y: 200 }]);
     expect(v.carbonGPerKwh.forecast.map((p) => p.y)).toEqual([180, 180]);
-    expect(v.errorByHorizon).toEqual([
-      { horizonH: 1, solarMaeKw: 0.25, loadMaeKw: 0.25, n: 2 },
-      { horizonH: 2, solarMaeKw: 0.5, loadMaeKw: 0, n: 2 },
-    ]);
+    // Scored per site: solar and load against the site's hourly means, temperature against its
+    // cell's observations, carbon against its grid region's mix.
+    const err = (kind: string, horizonH: number) => v.errorByHorizon.find((e) => e.kind === kind && e.horizonH === horizonH);
+    expect(err('solar', 1)).toMatchObject({ mae: 0.25, bias: -0.25, n: 2 });
+    expect(err('solar', 2)).toMatchObject({ mae: 0.5, bias: -0.5, n: 2 });
+    expect(err('load', 1)).toMatchObject({ mae: 0.25, bias: -0.25, n: 2 });
+    expect(err('load', 2)).toMatchObject({ mae: 0, n: 2 });
+    expect(err('temperature', 1)).toMatchObject({ mae: 1, bias: -1, n: 2 });
+    expect(err('carbon', 1)).toMatchObject({ mae: 20, bias: -20, n: 2 });
+    // Nothing was observed in the second hour for the cell and grid region: no pair, no score.
+    expect(err('temperature', 2)).toBeUndefined();
+    expect(err('carbon', 2)).toBeUndefined();
+    expect(v.errorNote).toBeNull();
     expect(analytics.state().state).toBe('available');
   });
 

@@ -23,14 +23,15 @@ describe('forecast queries and view', () => {
       'region-01',
       [{ t: 1, forecast_run: 'r1', issued_ms: 0, step_minutes: 60, solar_kw: 5, load_kw: 3, carbon_g_per_kwh: 180, temperature_c: 9, sites: '2' }],
       [{ t: 1, solar_kw: 5.5, load_kw: 3.5, carbon_g_per_kwh: 0, temperature_c: 10, solar_n: 2, carbon_n: 0, temp_n: 1 }],
-      [{ horizon_h: 1, solar_mae_kw: 0.25, load_mae_kw: 0.5, n: '4' }],
+      [{ kind: 'solar', horizon_h: 1, mae: 0.25, bias: -0.25, n: '4' }, { kind: 'carbon', horizon_h: 'x', mae: 1, bias: 1, n: 1 }],
     );
     expect(v).toMatchObject({
       state: 'ok', runId: 'r1', sites: 2,
       solarKw: { forecast: [{ x: 1, y: 5 }], actual: [{ x: 1, y: 5.5 }] },
       carbonGPerKwh: { forecast: [{ x: 1, y: 180 }], actual: [] },
       temperatureC: { actual: [{ x: 1, y: 10 }] },
-      errorByHorizon: [{ horizonH: 1, solarMaeKw: 0.25, loadMaeKw: 0.5, n: 4 }],
+      errorByHorizon: [{ kind: 'solar', horizonH: 1, mae: 0.25, bias: -0.25, n: 4 }],
+      errorNote: null,
     });
     expect(forecastView('x', [], [], []).state).toBe('empty');
   });
