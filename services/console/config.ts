@@ -19,6 +19,8 @@ export interface ConsoleConfig {
   readonly gatewayUrl: string;
   /** CONSOLE_INGEST_URL, default http://127.0.0.1:9464: ingest's /metrics and /health. */
   readonly ingestUrl: string;
+  /** CONSOLE_FORECAST_URL, default http://127.0.0.1:9465: the forecast jobs' /metrics (run outcomes, age per kind). */
+  readonly forecastUrl: string;
   /** CONSOLE_FLEET_ID, default fleet: the root of the tree. */
   readonly fleetId: string;
   /** CONSOLE_TREE_DEPTH, default 4 (fleet > region > substation > feeder > site). */
@@ -62,6 +64,7 @@ export const parseConsoleConfig = (env: Readonly<Record<string, string | undefin
     assetsUrl: url('CONSOLE_ASSETS_URL', 'http://127.0.0.1:8092'),
     gatewayUrl: url('CONSOLE_GATEWAY_URL', 'http://127.0.0.1:8090'),
     ingestUrl: url('CONSOLE_INGEST_URL', 'http://127.0.0.1:9464'),
+    forecastUrl: url('CONSOLE_FORECAST_URL', 'http://127.0.0.1:9465'),
     fleetId,
     treeDepth: int('CONSOLE_TREE_DEPTH', 4, 1, 10),
     pollMs: int('CONSOLE_POLL_MS', 2000, 200, 60_000),

@@ -119,6 +119,34 @@ export const latestDeliveryMs = (t: DeliveryTracker): number | null => {
   return best?.ms ?? null;
 };
 
+/** The forecast jobs per kind: the newest finished run's age (fleet time) and runs by outcome. */
+export interface ForecastKindHealth {
+  readonly kind: string;
+  readonly ageSec: number | null;
+  readonly completed: number;
+  readonly partial: number;
+  readonly failed: number;
+}
+
+export const forecastKinds = (samples: readonly MetricSample[]): ForecastKindHealth[] => {
+  const kinds = new Set(samples.filter((s) => s.name === 'forecast_age_seconds' || s.name === 'forecast_runs_total').map((s) => s.labels['kind'] ?? ''));
+  return [...kinds].filter((k) => k !== '').sort().map((kind) => ({
+    kind,
+    ageSec: sumOf(samples, 'forecast_age_seconds', { kind }),
+    completed: sumOf(samples, 'forecast_runs_total', { kind, outcome: 'completed' }) ?? 0,
+    partial: sumOf(samples, 'forecast_runs_total', { kind, outcome: 'partial' }) ?? 0,
+    failed: sumOf(samples, 'forecast_runs_total', { kind, outcome: 'failed' }) ?? 0,
+  }));
+};
+
+/** The forecast tier: down when its metrics do not answer, degraded when its newest run of a kind failed more than it completed. */
+export const forecastTier = (status: number | null, url: string, kinds: readonly ForecastKindHealth[]): TierHealth => {
+  if (status !== 200) return { tier: 'forecast jobs', state: 'down', detail: status === null ? `no answer from ${url}/metrics` : `${url}/metrics answered ${status}` };
+  const bad = kinds.filter((k) => k.failed + k.partial > k.completed);
+  if (bad.length > 0) return { tier: 'forecast jobs', state: 'degraded', detail: `more failed or partial runs than completed: ${bad.map((k) => k.kind).join(', ')}` };
+  return { tier: 'forecast jobs', state: kinds.length === 0 ? 'unknown' : 'up', detail: kinds.length === 0 ? 'no run has finished yet' : url };
+};
+
 export interface HealthView {
   readonly atMs: number;
   readonly tiers: readonly TierHealth[];
@@ -132,6 +160,7 @@ export interface HealthView {
   /** Newest forecast bundle issued for any site (the assets' environment), and the newest telemetry, both UTC ms. */
   readonly newestForecastMs: number | null;
   readonly newestTelemetryMs: number | null;
+  readonly forecastKinds: readonly ForecastKindHealth[];
 }
 
 /** p99 from a Prometheus histogram's cumulative buckets, as the upper bound in ms (Infinity past the last). */

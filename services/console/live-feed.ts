@@ -12,7 +12,7 @@ import { cutShort, mapPoints, parseSubtree, siteOnly, type FleetNode, type Fleet
 export type { FleetSnapshot };
 import { isOpen, parseEventSummary, parseFulfillment, type EventSummary, type FulfillmentDetail } from './fulfillment-view.ts';
 import {
-  analyticsTier, remember, RATE_WINDOW_MS, createDeliveryTracker, histogramP99Ms, latestDeliveryMs, parsePrometheus, rateOf, sumOf, tierFromStatus, trackDelivery,
+  analyticsTier, forecastKinds, forecastTier, remember, RATE_WINDOW_MS, createDeliveryTracker, histogramP99Ms, latestDeliveryMs, parsePrometheus, rateOf, sumOf, tierFromStatus, trackDelivery,
   type AnalyticsState, type HealthView, type MetricSample,
 } from './health-view.ts';
 import { capabilitiesOf } from './roles.ts';
@@ -80,11 +80,12 @@ export const createLiveFeed = (deps: {
   };
 
   const pollHealth = async (): Promise<HealthView> => {
-    const [gwHealth, gwMetrics, ingHealth, ingMetrics, ctl, assets] = await Promise.all([
+    const [gwHealth, gwMetrics, ingHealth, ingMetrics, ctl, assets, fcMetrics] = await Promise.all([
       call(`${config.gatewayUrl}/healthz`, { timeoutMs: t }), metrics(config.gatewayUrl),
       call(`${config.ingestUrl}/health`, { timeoutMs: t }), metrics(config.ingestUrl),
-      call(`${config.controlUrl}/health`, { timeoutMs: t }), call(`${config.assetsUrl}/healthz`, { timeoutMs: t }),
+      call(`${config.controlUrl}/health`, { timeoutMs: t }), call(`${config.assetsUrl}/healthz`, { timeoutMs: t }), metrics(config.forecastUrl),
     ]);
+    const kinds = forecastKinds(fcMetrics.samples);
     const at = deps.now();
     const frames = { value: sumOf(gwMetrics.samples, 'gateway_frames_total', { kind: 'telemetry', result: 'accepted' }), atMs: at };
     const view: HealthView = {
@@ -95,7 +96,9 @@ export const createLiveFeed = (deps: {
         tierFromStatus('control', ctl.status, config.controlUrl),
         tierFromStatus('ingest', ingHealth.status, config.ingestUrl),
         analyticsTier(deps.analytics(), sumOf(ingMetrics.samples, 'gridfleet_ingest_paused')),
+        forecastTier(fcMetrics.answer.status, config.forecastUrl, kinds),
       ],
+      forecastKinds: kinds,
       gatewayConnections: sumOf(gwMetrics.samples, 'gateway_connections'),
       telemetryPerSec: rateOf(frameHistory[0] ?? null, frames),
       produceP99Ms: histogramP99Ms(gwMetrics.samples, 'gateway_produce_latency_seconds'),

@@ -28,6 +28,10 @@ export const createHealthPanel = () => {
         ['Ingest rows', formatRate(h.ingestRowsPerSec, 'rows')],
         ['Newest forecast bundle issued', formatUtc(h.newestForecastMs, true)],
         ['Forecast age vs newest telemetry (fleet time)', formatDurationMs(forecastLagMs(h))],
+        ...h.forecastKinds.map((k) => /** @type {[string, string]} */ ([
+          `Forecast ${k.kind}`,
+          `newest run ${formatDurationMs(k.ageSec === null ? null : k.ageSec * 1000)} old (fleet time); runs ${formatCount(k.completed, 'completed')}, ${formatCount(k.partial, 'partial')}, ${formatCount(k.failed, 'failed')}`,
+        ])),
         ['Updated', formatUtc(h.atMs)],
       ]);
     },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  analyticsTier, createDeliveryTracker, forecastLagMs, histogramP99Ms, latestDeliveryMs, parsePrometheus, rateOf, remember, sumOf, tierFromStatus, trackDelivery,
+  analyticsTier, createDeliveryTracker, forecastKinds, forecastTier, forecastLagMs, histogramP99Ms, latestDeliveryMs, parsePrometheus, rateOf, remember, sumOf, tierFromStatus, trackDelivery,
 } from '../../../services/console/health-view.ts';
 
 const TEXT = `# HELP gateway_connections Connected push-mode devices
@@ -81,5 +81,24 @@ describe('health view model', () => {
   it('forecast lag in fleet time', () => {
     expect(forecastLagMs({ newestForecastMs: 1000, newestTelemetryMs: 61_000 })).toBe(60_000);
     expect(forecastLagMs({ newestForecastMs: null, newestTelemetryMs: 1 })).toBeNull();
+  });
+
+  it('forecast jobs per kind from their metrics, and the tier state', () => {
+    const fc = parsePrometheus([
+      'forecast_age_seconds{kind="solar"} 1800',
+      'forecast_age_seconds{kind="weather"} 600',
+      'forecast_runs_total{kind="solar",outcome="completed"} 3',
+      'forecast_runs_total{kind="solar",outcome="partial"} 1',
+      'forecast_runs_total{kind="weather",outcome="failed"} 2',
+    ].join('\n'));
+    const kinds = forecastKinds(fc);
+    expect(kinds).toEqual([
+      { kind: 'solar', ageSec: 1800, completed: 3, partial: 1, failed: 0 },
+      { kind: 'weather', ageSec: 600, completed: 0, partial: 0, failed: 2 },
+    ]);
+    expect(forecastTier(200, 'u', kinds)).toMatchObject({ state: 'degraded', detail: 'more failed or partial runs than completed: weather' });
+    expect(forecastTier(200, 'u', kinds.slice(0, 1)).state).toBe('up');
+    expect(forecastTier(200, 'u', []).state).toBe('unknown');
+    expect(forecastTier(null, 'u', []).state).toBe('down');
   });
 });
