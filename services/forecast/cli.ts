@@ -17,6 +17,7 @@ import { parseConfig } from '../platform/config.ts';
 import { clockFor } from '../platform/clock.ts';
 import { describeError } from '../platform/errors.ts';
 import { createLogger } from '../platform/logger.ts';
+import { parseArgs } from './cli-args.ts';
 import { parseCsvSeries } from './csv-series.ts';
 import { parseForecastConfig } from './forecast-config.ts';
 import { startForecastService } from './forecast-service.ts';
@@ -29,22 +30,6 @@ const out = (s: string): void => void process.stdout.write(s + '\n');
 const fail = (s: string): number => {
   process.stderr.write(s + '\n');
   return 2;
-};
-
-export const parseArgs = (argv: readonly string[]): { command: string | undefined; flags: Map<string, string> } => {
-  const flags = new Map<string, string>();
-  for (let i = 1; i < argv.length; i++) {
-    const a = argv[i] ?? '';
-    if (!a.startsWith('--')) continue;
-    const [k, v] = a.slice(2).split('=', 2) as [string, string | undefined];
-    const next = argv[i + 1];
-    if (v !== undefined) flags.set(k, v);
-    else if (next !== undefined && !next.startsWith('--')) {
-      flags.set(k, next);
-      i++;
-    } else flags.set(k, 'true');
-  }
-  return { command: argv[0], flags };
 };
 
 export const formatRun = (r: RunRecord): string =>

@@ -40,6 +40,8 @@ export interface ForecastConfig {
   readonly metricsPort: number;
   /** FORECAST_CLICKHOUSE_TIMEOUT_MS, default 30000: per query. */
   readonly clickhouseTimeoutMs: number;
+  /** FORECAST_CHUNK_DELAY_MS, default 0: hold every chunk this long before it computes (tests: a run that is still under way when Redis restarts). */
+  readonly chunkDelayMs: number;
 }
 
 export const parseForecastConfig = (env: Env): ForecastConfig => {
@@ -70,6 +72,7 @@ export const parseForecastConfig = (env: Env): ForecastConfig => {
     snapshotTtlSec: int('FORECAST_SNAPSHOT_TTL_SEC', 21_600, 60, 604_800),
     metricsPort: int('FORECAST_METRICS_PORT', 9465, -1, 65_535),
     clickhouseTimeoutMs: int('FORECAST_CLICKHOUSE_TIMEOUT_MS', 30_000, 100, 600_000),
+    chunkDelayMs: int('FORECAST_CHUNK_DELAY_MS', 0, 0, 600_000),
   };
   if (problems.length > 0) throw new PlatformError('CONFIG_INVALID', `Forecast configuration is invalid:\n  - ${problems.join('\n  - ')}`);
   return Object.freeze(config);

@@ -84,6 +84,7 @@ export const processRun = (deps: JobDeps) => async (job: Job<RunJobData>): Promi
 
 export const processChunk = (deps: JobDeps) => async (job: Job<ChunkJobData>): Promise<{ items: number; bytes: number }> => {
   const { runId, kind, issuedAtMs, chunk } = job.data;
+  if (deps.cfg.chunkDelayMs > 0) await new Promise((r) => setTimeout(r, deps.cfg.chunkDelayMs));
   const [meta, bytes] = await Promise.all([deps.store.readMeta(runId), deps.store.readChunk(runId, chunk)]);
   if (meta === null || bytes === null) throw new UnrecoverableError(`poison chunk ${chunkIdOf(runId, chunk)}: its snapshot is gone (expired or lost)`);
   let sent = 0;
