@@ -68,14 +68,23 @@ export const createForecastPanel = () => {
     if (s !== undefined) s.data = /** @type {number[]} */ (maeAt('solar'));
     if (l !== undefined) l.data = /** @type {number[]} */ (maeAt('load'));
     errors.update();
-    const head = el('tr');
-    head.append(el('th', { scope: 'col' }, 'Kind'), el('th', { scope: 'col' }, 'Horizon'), el('th', { scope: 'col' }, 'Mean absolute error'), el('th', { scope: 'col' }, 'Bias (forecast − actual)'), el('th', { scope: 'col' }, 'Points'));
+    // One row per horizon, one column per kind: mean absolute error with the bias (forecast − actual) after it.
+    const kinds = Object.keys(KIND_UNITS).filter((k) => v.errorByHorizon.some((h) => h.kind === k));
     /** @param {number} x @param {string} unit */
     const withUnit = (x, unit) => (unit === 'kW' ? formatPowerKw(x) : `${x.toFixed(unit === 'gCO₂/kWh' || unit === 'W/m²' ? 0 : 1)} ${unit}`);
-    table.replaceChildren(head, ...v.errorByHorizon.map((h) => {
-      const unit = KIND_UNITS[h.kind] ?? '';
+    const head = el('tr');
+    head.append(el('th', { scope: 'col' }, 'Horizon'), ...kinds.map((k) => el('th', { scope: 'col' }, `${k} MAE (bias)`)), el('th', { scope: 'col' }, 'Points'));
+    table.replaceChildren(head, ...horizons.map((hh) => {
       const tr = el('tr');
-      tr.append(el('td', {}, h.kind), el('td', {}, `${h.horizonH} h`), el('td', {}, withUnit(h.mae, unit)), el('td', {}, withUnit(h.bias, unit)), el('td', {}, formatCount(h.n, 'points')));
+      tr.append(el('td', {}, `${hh} h`));
+      let points = 0;
+      for (const k of kinds) {
+        const e = v.errorByHorizon.find((h) => h.kind === k && h.horizonH === hh);
+        const unit = KIND_UNITS[k] ?? '';
+        points += e?.n ?? 0;
+        tr.append(el('td', {}, e === undefined ? '—' : `${withUnit(e.mae, unit)} (${e.bias >= 0 ? '+' : ''}${withUnit(e.bias, unit)})`));
+      }
+      tr.append(el('td', {}, formatCount(points, 'points')));
       return tr;
     }));
     errorNote.textContent = v.errorNote ?? (v.errorByHorizon.length === 0 ? 'No forecast of this scope has been scored against actuals yet.' : '');

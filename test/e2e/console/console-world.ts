@@ -35,6 +35,8 @@ export interface ConsoleWorld {
   readonly regionA: string;
   readonly regionB: string;
   readonly sites: readonly string[];
+  /** Region A's substation, feeder, sites, weather cell and grid region (for the forecast rows). */
+  readonly a: { readonly substation: string; readonly feeder: string; readonly sites: readonly string[]; readonly cell: string; readonly grid: string };
   readonly customerSite: string;
   readonly console: ConsoleHandle;
   /** Battery kW each site reports now (+ discharge). */
@@ -144,7 +146,8 @@ export const createConsoleWorld = async (): Promise<ConsoleWorld> => {
   const consoleHandle = await startConsole(config, { logger: createLogger('error', { service: 'console-test' }), clock: systemClock, instanceId: freshName('console') });
 
   return {
-    fleetId, regionA, regionB, sites: siteIds, customerSite, console: consoleHandle, batteryKw,
+    fleetId, regionA, regionB, sites: siteIds, customerSite,
+    a: { substation: `${regionA}-sub-1`, feeder: `${regionA}-sub-1-feeder-1`, sites: siteIds.slice(0, 8), cell: 'cell-0', grid: 'grid-0' }, console: consoleHandle, batteryKw,
     async close() {
       for (const t of timers) clearInterval(t);
       await consoleHandle.close();

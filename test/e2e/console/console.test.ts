@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../support/chromium.ts';
 import { testStack } from '../../support/clients.ts';
 import { createConsoleWorld, CUSTOMER_TOKEN, TOKENS, type ConsoleWorld } from './console-world.ts';
+import { seedForecastDay } from './forecast-rows.ts';
 
 const OUT = join('.state', 'test-output', 'console');
 const DOCS = join('docs', 'img');
@@ -104,11 +105,22 @@ describe('operations console in a browser', () => {
     await shot(page, 'health');
 
     await page.click('#tab-forecasts');
-    await page.fill('#forecast-scope', world.regionA);
+    // Region B: ClickHouse is up but nothing forecast it: an honest "no forecast", not "unavailable".
+    await page.fill('#forecast-scope', world.regionB);
     await page.click('#forecast-load');
     const status = page.locator('#forecast-status');
-    // ClickHouse is up but nothing forecast this fleet yet: an honest "no forecast", not "unavailable".
-    await expect.poll(() => status.getAttribute('data-state'), { timeout: 10_000 }).toBe('empty');
+    await expect.poll(() => status.getAttribute('data-state'), { timeout: 15_000 }).toBe('empty');
+    // Region A: a forecast run and what happened, in ClickHouse as ingest would have put them.
+    const seeded = await seedForecastDay({ region: world.regionA, ...world.a, nowMs: Date.now() });
+    await page.fill('#forecast-scope', world.regionA);
+    await page.click('#forecast-load');
+    await expect.poll(() => status.getAttribute('data-state'), { timeout: 15_000 }).toBe('ok');
+    expect(await status.textContent()).toContain(`run ${seeded.runId}`);
+    expect(await status.textContent()).toContain('8 sites');
+    await expect.poll(() => page.locator('#fc-error-table tr').count()).toBeGreaterThan(4);
+    expect(await page.textContent('#fc-error-table')).toMatch(/solar MAE \(bias\)/);
+    // Horizon 1 h: solar, load, temperature and carbon errors, each with its unit.
+    expect(await page.textContent('#fc-error-table')).toMatch(/1 h[\d.]+ kW \([+-]?[\d.]+ kW\)[\d.]+ kW \([+-]?[\d.]+ kW\)[\d.]+ °C \([+-]?[\d.]+ °C\)[\d.]+ gCO₂\/kWh/);
     await shot(page, 'forecasts');
     await page.close();
   });

@@ -10,15 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnalytics } from '../../../services/console/analytics.ts';
 import { freshName, testConfig } from '../../support/stack-env.ts';
+import { assetRow, forecastRow, gridMixRow, HOUR, insertRows, telemetryRow, weatherRow } from './forecast-rows.ts';
 
-const HOUR = 3_600_000;
 const ch = testConfig().clickhouseUrl;
-const ts = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
-
-const insert = async (table: string, rows: ReadonlyArray<Record<string, unknown>>): Promise<void> => {
-  const res = await fetch(`${ch}/?query=${encodeURIComponent(`INSERT INTO gridfleet.${table} FORMAT JSONEachRow`)}`, { method: 'POST', body: rows.map((r) => JSON.stringify(r)).join('\n') });
-  if (!res.ok) throw new Error(`insert into ${table}: ${res.status} ${await res.text()}`);
-};
 
 describe('forecast panel queries on ClickHouse', () => {
   const id = freshName('fc');
@@ -32,26 +26,15 @@ describe('forecast panel queries on ClickHouse', () => {
   const analytics = createAnalytics({ url: ch, user: 'analyst', password: 'analyst', timeoutMs: 5000, now: () => Date.now() });
 
   beforeAll(async () => {
-    const asset = (assetId: string, kind: string, parentId: string | null, extra: Record<string, unknown> = {}) => ({
-      asset_id: assetId, kind, parent_id: parentId, name: assetId, updated_at: ts(t0), deleted: 0, kafka_partition: 0, kafka_offset: 1, ...extra,
-    });
-    await insert('assets', [
-      asset(region, 'REGION', null), asset(`${id}-sub`, 'SUBSTATION', region), asset(`${id}-feeder`, 'FEEDER', `${id}-sub`),
-      ...sites.map((s) => asset(s, 'SITE', `${id}-feeder`, { weather_cell_id: cell, grid_region_id: grid })),
+    await insertRows('assets', [
+      assetRow(region, 'REGION', null, t0), assetRow(`${id}-sub`, 'SUBSTATION', region, t0), assetRow(`${id}-feeder`, 'FEEDER', `${id}-sub`, t0),
+      ...sites.map((s) => assetRow(s, 'SITE', `${id}-feeder`, t0, { weather_cell_id: cell, grid_region_id: grid })),
     ]);
-    const fc = (site: string, target: number, solar: number, load: number) => ({
-      site_id: site, issued_at: ts(t0), target_at: ts(target), horizon_minutes: (target - t0) / 60_000, step: (target - t0) / HOUR - 1, run_id: `${id}-run`,
-      step_minutes: 60, solar_kw: solar, load_kw: load, carbon_g_per_kwh: 180, temperature_c: 9, model_version: 'test', kafka_partition: 0, kafka_offset: 0,
-    });
-    await insert('forecasts', [fc(sites[0], t1, 2, 1), fc(sites[0], t2, 4, 1), fc(sites[1], t1, 3, 2), fc(sites[1], t2, 5, 2)]);
-    let seq = 0;
-    const tel = (site: string, at: number, solar: number, load: number) => ({
-      site_id: site, device_id: `${site}-dev`, seq: ++seq, measured_at: ts(at + 60_000), received_at: ts(at + 60_000), soc_pct: 50, battery_kw: 0,
-      solar_kw: solar, load_kw: load, grid_kw: load - solar, battery_temp_c: 20, mode: 'SELF_CONSUMPTION', alarms: [], active_command_id: null, kafka_partition: 0, kafka_offset: seq,
-    });
-    await insert('telemetry', [tel(sites[0], t1, 2.5, 1), tel(sites[1], t1, 3, 2.5), tel(sites[0], t2, 4, 1), tel(sites[1], t2, 6, 2)]);
-    await insert('weather_observations', [{ cell_id: cell, observed_at: ts(t1 + 120_000), temperature_c: 10, cloud_cover_pct: 20, irradiance_w_per_m2: 500, wind_speed_m_per_s: 3, kafka_partition: 0, kafka_offset: 0 }]);
-    await insert('grid_mix', [{ region_id: grid, observed_at: ts(t1 + 120_000), interval_minutes: 30, carbon_g_per_kwh: 200, demand_mw: 1000, generation_source: ['wind'], generation_mw: [1000], kafka_partition: 0, kafka_offset: 0 }]);
+    const fc = (site: string, target: number, solarKw: number, loadKw: number) => forecastRow(`${id}-run`, site, t0, target, { solarKw, loadKw, carbonGPerKwh: 180, temperatureC: 9 });
+    await insertRows('forecasts', [fc(sites[0], t1, 2, 1), fc(sites[0], t2, 4, 1), fc(sites[1], t1, 3, 2), fc(sites[1], t2, 5, 2)]);
+    await insertRows('telemetry', [telemetryRow(sites[0], t1, 2.5, 1), telemetryRow(sites[1], t1, 3, 2.5), telemetryRow(sites[0], t2, 4, 1), telemetryRow(sites[1], t2, 6, 2)]);
+    await insertRows('weather_observations', [weatherRow(cell, t1 + 120_000, 10)]);
+    await insertRows('grid_mix', [gridMixRow(grid, t1 + 120_000, 200)]);
   });
 
   it('latest forecast against actuals, and the error by horizon, for a region', async () => {
