@@ -35,6 +35,8 @@ export interface ServiceHandle {
   /** Sends the signal and waits (up to 15 s) until the process is gone. */
   kill(signal: NodeJS.Signals): Promise<void>;
   alive(): boolean;
+  /** Times the supervisor started it again after it exited on its own (as systemd's Restart=always would). */
+  restarts(): number;
   logTail(chars?: number): string;
 }
 
@@ -72,9 +74,11 @@ export interface System {
   readonly control: ServiceHandle;
   readonly ingest: ServiceHandle | undefined;
   readonly workers: ChildProcess[];
+  /** Every service process handle, including ones started later through `service`. */
+  readonly handles: readonly ServiceHandle[];
   readonly logDir: string;
   /** Starts a service process of the platform on the system's stack, logging to the log folder. */
-  service(name: string, entry: string, port: number, env: Record<string, string>): ServiceHandle;
+  service(name: string, entry: string, port: number, env: Record<string, string>, args?: readonly string[]): ServiceHandle;
   /** Everything the device workers saw since the last drain. */
   drain(): Promise<{ ackLatencyMs: number[]; commands: CommandSeen[]; counters: WorkerCounters }>;
   /** Stops new measurements and waits until every device's frames are acknowledged (or timeoutMs). */
@@ -126,13 +130,16 @@ export const startSystem = async (o: SystemOptions): Promise<System> => {
   const logDir = mkdtempSync(join(tmpdir(), 'gridfleet-system-'));
   const handles: ServiceHandle[] = [];
   const workers: ChildProcess[] = [];
+  let disposing = false;
   let bench: BenchStack | undefined;
   const logLevelOf = (name: string): Record<string, string> => {
     const level = Object.entries(o.logLevels ?? {}).find(([k]) => name.startsWith(k))?.[1];
     return level === undefined ? {} : { LOG_LEVEL: level };
   };
-  const service = (name: string, entry: string, port: number, env: Record<string, string>): ServiceHandle => {
+  const service = (name: string, entry: string, port: number, env: Record<string, string>, args: readonly string[] = []): ServiceHandle => {
     let child: ChildProcess | undefined;
+    let restarts = 0;
+    let stopped = false;
     const logFile = join(logDir, `${name}.log`);
     const h: ServiceHandle = {
       name, url: `http://127.0.0.1:${port}`,
@@ -142,12 +149,26 @@ export const startSystem = async (o: SystemOptions): Promise<System> => {
       },
       start: () => {
         const log = openSync(logFile, 'a');
-        child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, entry)], {
+        stopped = false;
+        const c = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, entry), ...args], {
           cwd: REPO_ROOT, env: { ...process.env, ...bench?.env, ...o.env, ...env, ...logLevelOf(name) }, stdio: ['ignore', log, log],
         });
-        return child;
+        child = c;
+        // A service that exits on its own (e.g. it could not reach Kafka at start) is started again
+        // after a pause, as a process supervisor does in production; a kill through the handle is not.
+        c.once('exit', () => {
+          if (stopped || child !== c || disposing) return;
+          setTimeout(() => {
+            if (stopped || child !== c || disposing) return;
+            restarts++;
+            h.start();
+          }, 2_000);
+        });
+        return c;
       },
+      restarts: () => restarts,
       kill: async (signal) => {
+        stopped = true;
         const c = child;
         if (!c || c.exitCode !== null || c.signalCode !== null) return;
         c.kill(signal);
@@ -221,7 +242,7 @@ export const startSystem = async (o: SystemOptions): Promise<System> => {
 
     const stackBench = bench;
     const sys: System = {
-      bench: stackBench, plan, fleetId, gateways, assets, control, ingest, workers, logDir, service,
+      bench: stackBench, plan, fleetId, gateways, assets, control, ingest, workers, handles, logDir, service,
       async drain() {
         const all = await Promise.all(workers.map((w) => ask(w, { cmd: 'drain' }, 'drained')));
         return { ackLatencyMs: all.flatMap((a) => a.ackLatencyMs), commands: all.flatMap((a) => a.commands), counters: sumCounters(all.map((a) => a.counters)) };
@@ -260,6 +281,7 @@ export const startSystem = async (o: SystemOptions): Promise<System> => {
         return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
       },
       async dispose() {
+        disposing = true;
         for (const w of workers) {
           if (w.exitCode === null) w.send({ cmd: 'exit' } satisfies ControlDevicesCmd);
         }
@@ -273,6 +295,7 @@ export const startSystem = async (o: SystemOptions): Promise<System> => {
     };
     return sys;
   } catch (e) {
+    disposing = true;
     for (const w of workers) w.kill('SIGKILL');
     await Promise.all(handles.map((h) => h.kill('SIGKILL')));
     await bench?.dispose();

@@ -30,7 +30,7 @@ export interface Reconciliation {
 }
 
 export const reconcileRun = async (a: {
-  sys: System; kafka: KafkaAdapter; codec: AvroCodec; tag: string; ledger: CommandLedger; progress: (l: string) => void;
+  sys: System; kafka: KafkaAdapter; codec: AvroCodec; tag: string; ledger: CommandLedger; progress: (l: string) => void; catchUpMs: number;
   startOffsets: { telemetry: readonly TopicOffsets[]; commands: readonly TopicOffsets[]; acks: readonly TopicOffsets[] };
 }): Promise<Reconciliation> => {
   const { sys, progress } = a;
@@ -39,8 +39,8 @@ export const reconcileRun = async (a: {
   const problems: string[] = [];
 
   progress('reconciliation: devices stop measuring; waiting until the gateways acknowledged every frame...');
-  const buffered = await sys.quiesce(180_000);
-  if (buffered > 0) problems.push(`${buffered} frames still unacknowledged at the devices after 3 minutes`);
+  const buffered = await sys.quiesce(a.catchUpMs);
+  if (buffered > 0) problems.push(`${buffered} frames still unacknowledged at the devices after ${a.catchUpMs / 1000} s`);
   const finals = await sys.finals();
   const admin = await a.kafka.admin();
   const endTelemetry = await admin.topicOffsets(TopicNames.telemetry);
@@ -54,7 +54,7 @@ export const reconcileRun = async (a: {
     const got = await readPartitionRows(chUrl, a.startOffsets.telemetry, endTelemetry);
     partitionProblems = checkKafkaToClickHouse(expected, got.rowsByPartition, got.duplicateOffsets);
     return partitionProblems.length === 0;
-  }, 300_000, 2_000);
+  }, a.catchUpMs, 2_000);
   problems.push(...partitionProblems);
   const rows = await readRowsByFrame(chUrl, prefix);
   const telemetryProblems = checkTelemetryExactlyOnce(finals.devices, rows);
@@ -72,7 +72,7 @@ export const reconcileRun = async (a: {
   await waitUntil(async () => {
     rollupProblems = checkRollups(await sys.fleetAggregate(), recomputed);
     return rollupProblems.length === 0;
-  }, 120_000, 2_000);
+  }, a.catchUpMs, 2_000);
   problems.push(...rollupProblems);
 
   // Negative control: plant bad data, every check must catch it.

@@ -1,12 +1,96 @@
 /**
- * The forecast tier's faults for the isolation harness. Until services/forecast has a process to
- * run (its workers and scheduler), the burst is published the way a forecast run's publish step
- * does it (a bundle for every site to fleet.forecasts.v1 through the platform Kafka adapter), and
- * Redis, the forecast tier's queue store, is restarted on its own.
+ * The forecast tier's faults for the isolation harness, on the real forecast service
+ * (services/forecast/cli.ts: BullMQ workers on Redis, runs reading ClickHouse and publishing a
+ * bundle per site to fleet.forecasts.v1):
+ *
+ * - forecast-workers-killed: a sites run starts (its own process, with workers, as `npm run
+ *   forecast -- run` does) next to a standing worker process; mid-run every worker is SIGKILLed,
+ *   Redis (BullMQ's store) is stopped and started again, and the standing worker is restarted to
+ *   finish the run from the jobs Redis kept;
+ * - forecast-burst: a full sites run publishing a bundle for every site at once.
+ *
+ * Without services/forecast/cli.ts (a checkout before the forecast tier), the burst is published
+ * the way a run's publish step does it (bench/_isolation-faults.ts) and Redis is restarted alone.
  */
-import { sleep, forecastBurstDirect, type Fault } from './_isolation-faults.ts';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../services/stack/layout.ts';
+import { waitUntil } from '../services/stack/processes.ts';
+import type { ServiceHandle, System } from './_control-system.ts';
+import { forecastBurstDirect, sleep, type Fault, type FaultContext } from './_isolation-faults.ts';
 
-/** Redis (BullMQ's store: analytics only) stopped and started again mid-phase. */
+const CLI = 'services/forecast/cli.ts';
+export const forecastServiceAvailable = (): boolean => existsSync(join(REPO_ROOT, CLI));
+
+const forecastEnv = (sys: System): Record<string, string> => ({
+  FORECAST_QUEUE_PREFIX: `gf-${sys.fleetId}`,
+  // Several chunks even for a small fleet, so a kill lands mid-run.
+  FORECAST_CHUNK_SITES: String(Math.max(25, Math.ceil(sys.plan.sites.length / 8))),
+  FORECAST_BACKOFF_MS: '500',
+});
+
+const workers = new WeakMap<System, ServiceHandle>();
+/** The standing forecast worker of the system (started on first use; the harness starts it with the system). */
+export const forecastWorker = (sys: System, port: number): ServiceHandle => {
+  let w = workers.get(sys);
+  if (!w) {
+    w = sys.service('forecast-worker', CLI, port, { ...forecastEnv(sys), FORECAST_METRICS_PORT: String(port) }, ['worker']);
+    w.start();
+    workers.set(sys, w);
+  }
+  return w;
+};
+
+/** One forecast run of the sites, in a process of its own (with its own workers). */
+const startRun = (ctx: FaultContext, issuedAtMs: number): ChildProcess => {
+  const log = openSync(join(ctx.sys.logDir, `forecast-run-${issuedAtMs}.log`), 'a');
+  return spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, CLI), 'run', '--kind', 'sites', '--issued-at', String(issuedAtMs)], {
+    cwd: REPO_ROOT, env: { ...process.env, ...ctx.sys.bench.env, ...forecastEnv(ctx.sys), FORECAST_METRICS_PORT: '-1' }, stdio: ['ignore', log, log],
+  });
+};
+
+const exited = (c: ChildProcess, timeoutMs: number): Promise<boolean> => waitUntil(() => Promise.resolve(c.exitCode !== null || c.signalCode !== null), timeoutMs, 200);
+
+const workersKilled = (port: number): Fault => ({
+  name: 'forecast-workers-killed', analytics: true, what: 'a forecast run\'s workers SIGKILLed mid-run, Redis stopped and started again, workers restarted to finish the run',
+  async run(ctx, phaseMs) {
+    const t0 = Date.now();
+    const worker = forecastWorker(ctx.sys, port);
+    const run = startRun(ctx, t0);
+    ctx.mark('sites run started');
+    await sleep(phaseMs / 4);
+    run.kill('SIGKILL');
+    await worker.kill('SIGKILL');
+    ctx.mark(`workers killed mid-run (the run process ${run.exitCode === null ? 'was still running' : `had exited ${run.exitCode}`})`);
+    await ctx.sys.bench.stack.down(['redis']);
+    ctx.mark('redis down');
+    await sleep(phaseMs / 4);
+    await ctx.sys.bench.stack.up(['redis']);
+    ctx.mark('redis up');
+    worker.start();
+    ctx.mark('worker restarted');
+    await sleep(phaseMs - (Date.now() - t0));
+  },
+});
+
+const burst: Fault = {
+  name: 'forecast-burst', analytics: true, what: 'a forecast run publishing a bundle for every site at once',
+  async run(ctx, phaseMs) {
+    const t0 = Date.now();
+    const run = startRun(ctx, t0);
+    ctx.mark('sites run started');
+    if (await exited(run, phaseMs)) ctx.mark(`run finished (exit ${run.exitCode ?? run.signalCode ?? '?'}) in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    else {
+      ctx.mark('run still going at the end of the phase: stopped');
+      run.kill('SIGTERM');
+      await exited(run, 10_000);
+    }
+    await sleep(phaseMs - (Date.now() - t0));
+  },
+};
+
+/** Redis (BullMQ's store: analytics only) stopped and started again mid-phase; for checkouts without the forecast service. */
 export const redisRestarted: Fault = {
   name: 'redis-restarted', analytics: true, what: 'Redis (the forecast queues\' store) stopped (SIGTERM) and started again',
   async run(ctx, phaseMs) {
@@ -21,4 +105,6 @@ export const redisRestarted: Fault = {
   },
 };
 
-export const forecastFaults = (): Fault[] => [redisRestarted, forecastBurstDirect];
+/** The forecast faults; `workerPort` is the standing worker's metrics port. */
+export const forecastFaults = (workerPort: number): Fault[] =>
+  forecastServiceAvailable() ? [workersKilled(workerPort), burst] : [redisRestarted, forecastBurstDirect];

@@ -31,6 +31,10 @@ export interface IsolationOptions {
   readonly eventEveryMs: number;
   readonly faults: readonly Fault[];
   readonly logLevels?: Readonly<Record<string, string>>;
+  /** Runs once the system is up, before the phases (e.g. to start the forecast tier's worker). */
+  readonly onSystem?: (sys: System) => Promise<void>;
+  /** How long the reconciliation waits for each catch-up (devices acknowledged, ingest landed, rollups); default 300 s. */
+  readonly catchUpMs?: number;
   readonly progress: (line: string) => void;
 }
 
@@ -61,6 +65,8 @@ export interface IsolationResult {
   readonly pass: boolean;
   readonly worstControlP99Ratio: number;
   readonly sites: number;
+  /** Services that exited on their own during the run and were started again by the harness's supervisor. */
+  readonly restarts: Record<string, number>;
 }
 
 interface PhaseState { name: string; analytics: boolean; startMs: number; endMs: number; events: IssuedEvent[]; refused: number; ackLatencyMs: number[]; marks: Array<{ atMs: number; label: string }>; responses: number[] }
@@ -98,6 +104,7 @@ export const runIsolation = async (o: IsolationOptions): Promise<IsolationResult
     const offsets0 = startOffsets;
     if (!k || !offsets0) throw new Error('the system started without taking the start offsets');
     const codec = createAvroCodec({ registry: createRegistryClient(s.bench.config.registryUrl) });
+    await o.onSystem?.(s);
     const online = await waitFleetOnline(s, o.sites, Math.max(600_000, o.telemetryMs * 6), o.progress);
     if (online < o.sites) throw new Error(`the asset actors saw only ${online}/${o.sites} sites online`);
 
@@ -192,11 +199,12 @@ export const runIsolation = async (o: IsolationOptions): Promise<IsolationResult
         ackCounts.set(e.eventId, issuedN > 0 ? ((c['accepted'] ?? 0) + (c['completed'] ?? 0) + (c['rejected'] ?? 0)) / issuedN : NaN);
       }
     }
-    const reconciliation = await reconcileRun({ sys: s, kafka: k, codec, startOffsets: offsets0, tag: o.tag, ledger, progress: o.progress });
+    const reconciliation = await reconcileRun({ sys: s, kafka: k, codec, startOffsets: offsets0, tag: o.tag, ledger, progress: o.progress, catchUpMs: o.catchUpMs ?? 300_000 });
     const results = summarize(phases, ledger, ackCounts);
     const worst = Math.max(1, ...results.filter((r) => r.analytics && Number.isFinite(r.p99Ratio)).map((r) => r.p99Ratio));
     const analyticsOk = results.filter((r) => r.analytics).every((r) => r.pass === true);
-    return { phases: results, reconciliation, pass: analyticsOk && reconciliation.exact && reconciliation.negativeControlFailed, worstControlP99Ratio: Number(worst.toFixed(3)), sites: o.sites };
+    const restarts = Object.fromEntries(s.handles.filter((h) => h.restarts() > 0).map((h) => [h.name, h.restarts()]));
+    return { restarts, phases: results, reconciliation, pass: analyticsOk && reconciliation.exact && reconciliation.negativeControlFailed, worstControlP99Ratio: Number(worst.toFixed(3)), sites: o.sites };
   } finally {
     await producer?.disconnect().catch(() => undefined);
     await sys?.dispose();

@@ -4,7 +4,7 @@
  * Proves the platform's central promise under fire: analytics can never block control, and
  * nothing is lost. The whole platform runs as processes on its own stack (port base 58000: Kafka
  * 58092, registry 58081, ClickHouse 58123, Redis 58079, gateways 58100+, assets 58200+, control
- * 58300, ingest 58400) with a simulated fleet sending telemetry at a steady rate and an operator
+ * 58300, ingest 58400, forecast worker metrics 58500) with a simulated fleet sending telemetry at a steady rate and an operator
  * dispatching from the next feeder every few seconds. A baseline phase, one phase per fault
  * (bench/_isolation-faults.ts, injected for real), a recovery phase; then the reconciliation and
  * its negative control (bench/_isolation-checks.ts).
@@ -14,7 +14,7 @@
  * exact, and the negative control caught every planted fault.
  */
 import { isolationFaults } from './_isolation-faults.ts';
-import { forecastFaults } from './_isolation-forecast.ts';
+import { forecastFaults, forecastServiceAvailable, forecastWorker } from './_isolation-forecast.ts';
 import { runIsolation, type PhaseResult } from './_isolation-run.ts';
 import type { Benchmark, Metric } from './types.ts';
 
@@ -41,13 +41,17 @@ const bench: Benchmark = {
     const telemetrySec = Number(options['telemetrySec'] ?? Math.max(5, Math.round(sites / 500)));
     const eventEverySec = Number(options['eventEverySec'] ?? 5);
     const sitesPerFeeder = Number(options['sitesPerFeeder'] ?? 200);
-    const all = isolationFaults(forecastFaults());
+    const all = isolationFaults(forecastFaults(PORT_BASE + 500));
     const wanted = options['faults']?.split(',').filter((x) => x !== '');
     const faults = wanted ? all.filter((f) => wanted.includes(f.name)) : all;
     // --logLevels=ingest:info,gateway:debug raises a service's log level (logs kept with GRIDFLEET_KEEP_SYSTEM_LOGS=1).
     const logLevels = Object.fromEntries((options['logLevels'] ?? '').split(',').filter((x) => x.includes(':')).map((x) => x.split(':') as [string, string]));
     const r = await runIsolation({
       logLevels,
+      onSystem: (sys) => {
+        if (forecastServiceAvailable()) forecastWorker(sys, PORT_BASE + 500);
+        return Promise.resolve();
+      },
       stack: { portBase: PORT_BASE }, servicePortBase: PORT_BASE, tag: `iso${Date.now().toString(36)}`, sites, sitesPerFeeder,
       phaseMs: phaseSec * 1000, telemetryMs: telemetrySec * 1000, eventEveryMs: eventEverySec * 1000, faults, progress,
     });
@@ -69,6 +73,7 @@ const bench: Benchmark = {
         ['reconciliation', rec.exact ? 'exact' : 'NOT exact', `${rec.framesAcknowledged} frames acknowledged, ${rec.framesInKafkaWindow} in telemetry.v1; ${rec.commands} commands: ${rec.commandsAcknowledged} acknowledged, ${rec.commandsExpired} expired ${JSON.stringify(rec.expiredReasons)}`],
         ...rec.problems.map((p): [string, string] => ['  problem', p]),
         ['negative control', rec.negativeControlFailed ? 'every planted fault caught' : 'MISSED a planted fault', JSON.stringify(rec.negativeControl)],
+        ['services restarted by the supervisor', Object.keys(r.restarts).length === 0 ? 'none' : JSON.stringify(r.restarts), 'a service that exits on its own is started again after 2 s'],
         ['pass rule', r.pass ? 'PASS' : 'FAIL', `analytics phases: control p99 <= 1.25x baseline, nothing lost or refused; reconciliation exact (worst ratio ${r.worstControlP99Ratio})`],
       ],
       metrics: { pass: r.pass, worstControlP99Ratio: r.worstControlP99Ratio, reconciliationExact: rec.exact, negativeControlFailed: rec.negativeControlFailed, ...perPhase },

@@ -2,9 +2,9 @@
  * The isolation harness at CI size (bench/isolation.ts is the full one): the whole platform as
  * processes on the test stack, a small fleet with telemetry flowing, an operator dispatching every
  * few seconds, short phases with every fault injected for real (ClickHouse stopped, ingest
- * SIGKILLed and restarted with a backlog, heavy analyst queries, Redis restarted, a forecast burst
- * for every site, an assets instance SIGKILLed, the broker restarted), then the reconciliation and
- * its negative control.
+ * SIGKILLed and restarted with a backlog, heavy analyst queries, forecast workers SIGKILLed mid-run
+ * with Redis restarted, a forecast run's burst of bundles for every site, an assets instance
+ * SIGKILLed, the broker restarted), then the reconciliation and its negative control.
  *
  * It asserts correctness, not speed: in every analytics fault phase control kept dispatching and
  * no command was lost or refused; control came back after the broker restart; the reconciliation
@@ -15,7 +15,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isolationFaults } from '../../../bench/_isolation-faults.ts';
-import { forecastFaults } from '../../../bench/_isolation-forecast.ts';
+import { forecastFaults, forecastServiceAvailable, forecastWorker } from '../../../bench/_isolation-forecast.ts';
 import { runIsolation, type IsolationResult } from '../../../bench/_isolation-run.ts';
 import { TEST_STACK_ENV, freshName } from '../../support/stack-env.ts';
 
@@ -25,15 +25,21 @@ describe('isolation: analytics can never block control, and nothing is lost', ()
   it('keeps control working through every fault and reconciles exactly afterwards', async () => {
     const r: IsolationResult = await runIsolation({
       stack: { env: { ...TEST_STACK_ENV } }, servicePortBase: base + 3000, tag: freshName('iso'),
-      sites: 200, sitesPerFeeder: 25, phaseMs: 10_000, telemetryMs: 3_000, eventEveryMs: 2_500,
-      faults: isolationFaults(forecastFaults()),
+      sites: 200, sitesPerFeeder: 25, phaseMs: 10_000, telemetryMs: 3_000, eventEveryMs: 2_500, catchUpMs: 150_000,
+      faults: isolationFaults(forecastFaults(base + 3500)),
+      onSystem: (sys) => {
+        if (forecastServiceAvailable()) forecastWorker(sys, base + 3500);
+        return Promise.resolve();
+      },
       progress: (l) => process.stderr.write(`[isolation] ${l}\n`),
     });
+    process.stderr.write(`[isolation] services restarted by the supervisor: ${JSON.stringify(r.restarts)}\n`);
     for (const p of r.phases) {
       process.stderr.write(`[isolation] ${p.name}: events ${p.events} delivered ${p.delivered}/${p.targeted} lost ${p.lost} refused ${p.refused} p99 ${p.p99Ms} ms (x${p.p99Ratio.toFixed(2)})\n`);
     }
     const phase = (name: string): IsolationResult['phases'][number] | undefined => r.phases.find((p) => p.name === name);
-    expect(r.phases.map((p) => p.name)).toEqual(['baseline', 'clickhouse-stopped', 'ingest-killed', 'analyst-queries', 'redis-restarted', 'forecast-burst', 'assets-killed', 'kafka-restarted', 'recovery']);
+    const forecast = forecastServiceAvailable() ? ['forecast-workers-killed', 'forecast-burst'] : ['redis-restarted', 'forecast-burst'];
+    expect(r.phases.map((p) => p.name)).toEqual(['baseline', 'clickhouse-stopped', 'ingest-killed', 'analyst-queries', ...forecast, 'assets-killed', 'kafka-restarted', 'recovery']);
     for (const p of r.phases.filter((x) => x.analytics || x.name === 'baseline' || x.name === 'recovery')) {
       expect(p.events, `${p.name}: events dispatched`).toBeGreaterThan(0);
       expect({ phase: p.name, lost: p.lost, refused: p.refused }).toEqual({ phase: p.name, lost: 0, refused: 0 });
@@ -49,5 +55,5 @@ describe('isolation: analytics can never block control, and nothing is lost', ()
     expect(r.reconciliation.problems).toEqual([]);
     expect(r.reconciliation.exact).toBe(true);
     expect(r.reconciliation.framesAcknowledged).toBeGreaterThan(0);
-  }, 600_000);
+  }, 1_200_000);
 });
