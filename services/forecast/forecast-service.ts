@@ -56,9 +56,14 @@ export const startForecastService = async (opts: { config: Config; fcfg: Forecas
   const prefix = fcfg.queuePrefix;
   const u = new URL(config.redisUrl);
   const redis = new Redis({ host: u.hostname, port: Number(u.port || '6379'), ...(u.password ? { password: decodeURIComponent(u.password) } : {}), maxRetriesPerRequest: null });
+  // Redis going away is expected (a restart): the clients reconnect; say so once per error, quietly.
+  const onRedisError = (e: Error): void => logger.warn('forecast redis connection error (reconnecting)', { error: e.message });
+  redis.on('error', onRedisError);
   const store = createRunStore(redis, prefix, fcfg.snapshotTtlSec);
   const runs = new Queue(QueueNames.runs, { connection, prefix });
   const finalizeQueue = new Queue(QueueNames.finalize, { connection, prefix });
+  runs.on('error', onRedisError);
+  finalizeQueue.on('error', onRedisError);
   const closers: Array<() => Promise<void>> = [];
   let metricsServer: Server | null = null;
 
@@ -85,6 +90,7 @@ export const startForecastService = async (opts: { config: Config; fcfg: Forecas
     const simClock = clockFor(config.sim);
     const metrics = createForecastMetrics(() => simClock.now());
     const flow = new FlowProducer({ connection, prefix });
+    flow.on('error', onRedisError);
     const deps: JobDeps = { cfg: fcfg, sim: config.sim, store, reader: createFeatureReader(clickhouse, fcfg.database), sink: createForecastSink(clickhouse, fcfg.database), publish, flow, finalizeQueue, realNow, metrics, logger };
 
     const runWorker = new Worker(QueueNames.runs, processRun(deps), { connection, prefix, concurrency: 1 });
