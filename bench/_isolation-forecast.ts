@@ -80,7 +80,8 @@ const burst: Fault = {
     const t0 = Date.now();
     const run = startRun(ctx, t0);
     ctx.mark('sites run started');
-    if (await exited(run, phaseMs)) ctx.mark(`run finished (exit ${run.exitCode ?? run.signalCode ?? '?'}) in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    // The phase lasts until the run has published (a short CI phase would end before a run's first chunk).
+    if (await exited(run, Math.max(phaseMs, 120_000))) ctx.mark(`run finished (exit ${run.exitCode ?? run.signalCode ?? '?'}) in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     else {
       ctx.mark('run still going at the end of the phase: stopped');
       run.kill('SIGTERM');

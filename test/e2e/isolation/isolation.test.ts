@@ -35,8 +35,10 @@ describe('isolation: analytics can never block control, and nothing is lost', ()
     });
     process.stderr.write(`[isolation] services restarted by the supervisor: ${JSON.stringify(r.restarts)}\n`);
     for (const p of r.phases) {
-      process.stderr.write(`[isolation] ${p.name}: events ${p.events} delivered ${p.delivered}/${p.targeted} lost ${p.lost} refused ${p.refused} p99 ${p.p99Ms} ms (x${p.p99Ratio.toFixed(2)})\n`);
+      process.stderr.write(`[isolation] ${p.name}: events ${p.events} delivered ${p.delivered}/${p.targeted} lost ${p.lost} refused ${p.refused} p99 ${p.p99Ms} ms (x${p.p99Ratio.toFixed(2)}) ${p.marks.join('; ')}\n`);
     }
+    const rec = r.reconciliation;
+    process.stderr.write(`[isolation] reconciliation ${rec.exact ? 'exact' : 'NOT exact'}: ${rec.framesAcknowledged} frames acknowledged; ${rec.commands} commands, ${rec.commandsAcknowledged} acknowledged, ${rec.commandsExpired} expired ${JSON.stringify(rec.expiredReasons)}; ${rec.problems.join(' | ')}\n`);
     const phase = (name: string): IsolationResult['phases'][number] | undefined => r.phases.find((p) => p.name === name);
     const forecast = forecastServiceAvailable() ? ['forecast-workers-killed', 'forecast-burst'] : ['redis-restarted', 'forecast-burst'];
     expect(r.phases.map((p) => p.name)).toEqual(['baseline', 'clickhouse-stopped', 'ingest-killed', 'analyst-queries', ...forecast, 'assets-killed', 'kafka-restarted', 'recovery']);
