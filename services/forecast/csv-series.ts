@@ -5,7 +5,7 @@
  * or value cannot be read are skipped and counted with the first reasons, never silently.
  */
 import { err, ok, type Result } from '../platform/result.ts';
-import { HOUR_MS, toHourly, type HourlySeries } from './models/hourly-series.ts';
+import { floorHour, HOUR_MS, toHourly, type HourlySeries } from './models/hourly-series.ts';
 
 export interface CsvOptions {
   readonly timeCol?: string;
@@ -99,7 +99,7 @@ export const parseCsvSeries = (text: string, o: CsvOptions): Result<CsvSeries, s
   const lat = o.latitudeDeg ?? (Number.isFinite(latCol) ? latCol : undefined);
   const lon = o.longitudeDeg ?? (Number.isFinite(lonCol) ? lonCol : undefined);
   return ok({
-    series: toHourly(points, minT, maxT + HOUR_MS), timeCol: header[tIdx.value] ?? '', valueCol: header[vIdx.value] ?? '',
+    series: toHourly(points, minT, floorHour(maxT) + HOUR_MS), timeCol: header[tIdx.value] ?? '', valueCol: header[vIdx.value] ?? '',
     rows: rows.length, skipped, skippedExamples, location: lat === undefined || lon === undefined ? null : { latitudeDeg: lat, longitudeDeg: lon },
   });
 };
