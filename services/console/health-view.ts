@@ -92,28 +92,33 @@ export const analyticsTier = (last: AnalyticsState, ingestPaused: number | null)
 };
 
 /**
- * Dispatch-to-delivered latency per event as the console sees it: from when it saw the event
- * first (or created it) to the first poll at which every targeted site had answered. Resolution
- * is the poll interval, which the panel says.
+ * Dispatch-to-delivered latency of the events this console created: from the moment control
+ * accepted the event (`created`) to the first poll at which every targeted site had answered.
+ * Events created elsewhere are not timed (the console cannot know when they were sent).
+ * Resolution is the poll interval, which the panel says.
  */
 export interface DeliveryTracker {
-  readonly firstSeenMs: Map<string, number>;
+  readonly createdAtMs: Map<string, number>;
   readonly deliveredAfterMs: Map<string, number>;
 }
 
-export const createDeliveryTracker = (): DeliveryTracker => ({ firstSeenMs: new Map(), deliveredAfterMs: new Map() });
+export const createDeliveryTracker = (): DeliveryTracker => ({ createdAtMs: new Map(), deliveredAfterMs: new Map() });
+
+export const trackCreated = (t: DeliveryTracker, eventId: string, nowMs: number): DeliveryTracker => {
+  if (!t.createdAtMs.has(eventId)) t.createdAtMs.set(eventId, nowMs);
+  return t;
+};
 
 export const trackDelivery = (t: DeliveryTracker, eventId: string, targeted: number, delivered: number, nowMs: number): DeliveryTracker => {
-  const first = t.firstSeenMs.get(eventId) ?? nowMs;
-  t.firstSeenMs.set(eventId, first);
-  if (targeted > 0 && delivered >= targeted && !t.deliveredAfterMs.has(eventId)) t.deliveredAfterMs.set(eventId, nowMs - first);
+  const created = t.createdAtMs.get(eventId);
+  if (created !== undefined && targeted > 0 && delivered >= targeted && !t.deliveredAfterMs.has(eventId)) t.deliveredAfterMs.set(eventId, Math.max(0, nowMs - created));
   return t;
 };
 
 export const latestDeliveryMs = (t: DeliveryTracker): number | null => {
   let best: { at: number; ms: number } | null = null;
   for (const [id, ms] of t.deliveredAfterMs) {
-    const at = t.firstSeenMs.get(id) ?? 0;
+    const at = t.createdAtMs.get(id) ?? 0;
     if (best === null || at > best.at) best = { at, ms };
   }
   return best?.ms ?? null;

@@ -12,7 +12,7 @@ import { cutShort, mapPoints, parseSubtree, siteOnly, type FleetNode, type Fleet
 export type { FleetSnapshot };
 import { isOpen, parseEventSummary, parseFulfillment, type EventSummary, type FulfillmentDetail } from './fulfillment-view.ts';
 import {
-  analyticsTier, forecastKinds, forecastTier, remember, RATE_WINDOW_MS, createDeliveryTracker, histogramP99Ms, latestDeliveryMs, parsePrometheus, rateOf, sumOf, tierFromStatus, trackDelivery,
+  analyticsTier, forecastKinds, forecastTier, remember, RATE_WINDOW_MS, trackCreated, createDeliveryTracker, histogramP99Ms, latestDeliveryMs, parsePrometheus, rateOf, sumOf, tierFromStatus, trackDelivery,
   type AnalyticsState, type HealthView, type MetricSample,
 } from './health-view.ts';
 import { capabilitiesOf } from './roles.ts';
@@ -188,7 +188,7 @@ export const createLiveFeed = (deps: {
       // The first picture without waiting a whole interval.
       poll().catch(() => undefined);
     },
-    created: (eventId) => void tracker.firstSeenMs.set(eventId, deps.realNow()),
+    created: (eventId) => void trackCreated(tracker, eventId, deps.realNow()),
     fleet: () => fleet,
     streams: () => streams.size,
     close() {

@@ -20,7 +20,7 @@ export const createHealthPanel = () => {
       }));
       const p99 = h.produceP99Ms === null ? '—' : h.produceP99Ms === Infinity ? '> 5000 ms' : `≤ ${formatDurationMs(h.produceP99Ms)}`;
       fillPairs(figures, [
-        ['Dispatch to all delivered (last event)', h.dispatchToDeliveredMs === null ? '—' : `${formatDurationMs(h.dispatchToDeliveredMs)} (± ${formatDurationMs(h.pollMs)} polling)`],
+        ['Dispatch to all delivered (last event sent from this console)', h.dispatchToDeliveredMs === null ? '—' : `${formatDurationMs(h.dispatchToDeliveredMs)} (± ${formatDurationMs(h.pollMs)} polling)`],
         ['Gateway connections (push)', formatCount(h.gatewayConnections, 'devices')],
         ['Telemetry accepted', formatRate(h.telemetryPerSec, 'frames')],
         ['Gateway produce p99', p99],

@@ -102,7 +102,7 @@ describe('operations console in a browser', () => {
     await expect.poll(() => control.textContent(), { timeout: 10_000 }).toBe('up');
     // Ingest is not running in this world: the panel says so rather than pretending.
     expect(await page.locator('tr[data-tier="ingest"] td').first().textContent()).toBe('down');
-    await expect.poll(() => page.textContent('#health-figures')).toMatch(/Dispatch to all delivered \(last event\)\s*[\d.]+ (ms|s)/);
+    await expect.poll(() => page.textContent('#health-figures')).toMatch(/Dispatch to all delivered \(last event sent from this console\)\s*[\d.]+ (ms|s)/);
     await shot(page, 'health');
 
     await page.click('#tab-forecasts');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  analyticsTier, createDeliveryTracker, forecastKinds, forecastTier, forecastLagMs, histogramP99Ms, latestDeliveryMs, parsePrometheus, rateOf, remember, sumOf, tierFromStatus, trackDelivery,
+  analyticsTier, createDeliveryTracker, forecastKinds, forecastTier, trackCreated, forecastLagMs, histogramP99Ms, latestDeliveryMs, parsePrometheus, rateOf, remember, sumOf, tierFromStatus, trackDelivery,
 } from '../../../services/console/health-view.ts';
 
 const TEXT = `# HELP gateway_connections Connected push-mode devices
@@ -66,16 +66,22 @@ describe('health view model', () => {
     expect(analyticsTier({ state: 'unknown' }, null).state).toBe('unknown');
   });
 
-  it('dispatch to delivered: from first seen to the first poll with every site answered', () => {
+  it('dispatch to delivered: from creation to the first poll with every site answered, for events this console created', () => {
     const t = createDeliveryTracker();
-    trackDelivery(t, 'e1', 8, 0, 1000);
+    trackCreated(t, 'e1', 1000);
+    trackDelivery(t, 'e1', 8, 0, 1200);
     trackDelivery(t, 'e1', 8, 7, 1500);
     expect(latestDeliveryMs(t)).toBeNull();
     trackDelivery(t, 'e1', 8, 8, 2000);
     trackDelivery(t, 'e1', 8, 8, 9000);
     expect(latestDeliveryMs(t)).toBe(1000);
-    trackDelivery(t, 'e2', 2, 2, 5000);
-    expect(latestDeliveryMs(t)).toBe(0);
+    // An event someone else created is not timed: its first sight says nothing about when it was sent.
+    trackDelivery(t, 'other', 2, 2, 5000);
+    expect(latestDeliveryMs(t)).toBe(1000);
+    trackCreated(t, 'e2', 6000);
+    trackCreated(t, 'e2', 7000);
+    trackDelivery(t, 'e2', 2, 2, 6500);
+    expect(latestDeliveryMs(t)).toBe(500);
   });
 
   it('forecast lag in fleet time', () => {
