@@ -111,10 +111,17 @@ describe('control end to end: simulated fleet, gateway, asset actors, control', 
     await until('the measured response to reach the target', async () => (await detail(id)).fulfillment.responseKw >= 0.98 * targetKw, 120_000).catch(async (e: unknown) => {
       throw new Error(`${String(e)}: ${JSON.stringify((await detail(id)).fulfillment)}`);
     });
+    // Acks travel their own way (device, gateway, control.acks.v1): every targeted site answers.
+    await until('every targeted site to acknowledge', async () => {
+      const f = (await detail(id)).fulfillment;
+      return f.targetedSites > 0 && f.deliveredSites === f.targetedSites;
+    }, 120_000).catch(async (e: unknown) => {
+      throw new Error(`${String(e)}: ${JSON.stringify((await detail(id)).fulfillment)}`);
+    });
     const reached = await detail(id);
     expect(reached.status).toBe('ACTIVE');
+    expect(reached.fulfillment.responseKw).toBeGreaterThanOrEqual(0.98 * targetKw);
     expect(reached.fulfillment.responseKw).toBeLessThan(1.05 * targetKw);
-    expect(reached.fulfillment.deliveredSites).toBe(reached.fulfillment.targetedSites);
     expect(reached.fulfillment.commands.accepted).toBeGreaterThan(0.95 * reached.fulfillment.targetedSites);
     expect(reached.fulfillment.commands.rejected).toBe(0);
 
