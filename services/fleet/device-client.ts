@@ -46,11 +46,17 @@ export interface DeviceClient {
 }
 
 const FATAL_UPGRADE = new Set([401, 403]);
+/** Acks kept after sending, to resend one the gateway could not store (a few minutes' worth). */
+const ACKS_REMEMBERED = 256;
 
 export const connectDevice = (opts: DeviceClientOptions): DeviceClient => {
   const maxBuffer = opts.maxBuffer ?? 1000;
   const buffer: TelemetryBuffer = new Map();
   const acksPending: AckFrame[] = [];
+  // Acks sent lately, by command and status: one the gateway refused as UNAVAILABLE or THROTTLED
+  // (its error names it) is sent again after a pause, as a refused telemetry frame is.
+  const acksSent = new Map<string, AckFrame>();
+  const ackKey = (a: { commandId: string; status: string }): string => `${a.commandId}|${a.status}`;
   const stats: DeviceStats = { connected: false, sent: 0, accepted: 0, rejected: 0, replayed: 0, dropped: 0, reconnects: 0, buffered: 0, stopped: null };
   let ws: WebSocket | undefined;
   let attempt = 0;
@@ -64,6 +70,11 @@ export const connectDevice = (opts: DeviceClientOptions): DeviceClient => {
     if (ws?.readyState === WebSocket.OPEN) {
       ws.send(JSON.stringify(f));
       if (f.type === 'telemetry') stats.sent++;
+      else {
+        acksSent.delete(ackKey(f));
+        acksSent.set(ackKey(f), f);
+        if (acksSent.size > ACKS_REMEMBERED) acksSent.delete(acksSent.keys().next().value ?? '');
+      }
     }
   };
   const resendAll = (): void => {
@@ -82,6 +93,7 @@ export const connectDevice = (opts: DeviceClientOptions): DeviceClient => {
         const f = buffer.get(seq);
         if (f) send(f);
       }
+      for (const a of acksPending.splice(0)) send(a);
     }, 1_000 + opts.random() * 1_000);
   };
 
@@ -99,6 +111,8 @@ export const connectDevice = (opts: DeviceClientOptions): DeviceClient => {
       case 'error':
         if (f.code === 'UNAVAILABLE' || f.code === 'THROTTLED') {
           if (f.seq !== null) retry.add(f.seq);
+          const ack = f.ack === undefined ? undefined : acksSent.get(ackKey(f.ack));
+          if (ack !== undefined) acksPending.push(ack);
           scheduleResend();
           return;
         }

@@ -31,6 +31,8 @@ export const pollDevice = (opts: DeviceClientOptions & { intervalMs: number }): 
     const { results } = (await res.json()) as { results: Array<GatewayFrame | { type: 'ok' }> };
     results.forEach((r, i) => {
       const f = frames[i];
+      // An ack the gateway could not store goes out again with the next post.
+      if (f?.type === 'ack' && r.type === 'error' && (r.code === 'UNAVAILABLE' || r.code === 'THROTTLED')) acks.push(f);
       if (f?.type !== 'telemetry') return;
       if (r.type === 'telemetry.accepted') {
         if (buffer.delete(f.seq)) stats.accepted++;

@@ -69,7 +69,8 @@ export type DeviceFrame = TelemetryFrame | AckFrame | PingFrame;
 export type GatewayFrame =
   | { type: 'welcome'; protocol: number; deviceId: string; siteId: string; serverTimeMs: number }
   | { type: 'telemetry.accepted'; seq: number }
-  | { type: 'error'; code: RejectCode; message: string; seq: number | null }
+  /** ack: which acknowledgement was refused, so a device can resend it after UNAVAILABLE or THROTTLED. */
+  | { type: 'error'; code: RejectCode; message: string; seq: number | null; ack?: { commandId: string; status: AckFrame['status'] } }
   | { type: 'command'; command: SiteCommand }
   | { type: 'forecast'; bundle: ForecastBundle }
   | { type: 'pong'; serverTimeMs: number };

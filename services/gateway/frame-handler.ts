@@ -66,23 +66,24 @@ export const createFrameHandler = (deps: FrameHandlerDeps) => {
     const limited = take(s.bucket, deps.policy, deps.wall.now());
     s.bucket = limited.bucket;
     const seqOf = frame.type === 'telemetry' ? frame.seq : null;
+    const ackOf = frame.type === 'ack' ? { ack: { commandId: frame.commandId, status: frame.status } } : {};
     if (limited.outcome !== 'pass') {
       if (limited.outcome === 'disconnect') s.disconnect = true;
-      return refuse(s, { code: 'THROTTLED', message: `more than ${deps.policy.ratePerSec} frames/s (burst ${deps.policy.burst}); slow down` }, raw, seqOf);
+      return { ...refuse(s, { code: 'THROTTLED', message: `more than ${deps.policy.ratePerSec} frames/s (burst ${deps.policy.burst}); slow down` }, raw, seqOf), ...ackOf };
     }
     switch (frame.type) {
       case 'ping':
         return { type: 'pong', serverTimeMs: deps.clock.now() };
       case 'ack': {
         if (!hasCommand(deps.delivery, s.device.siteId, frame.commandId)) {
-          return refuse(s, { code: 'FORBIDDEN', message: `command ${frame.commandId} was not sent to site ${s.device.siteId}` }, raw, null);
+          return { ...refuse(s, { code: 'FORBIDDEN', message: `command ${frame.commandId} was not sent to site ${s.device.siteId}` }, raw, null), ...ackOf };
         }
         try {
           await deps.publishAck({ ...frame, siteId: s.device.siteId, deviceId: s.device.deviceId });
           deps.metrics.frames.inc({ kind: 'ack', result: 'accepted' });
           return null;
         } catch (e) {
-          return { type: 'error', code: 'UNAVAILABLE', message: `ack not stored, resend: ${e instanceof Error ? e.message : String(e)}`, seq: null };
+          return { type: 'error', code: 'UNAVAILABLE', message: `ack not stored, resend: ${e instanceof Error ? e.message : String(e)}`, seq: null, ...ackOf };
         }
       }
       case 'telemetry': {
