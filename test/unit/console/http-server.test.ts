@@ -1,0 +1,143 @@
+/**
+ * The console's API against a stand-in control on localhost (no stack needed): sign-in learns the
+ * role from control's answers, bad input gets a clear error, roles are refused before control is
+ * asked, and what is allowed reaches control with the user's own token.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Analytics } from '../../../services/console/analytics.ts';
+import { parseConsoleConfig } from '../../../services/console/config.ts';
+import { createConsoleServer } from '../../../services/console/http-server.ts';
+import { createLiveFeed } from '../../../services/console/live-feed.ts';
+import { createSessions } from '../../../services/console/sessions.ts';
+import { createLogger } from '../../../services/platform/logger.ts';
+
+const TOKENS: Record<string, 'operator' | 'viewer' | 'customer'> = { 'op-token-1': 'operator', 'viewer-token-1': 'viewer', 'cust-token-1': 'customer' };
+
+const listen = async (s: Server): Promise<string> => {
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+};
+
+describe('console API', () => {
+  const seen: Array<{ method: string; path: string; auth: string | undefined }> = [];
+  let control: Server;
+  let consoleServer: Server;
+  let base: string;
+  let feedClose: () => void;
+
+  beforeAll(async () => {
+    control = createServer((req: IncomingMessage, res) => {
+      const path = req.url ?? '';
+      seen.push({ method: req.method ?? '', path, auth: req.headers.authorization });
+      const role = TOKENS[(req.headers.authorization ?? '').replace('Bearer ', '')];
+      const send = (status: number, body: unknown): void => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      if (role === undefined) return send(401, { code: 'UNAUTHENTICATED', message: 'no' });
+      if (path === '/v1/events' && req.method === 'GET') return role === 'customer' ? send(403, { code: 'FORBIDDEN', message: 'customers see their site' }) : send(200, { events: [] });
+      if (path.endsWith('/cancel')) return role === 'operator' ? send(404, { code: 'UNKNOWN_EVENT', message: 'no event' }) : send(403, { code: 'FORBIDDEN', message: 'no' });
+      if (path === '/v1/sites/site-1') return role === 'customer' ? send(200, { siteId: 'site-1' }) : send(403, { code: 'FORBIDDEN', message: 'no' });
+      if (path === '/v1/sites/site-2') return send(403, { code: 'FORBIDDEN', message: 'no' });
+      if (path === '/v1/events' && req.method === 'POST') return send(201, { event: { eventId: 'evt-1' }, sites: 3, allocatedKw: 9 });
+      return send(404, { code: 'NOT_FOUND', message: path });
+    });
+    const controlUrl = await listen(control);
+    const config = parseConsoleConfig({ CONSOLE_PORT: '0', CONSOLE_CONTROL_URL: controlUrl, CONSOLE_POLL_MS: '60000', CONSOLE_UPSTREAM_TIMEOUT_MS: '1000' });
+    const analytics: Analytics = { forecast: (scope) => Promise.resolve({ state: 'empty', scope, message: 'none' }), state: () => ({ state: 'unknown' }) };
+    const feed = createLiveFeed({ config, now: () => Date.now(), realNow: () => Date.now(), locations: () => new Map(), analytics: () => analytics.state() });
+    feedClose = () => feed.close();
+    let n = 0;
+    consoleServer = createConsoleServer({
+      config, feed, analytics, logger: createLogger('silent'),
+      sessions: createSessions({ newId: () => `session-${++n}`, now: () => Date.now() }),
+      page: { html: '<html></html>', js: '', css: '' },
+    });
+    base = await listen(consoleServer);
+  });
+
+  afterAll(async () => {
+    feedClose();
+    await new Promise((r) => consoleServer.close(r));
+    await new Promise((r) => control.close(r));
+  });
+
+  const call = async (method: string, path: string, body?: unknown, cookie?: string): Promise<{ status: number; body: Record<string, unknown>; cookie: string | null }> => {
+    const headers: Record<string, string> = {};
+    if (cookie !== undefined) headers['cookie'] = cookie;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown>, cookie: res.headers.get('set-cookie')?.split(';')[0] ?? null };
+  };
+  const signIn = async (token: string, siteId = ''): Promise<string> => {
+    const r = await call('POST', '/api/session', { token, siteId });
+    if (r.status !== 200 || r.cookie === null) throw new Error(`sign-in failed: ${JSON.stringify(r.body)}`);
+    return r.cookie;
+  };
+
+  it('bad sign-in input is a clear 400 and never reaches control', async () => {
+    const before = seen.length;
+    expect(await call('POST', '/api/session', { token: 'short' })).toMatchObject({ status: 400, body: { code: 'INVALID_SIGN_IN' } });
+    expect(await call('POST', '/api/session', '{not json')).toMatchObject({ status: 400, body: { code: 'MALFORMED', message: 'body is not JSON' } });
+    expect(seen.length).toBe(before);
+  });
+
+  it('unknown tokens are 401; a customer must name their site, and only their own', async () => {
+    expect(await call('POST', '/api/session', { token: 'nobody-token' })).toMatchObject({ status: 401, body: { code: 'UNAUTHENTICATED' } });
+    expect((await call('POST', '/api/session', { token: 'cust-token-1' })).body['message']).toContain('enter your site id');
+    expect(await call('POST', '/api/session', { token: 'cust-token-1', siteId: 'site-2' })).toMatchObject({ status: 403, body: { message: 'this token does not control site-2' } });
+    expect(await call('POST', '/api/session', { token: 'cust-token-1', siteId: 'site-1' })).toMatchObject({ status: 200, body: { role: 'customer', siteId: 'site-1' } });
+  });
+
+  it('the role comes from control, and the session remembers it', async () => {
+    const op = await signIn('op-token-1');
+    expect(await call('GET', '/api/session', undefined, op)).toMatchObject({ status: 200, body: { role: 'operator', capabilities: { dispatch: true } } });
+    const viewer = await signIn('viewer-token-1');
+    expect(await call('GET', '/api/session', undefined, viewer)).toMatchObject({ body: { role: 'viewer', capabilities: { dispatch: false } } });
+    expect(await call('GET', '/api/session')).toMatchObject({ status: 401 });
+    expect(await call('GET', '/api/stream')).toMatchObject({ status: 401 });
+  });
+
+  it('a viewer\'s dispatch is refused by the console before control is asked', async () => {
+    const viewer = await signIn('viewer-token-1');
+    const before = seen.filter((s) => s.method === 'POST' && s.path === '/v1/events').length;
+    expect(await call('POST', '/api/events', { kind: 'VPP_DISPATCH' }, viewer)).toMatchObject({ status: 403, body: { code: 'FORBIDDEN', message: 'a viewer may not create or cancel grid events' } });
+    expect(await call('POST', '/api/events/evt-1/cancel', {}, viewer)).toMatchObject({ status: 403 });
+    expect(seen.filter((s) => s.method === 'POST' && s.path === '/v1/events').length).toBe(before);
+  });
+
+  it('an operator\'s dispatch reaches control with the operator\'s own token, and the answer comes back as it was', async () => {
+    const op = await signIn('op-token-1');
+    expect(await call('POST', '/api/events', { kind: 'VPP_DISPATCH', scopeAssetId: 'f', targetMw: 1, durationMin: 5 }, op)).toMatchObject({ status: 201, body: { event: { eventId: 'evt-1' }, sites: 3 } });
+    expect(seen.filter((s) => s.method === 'POST' && s.path === '/v1/events').at(-1)?.auth).toBe('Bearer op-token-1');
+  });
+
+  it('customers touch only their own site; forecasts need a valid scope', async () => {
+    const cust = await signIn('cust-token-1', 'site-1');
+    expect(await call('PUT', '/api/sites/site-2/reserve', { reservePct: 50 }, cust)).toMatchObject({ status: 403, body: { message: 'this session controls site-1, not site-2' } });
+    expect(await call('GET', '/api/forecast?scope=region-01', undefined, cust)).toMatchObject({ status: 403 });
+    const op = await signIn('op-token-1');
+    expect(await call('GET', '/api/forecast?scope=x%27%20OR%201', undefined, op)).toMatchObject({ status: 400, body: { code: 'INVALID_SCOPE' } });
+    expect(await call('GET', '/api/forecast?scope=region-01', undefined, op)).toMatchObject({ status: 200, body: { state: 'empty' } });
+  });
+
+  it('control down at sign-in is a 503 that says so', async () => {
+    const closed = createServer();
+    const url = await listen(closed);
+    await new Promise((r) => closed.close(r));
+    const config = parseConsoleConfig({ CONSOLE_CONTROL_URL: url, CONSOLE_UPSTREAM_TIMEOUT_MS: '500' });
+    const feed = createLiveFeed({ config, now: () => 0, realNow: () => 0, locations: () => new Map(), analytics: () => ({ state: 'unknown' }) });
+    const server = createConsoleServer({
+      config, feed, logger: createLogger('silent'), sessions: createSessions({ newId: () => 'x', now: () => 0 }), page: { html: '', js: '', css: '' },
+      analytics: { forecast: (scope) => Promise.resolve({ state: 'empty', scope, message: '' }), state: () => ({ state: 'unknown' }) },
+    });
+    const b = await listen(server);
+    try {
+      const res = await fetch(`${b}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: 'op-token-1' }) });
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { message: string }).message).toMatch(/^control did not answer/);
+    } finally {
+      feed.close();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
