@@ -23,10 +23,8 @@ export interface DemoConfig {
   /** DEMO_ASSETS, default 1: asset actor instances (the shards split between them). */
   readonly assetsInstances: number;
   /**
-   * DEMO_EVENTS, default 0: 1 runs the scripted grid-event day (dispatch, storm watch, outage)
-   * through control. Off by default while its measured response is wrong (see the open issue on
-   * the asset actors and control): the commands are delivered and acknowledged, but the
-   * dispatch's measured response still reads 0 kW in the demo.
+   * DEMO_EVENTS, default 1: the scripted grid-event day (a demand-peak dispatch, a storm watch, a
+   * short outage) through control's operator API; 0 leaves it out.
    */
   readonly events: boolean;
 }
@@ -54,7 +52,7 @@ export const parseDemoConfig = (env: Readonly<Record<string, string | undefined>
     controlPort: Math.round(num('CONTROL_PORT', 8091, 1, 65535)),
     assetsPort: Math.round(num('ASSETS_PORT', 8092, 1, 65535)),
     assetsInstances: Math.round(num('DEMO_ASSETS', 1, 1, 8)),
-    events: num('DEMO_EVENTS', 0, 0, 1) === 1,
+    events: num('DEMO_EVENTS', 1, 0, 1) === 1,
   };
   if (problems.length > 0) throw new PlatformError('CONFIG_INVALID', `Demo configuration is invalid:\n  - ${problems.join('\n  - ')}`);
   return Object.freeze(c);
