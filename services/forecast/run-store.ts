@@ -37,6 +37,8 @@ export interface RunRecord {
   readonly chunksFailed: number;
   readonly fallbacks: number;
   readonly startedAtMs: number;
+  /** When the snapshot was complete and the chunks were added (the read phase is startedAtMs..this). */
+  readonly fannedOutAtMs: number;
   readonly finishedAtMs: number;
   readonly error: string;
 }
@@ -93,8 +95,9 @@ export const createRunStore = (redis: Redis, prefix: string, snapshotTtlSec: num
         .zadd(k('runs'), issuedAtMs, runId)
         .exec();
     },
-    async setFannedOut(runId: string, chunks: number, items: number): Promise<void> {
+    async setFannedOut(runId: string, chunks: number, items: number, nowMs: number): Promise<void> {
       await redis.hset(k(`run:${runId}`), 'chunks', String(chunks), 'items', String(items));
+      await redis.hsetnx(k(`run:${runId}`), 'fannedOutAtMs', String(nowMs));
       // Only move forward: a late parent retry must not undo a finished run.
       await redis.eval(`if redis.call('HGET', KEYS[1], 'state') == '${RunStates.reading}' then redis.call('HSET', KEYS[1], 'state', '${RunStates.fannedOut}') end return 0`, 1, k(`run:${runId}`));
     },
@@ -112,7 +115,7 @@ export const createRunStore = (redis: Redis, prefix: string, snapshotTtlSec: num
       return {
         runId, kind: h['kind'] ?? '', issuedAtMs: n(h['issuedAtMs']), state: h['state'] ?? '', chunks: n(h['chunks']), items: n(h['items']),
         chunksDone: n(h['chunksDone']), itemsDone: n(h['itemsDone']), chunksFailed: n(h['chunksFailed']), fallbacks: n(h['fallbacks']),
-        startedAtMs: n(h['startedAtMs']), finishedAtMs: n(h['finishedAtMs']), error: h['error'] ?? '',
+        startedAtMs: n(h['startedAtMs']), fannedOutAtMs: n(h['fannedOutAtMs']), finishedAtMs: n(h['finishedAtMs']), error: h['error'] ?? '',
       };
     },
     async listRuns(limit: number): Promise<RunRecord[]> {

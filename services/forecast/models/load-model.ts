@@ -63,23 +63,37 @@ export interface DegreeMeans {
 
 const finiteOr = (x: number | undefined, d: number): number => (x !== undefined && Number.isFinite(x) ? x : d);
 
+// Hours of week of a run's steps: the same for every site of the run, so computed once.
+let lastHows: { fromMs: number; steps: number; hows: Uint8Array } | null = null;
+const howsOf = (fromMs: number, steps: number): Uint8Array => {
+  if (lastHows?.fromMs === fromMs && lastHows.steps === steps) return lastHows.hows;
+  const hows = Uint8Array.from({ length: steps }, (_, j) => hourOfWeek(fromMs + j * HOUR_MS));
+  lastHows = { fromMs, steps, hows };
+  return hows;
+};
+
 export const forecastSiteLoad = (site: LoadSite, degrees: DegreeMeans, temperatureC: readonly number[], fromMs: number, fallbackKw = FALLBACK_LOAD_KW): number[] => {
   const profile = completeProfile(site.howMeans, fallbackKw);
   const heat = finiteOr(site.heatKwPerC, 0);
   const cool = finiteOr(site.coolKwPerC, 0);
-  const adj = (tMs: number, tempC: number): number => {
-    if (!Number.isFinite(tempC)) return 0;
-    const how = hourOfWeek(tMs);
-    return heat * (hdd(tempC) - finiteOr(degrees.hdd[how], hdd(tempC))) + cool * (cdd(tempC) - finiteOr(degrees.cdd[how], cdd(tempC)));
-  };
   const r = site.recent;
   const a0 = r !== null && Number.isFinite(r.kw) ? r.kw - (profile[hourOfWeek(r.tMs)] ?? fallbackKw) : 0;
-  return temperatureC.map((tempC, j) => {
-    const t = fromMs + j * HOUR_MS;
-    const lead = r === null ? 0 : Math.max(0, (t - r.tMs) / HOUR_MS);
-    const kw = (profile[hourOfWeek(t)] ?? fallbackKw) + adj(t, tempC) + a0 * Math.pow(LOAD_ANOMALY_PHI, lead);
-    return Number.isFinite(kw) ? Math.max(0, kw) : fallbackKw;
-  });
+  const steps = temperatureC.length;
+  const hows = howsOf(fromMs, steps);
+  const out: number[] = new Array<number>(steps);
+  for (let j = 0; j < steps; j++) {
+    const how = hows[j] ?? 0;
+    const tempC = temperatureC[j] ?? NaN;
+    let kw = profile[how] ?? fallbackKw;
+    if (Number.isFinite(tempC) && (heat !== 0 || cool !== 0)) {
+      const h = hdd(tempC);
+      const c = cdd(tempC);
+      kw += heat * (h - finiteOr(degrees.hdd[how], h)) + cool * (c - finiteOr(degrees.cdd[how], c));
+    }
+    if (a0 !== 0 && r !== null) kw += a0 * Math.pow(LOAD_ANOMALY_PHI, Math.max(0, (fromMs + j * HOUR_MS - r.tMs) / HOUR_MS));
+    out[j] = Number.isFinite(kw) ? Math.max(0, kw) : fallbackKw;
+  }
+  return out;
 };
 
 /**

@@ -138,3 +138,13 @@ describe('hourly series', () => {
     expect(Array.from(s.values)).toEqual([2, Number.NaN, 5]);
   });
 });
+
+describe('clear sky per run', () => {
+  it('the per-run sun grid gives what the simulator physics gives, hour by hour', async () => {
+    const { clearSkySeries, clearSkyHourMean } = await import('../../../services/forecast/models/clearness.ts');
+    fc.assert(fc.property(place, hourStart, (p, from) => {
+      const fast = clearSkySeries(p.latitudeDeg, p.longitudeDeg, from, 48);
+      fast.forEach((x, j) => expect(Math.abs(x - clearSkyHourMean(p.latitudeDeg, p.longitudeDeg, from + j * HOUR_MS))).toBeLessThan(1e-6));
+    }), { numRuns: 50 });
+  });
+});
