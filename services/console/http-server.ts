@@ -107,7 +107,10 @@ export const createConsoleServer = (deps: ServerDeps): Server => {
       }
       const s = sessions.get(req.headers.cookie);
       if (method === 'DELETE') {
-        if (s !== null) sessions.remove(s.id);
+        if (s !== null) {
+          sessions.remove(s.id);
+          feed.endSession(s.id);
+        }
         return send(res, 200, { signedOut: true }, { 'set-cookie': clearedCookie() });
       }
       if (method !== 'GET') return fail(res, 405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}`);

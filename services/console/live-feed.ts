@@ -28,6 +28,8 @@ const DETAILS = 6;
 
 export interface LiveFeed {
   open(session: Session, res: ServerResponse): void;
+  /** Ends the streams of a session that signed out. */
+  endSession(sessionId: string): void;
   /** Remember when the console created an event, for the dispatch-to-delivered latency. */
   created(eventId: string): void;
   fleet(): FleetSnapshot | null;
@@ -187,6 +189,13 @@ export const createLiveFeed = (deps: {
       });
       // The first picture without waiting a whole interval.
       poll().catch(() => undefined);
+    },
+    endSession(sessionId) {
+      for (const s of [...streams]) {
+        if (s.session.id !== sessionId) continue;
+        streams.delete(s);
+        s.res.end();
+      }
     },
     created: (eventId) => void trackCreated(tracker, eventId, deps.realNow()),
     fleet: () => fleet,

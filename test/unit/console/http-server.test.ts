@@ -95,6 +95,9 @@ describe('console API', () => {
     expect(await call('GET', '/api/session', undefined, viewer)).toMatchObject({ body: { role: 'viewer', capabilities: { dispatch: false } } });
     expect(await call('GET', '/api/session')).toMatchObject({ status: 401 });
     expect(await call('GET', '/api/stream')).toMatchObject({ status: 401 });
+    // Signing out ends the session: its cookie no longer works.
+    expect(await call('DELETE', '/api/session', undefined, viewer)).toMatchObject({ status: 200, body: { signedOut: true } });
+    expect(await call('GET', '/api/session', undefined, viewer)).toMatchObject({ status: 401 });
   });
 
   it('a viewer\'s dispatch is refused by the console before control is asked', async () => {
