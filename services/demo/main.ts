@@ -18,6 +18,7 @@ import { parseFleetConfig } from '../fleet/fleet-config.ts';
 import type { ShardStats } from '../fleet/fleet-runner.ts';
 import { fleetAssetDefinitions, planFleet } from '../fleet/provision-plan.ts';
 import { provisionFleet, saveCredentials } from '../fleet/provision.ts';
+import { forecastSummary } from '../forecast/demo-summary.ts';
 import { parseDemoConfig } from './demo-config.ts';
 import { createEvent, eventSummary, gridEventDay } from './grid-event-day.ts';
 import { clickhouseRows, gatewayCounters, printProgress, printSummary, produceP99Ms, type GatewayCounters } from './demo-report.ts';
@@ -69,6 +70,9 @@ const main = async (): Promise<void> => {
   if (hasIngest) {
     service('ingest', 'services/ingest/main.ts', env);
     out('  ingest tier started (its own process and consumer group): data lands in ClickHouse while the demo runs');
+    // The forecast tier (docs/forecast.md): its own process and Redis queues; site bundles every 10 simulated minutes.
+    service('forecast', 'services/forecast/cli.ts', { ...env, FORECAST_SITES_EVERY_MIN: '10', FORECAST_WEATHER_EVERY_MIN: '15', FORECAST_EMISSIONS_EVERY_MIN: '15' }, ['start']);
+    out('  forecast jobs started (BullMQ schedules on Redis): bundles on fleet.forecasts.v1 every 10 simulated minutes');
   }
   // The operations console (docs/console.md): watch the fleet and dispatch from a browser while the demo runs.
   const consoleUrl = `http://127.0.0.1:${process.env['CONSOLE_PORT'] ?? '8093'}`;
@@ -136,6 +140,7 @@ const main = async (): Promise<void> => {
   for (const c of shards) c.kill('SIGTERM');
   await waitUntil(() => Promise.resolve(shards.every((c) => c.exitCode !== null)), 20_000);
   printSummary(out, [...shardStats.values()], await gatewayCounters(gatewayUrl), hasIngest ? await clickhouseRows(config.clickhouseUrl) : null, (Date.now() - t0) / 1000);
+  if (hasIngest) for (const line of await forecastSummary(config.clickhouseUrl, gatewayUrl, now)) out(line);
   if (issued.length > 0) {
     out('\ngrid events (target against measured fleet response)');
     for (const i of issued.filter((x) => x.eventId !== '')) out(`  ${i.label}\n    ${await eventSummary(controlUrl, operatorToken, i.eventId)}`);
