@@ -58,7 +58,12 @@ export const parseTime = (s: string): number | null => {
 const find = (header: readonly string[], re: RegExp): number => header.findIndex((h) => re.test(h));
 
 export const parseCsvSeries = (text: string, o: CsvOptions): Result<CsvSeries, string> => {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '' && !l.startsWith('#'));
+  const all = text.split(/\r?\n/).filter((l) => l.trim() !== '' && !l.startsWith('#'));
+  // Some exports (Open-Meteo) put a block of metadata before the data: the header is the first
+  // line naming the time column.
+  const timeName = o.timeCol === undefined ? /(^|[,;\t])\s*"?(time|date|timestamp|datetime)\b(?!zone)/i : null;
+  const headerAt = Math.max(0, all.findIndex((l) => (timeName === null ? l.includes(o.timeCol ?? '') : timeName.test(l))));
+  const lines = all.slice(headerAt);
   const first = lines[0];
   if (first === undefined) return err('the CSV is empty');
   const sep = [',', ';', '\t'].map((s) => [s, first.split(s).length] as const).sort((a, b) => b[1] - a[1])[0]?.[0] ?? ',';

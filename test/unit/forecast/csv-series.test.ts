@@ -27,3 +27,11 @@ describe('CSV series for the backtest', () => {
     expect(parseTime('1700000000000')).toBe(1700000000000);
   });
 });
+
+describe('CSV exports with a metadata block', () => {
+  it('finds the header after an Open-Meteo style preamble', () => {
+    const csv = 'latitude,longitude,elevation,utc_offset_seconds,timezone,timezone_abbreviation\n52.52,13.419998,38.0,0,GMT,GMT\n\ntime,temperature_2m (°C),shortwave_radiation (W/m²)\n2024-04-01T00:00,8.1,0.0\n2024-04-01T01:00,7.6,0.0\n';
+    const r = parseCsvSeries(csv, { valueCol: 'shortwave_radiation (W/m²)' });
+    expect(r.ok && [r.value.timeCol, r.value.series.values.length, r.value.skipped]).toEqual(['time', 2, 0]);
+  });
+});
