@@ -11,6 +11,7 @@
  * - GET /api/forecast?scope=: the forecast panel, from ClickHouse, or "analytics unavailable".
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readJsonBody } from '../platform/http.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { Analytics } from './analytics.ts';
 import type { ConsoleConfig } from './config.ts';
@@ -50,26 +51,6 @@ const send = (res: ServerResponse, status: number, body: unknown, headers: Recor
 };
 const fail = (res: ServerResponse, status: number, code: string, message: string): void => send(res, status, { code, message });
 
-const readJson = (req: IncomingMessage): Promise<{ ok: true; value: unknown } | { ok: false; status: number; message: string }> =>
-  new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(c);
-    });
-    req.on('end', () => {
-      if (size > MAX_BODY_BYTES) return resolve({ ok: false, status: 413, message: `body is larger than ${MAX_BODY_BYTES} bytes` });
-      if (size === 0) return resolve({ ok: true, value: {} });
-      try {
-        resolve({ ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-      } catch {
-        resolve({ ok: false, status: 400, message: 'body is not JSON' });
-      }
-    });
-    req.on('error', (e) => resolve({ ok: false, status: 400, message: e.message }));
-  });
-
 /** Learns the token's role from control (see roles.ts) without changing anything there. */
 const signIn = async (config: ConsoleConfig, token: string, siteId: string | null): Promise<ReturnType<typeof roleFromProbes>> => {
   const timeoutMs = config.upstreamTimeoutMs;
@@ -96,8 +77,8 @@ export const createConsoleServer = (deps: ServerDeps): Server => {
     const method = req.method ?? 'GET';
     if (path === '/api/session') {
       if (method === 'POST') {
-        const body = await readJson(req);
-        if (!body.ok) return fail(res, body.status, 'MALFORMED', body.message);
+        const body = await readJsonBody(req, MAX_BODY_BYTES, { empty: {} });
+        if (!body.ok) return fail(res, body.error.status, body.error.code, body.error.message);
         const input = parseSignIn(body.value);
         if (!input.ok) return fail(res, 400, 'INVALID_SIGN_IN', input.message);
         const r = await signIn(config, input.token, input.siteId);
@@ -126,8 +107,8 @@ export const createConsoleServer = (deps: ServerDeps): Server => {
     if (path === '/api/events' && method === 'POST') {
       const refusal = dispatchRefusal(s.role);
       if (refusal !== null) return fail(res, 403, 'FORBIDDEN', refusal);
-      const body = await readJson(req);
-      if (!body.ok) return fail(res, body.status, 'MALFORMED', body.message);
+      const body = await readJsonBody(req, MAX_BODY_BYTES, { empty: {} });
+      if (!body.ok) return fail(res, body.error.status, body.error.code, body.error.message);
       const a = await call(`${config.controlUrl}/v1/events`, { method: 'POST', token: s.token, body: body.value, timeoutMs });
       const id = (a.body as { event?: { eventId?: unknown } } | null)?.event?.eventId;
       if (a.status === 201 && typeof id === 'string') feed.created(id);
@@ -137,8 +118,8 @@ export const createConsoleServer = (deps: ServerDeps): Server => {
     if (cancel !== null && method === 'POST') {
       const refusal = dispatchRefusal(s.role);
       if (refusal !== null) return fail(res, 403, 'FORBIDDEN', refusal);
-      const body = await readJson(req);
-      if (!body.ok) return fail(res, body.status, 'MALFORMED', body.message);
+      const body = await readJsonBody(req, MAX_BODY_BYTES, { empty: {} });
+      if (!body.ok) return fail(res, body.error.status, body.error.code, body.error.message);
       return relay(res, await call(`${config.controlUrl}/v1/events/${encodeURIComponent(decodeURIComponent(cancel[1] ?? ''))}/cancel`, { method: 'POST', token: s.token, body: body.value, timeoutMs }));
     }
     const detail = /^\/api\/events\/([^/]+)$/.exec(path);
@@ -150,8 +131,8 @@ export const createConsoleServer = (deps: ServerDeps): Server => {
     if (site !== null && ((site[2] === 'opt-outs' && method === 'POST') || (site[2] === 'reserve' && method === 'PUT'))) {
       const siteId = decodeURIComponent(site[1] ?? '');
       if (s.siteId !== siteId) return fail(res, 403, 'FORBIDDEN', s.siteId === null ? 'only the site\'s customer may change its choices' : `this session controls ${s.siteId}, not ${siteId}`);
-      const body = await readJson(req);
-      if (!body.ok) return fail(res, body.status, 'MALFORMED', body.message);
+      const body = await readJsonBody(req, MAX_BODY_BYTES, { empty: {} });
+      if (!body.ok) return fail(res, body.error.status, body.error.code, body.error.message);
       return relay(res, await call(`${config.controlUrl}/v1/sites/${encodeURIComponent(siteId)}/${site[2]}`, { method, token: s.token, body: body.value, timeoutMs }));
     }
     if (path === '/api/forecast' && method === 'GET') {

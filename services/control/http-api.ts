@@ -2,7 +2,8 @@
  * The HTTP API (docs/control.md). Every request is authenticated by a bearer token, authorized by
  * role, and logged with who made it; the use cases live in control-service.ts.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import { readJsonBody } from '../platform/http.ts';
 import type { Logger } from '../platform/logger.ts';
 import { authenticate, authorize, type Action, type Principal, type TokenEntry } from './auth.ts';
 import type { ControlService, Failure } from './control-service.ts';
@@ -16,26 +17,6 @@ const send = (res: ServerResponse, status: number, body: unknown): void => {
   res.end(text);
 };
 const sendError = (res: ServerResponse, status: number, code: string, message: string): void => send(res, status, { code, message });
-
-const readJson = (req: IncomingMessage): Promise<{ ok: true; value: unknown } | { ok: false; status: number; message: string }> =>
-  new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(c);
-    });
-    req.on('end', () => {
-      if (size > MAX_BODY_BYTES) return resolve({ ok: false, status: 413, message: `body is larger than ${MAX_BODY_BYTES} bytes` });
-      if (size === 0) return resolve({ ok: true, value: {} });
-      try {
-        resolve({ ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-      } catch {
-        resolve({ ok: false, status: 400, message: 'body is not JSON' });
-      }
-    });
-    req.on('error', (e) => resolve({ ok: false, status: 400, message: e.message }));
-  });
 
 interface Route {
   readonly method: string;
@@ -107,8 +88,8 @@ export const createHttpApi = (deps: { service: ControlService; tokens: readonly 
     const allowed = authorize(who, hit.r.action(params));
     if (!allowed.ok) return sendError(res, 403, 'FORBIDDEN', allowed.message);
     void (async () => {
-      const body = req.method === 'GET' ? { ok: true as const, value: undefined } : await readJson(req);
-      if (!body.ok) return sendError(res, body.status, 'MALFORMED', body.message);
+      const body = req.method === 'GET' ? { ok: true as const, value: undefined } : await readJsonBody(req, MAX_BODY_BYTES, { empty: {} });
+      if (!body.ok) return sendError(res, body.error.status, body.error.code, body.error.message);
       await hit.r.handle({ who, params, body: body.value, res });
     })().catch((e: unknown) => {
       deps.logger.error('request failed', { path, who: who.name, error: e instanceof Error ? e.message : String(e) });

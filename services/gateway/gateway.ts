@@ -19,7 +19,7 @@ import { admit, applyDefinition, emptyDirectory, type DeviceInfo } from './devic
 import { PROTOCOL_VERSION, type GatewayFrame, type Rejection } from './device-protocol.ts';
 import { createFanout } from './fanout.ts';
 import { createFrameHandler, newSession, type Session } from './frame-handler.ts';
-import { readJsonBody, sameSecret, sendError, sendJson } from './http-util.ts';
+import { readJsonBody, sameSecret, sendError, sendJson } from '../platform/http.ts';
 import { follow } from '../platform/topic-feed.ts';
 import { createGatewayMetrics } from './metrics.ts';
 import { createOperatorApi } from './operator-api.ts';

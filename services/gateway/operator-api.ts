@@ -10,7 +10,7 @@ import type { Producer } from '../platform/kafka.ts';
 import { TopicNames } from '../platform/topics.ts';
 import { issueDeviceToken } from './credentials.ts';
 import { applyDefinition, type Directory } from './device-directory.ts';
-import { readJsonBody, sendError, sendJson } from './http-util.ts';
+import { readJsonBody, sendError, sendJson } from '../platform/http.ts';
 
 export interface OperatorApiDeps {
   readonly producer: Producer;

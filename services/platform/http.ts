@@ -1,7 +1,13 @@
-/** Small HTTP helpers of the gateway: bounded JSON bodies, JSON answers, bearer checks. */
+/** Small HTTP helpers of the services' APIs: bounded JSON bodies, JSON answers, secret comparison. */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { err, ok, type Result } from '../platform/result.ts';
+import { err, ok, type Result } from './result.ts';
+
+export interface BodyError {
+  readonly status: number;
+  readonly code: 'OVERSIZED' | 'MALFORMED';
+  readonly message: string;
+}
 
 export const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
   const text = JSON.stringify(body);
@@ -11,13 +17,16 @@ export const sendJson = (res: ServerResponse, status: number, body: unknown, hea
 
 export const sendError = (res: ServerResponse, status: number, code: string, message: string): void => sendJson(res, status, { code, message });
 
-/** Reads a JSON body of at most maxBytes; a larger one is refused as soon as it passes the limit. */
-export const readJsonBody = (req: IncomingMessage, maxBytes: number): Promise<Result<unknown, { status: number; code: string; message: string }>> =>
+/**
+ * Reads a JSON body of at most maxBytes; a larger one is refused (413) as soon as it passes the
+ * limit. An empty body is `opts.empty` when given, else malformed.
+ */
+export const readJsonBody = (req: IncomingMessage, maxBytes: number, opts: { empty?: unknown } = {}): Promise<Result<unknown, BodyError>> =>
   new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
-    const finish = (r: Result<unknown, { status: number; code: string; message: string }>): void => {
+    const finish = (r: Result<unknown, BodyError>): void => {
       if (!done) {
         done = true;
         resolve(r);
@@ -33,6 +42,7 @@ export const readJsonBody = (req: IncomingMessage, maxBytes: number): Promise<Re
       chunks.push(c);
     });
     req.on('end', () => {
+      if (size === 0 && 'empty' in opts) return finish(ok(opts.empty));
       try {
         finish(ok(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
       } catch (e) {

@@ -77,7 +77,8 @@ describe('console API', () => {
   it('bad sign-in input is a clear 400 and never reaches control', async () => {
     const before = seen.length;
     expect(await call('POST', '/api/session', { token: 'short' })).toMatchObject({ status: 400, body: { code: 'INVALID_SIGN_IN' } });
-    expect(await call('POST', '/api/session', '{not json')).toMatchObject({ status: 400, body: { code: 'MALFORMED', message: 'body is not JSON' } });
+    expect(await call('POST', '/api/session', '{not json')).toMatchObject({ status: 400, body: { code: 'MALFORMED' } });
+    expect((await call('POST', '/api/session', '{not json')).body['message']).toMatch(/^body is not JSON/);
     expect(seen.length).toBe(before);
   });
 
