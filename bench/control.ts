@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- control [--sites=10000] [--rounds=3] [--telemetrySec=20] [--gateways=N] [--workers=N] [--assets=true] [--assetsEvents=100000]`
+ * `npm run bench -- control [--sites=10000] [--rounds=3] [--telemetrySec=20] [--gateways=N] [--workers=N] [--assets=true] [--assetsEvents=100000] [--maxMinutes=120]`
  *
  * Time from an operator's dispatch request (POST /v1/events on control's API) to the commands
  * delivered to 50 %, 99 % and 100 % of the targeted connected devices, with the fleet's telemetry
@@ -36,6 +36,8 @@ const bench: Benchmark = {
     const workers = Number(options['workers'] ?? Math.max(2, Math.ceil(sites / 18_000)));
     const withAssets = (options['assets'] ?? 'true') !== 'false';
     const assetsEvents = Number(options['assetsEvents'] ?? 100_000);
+    // --maxMinutes: give up waiting for the fleet in time to stop everything cleanly.
+    const deadline = Date.now() + Number(options['maxMinutes'] ?? 120) * 60_000;
     let sys: System | undefined;
     const results: Round[] = [];
     let telemetryPerSec: number;
@@ -43,7 +45,7 @@ const bench: Benchmark = {
     try {
       sys = await startSystem({ stack: { portBase: PORT_BASE }, servicePortBase: PORT_BASE, sites, parts: ['kafka', 'registry'], gateways, workers, assetsInstances: 2, telemetryMs: telemetrySec * 1000, progress });
       // Control allocates only to sites the asset actors count online; on a busy machine the last few may take a while.
-      const online = await waitFleetOnline(sys, sites, Math.max(600_000, telemetrySec * 4_000), progress);
+      const online = await waitFleetOnline(sys, sites, Math.min(Math.max(600_000, telemetrySec * 4_000), deadline - Date.now() - 4 * 60_000), progress);
       if (online < sites * 0.98) throw new Error(`the asset actors saw only ${online}/${sites} sites online`);
       const ledger = createCommandLedger();
       const ackLatencyMs: number[] = [];
