@@ -12,6 +12,7 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PartName } from '../services/stack/layout.ts';
@@ -26,6 +27,17 @@ import { BENCH_OPERATOR, nextMessage, startBenchStackOn, type BenchStack } from 
 import type { CommandSeen, ControlDevicesCmd, ControlDevicesMsg, DeviceFinal, WorkerCounters, WorkerDevice } from './_control-devices.ts';
 
 export const CONTROL_OPERATOR_TOKEN = 'bench-control-operator';
+
+/** Services of the analytics tier, by name prefix: started at ANALYTICS_NICE. */
+const ANALYTICS = ['ingest', 'forecast'];
+export const ANALYTICS_NICE = 10;
+export const lowerPriority = (pid: number): void => {
+  try {
+    setPriority(pid, ANALYTICS_NICE);
+  } catch {
+    /* not permitted here: the tiers then share the CPU evenly */
+  }
+};
 
 export interface ServiceHandle {
   readonly name: string;
@@ -154,6 +166,9 @@ export const startSystem = async (o: SystemOptions): Promise<System> => {
           cwd: REPO_ROOT, env: { ...process.env, ...bench?.env, ...o.env, ...env, ...logLevelOf(name) }, stdio: ['ignore', log, log],
         });
         child = c;
+        // The analytics tier runs at a lower CPU priority than the operational tier, as it would in
+        // a cgroup or on hosts of its own: on shared cores it must never win over control.
+        if (ANALYTICS.some((a) => name.startsWith(a)) && c.pid !== undefined) lowerPriority(c.pid);
         // A service that exits on its own (e.g. it could not reach Kafka at start) is started again
         // after a pause, as a process supervisor does in production; a kill through the handle is not.
         c.once('exit', () => {

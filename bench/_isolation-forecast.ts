@@ -17,7 +17,7 @@ import { existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../services/stack/layout.ts';
 import { waitUntil } from '../services/stack/processes.ts';
-import type { ServiceHandle, System } from './_control-system.ts';
+import { lowerPriority, type ServiceHandle, type System } from './_control-system.ts';
 import { forecastBurstDirect, sleep, type Fault, type FaultContext } from './_isolation-faults.ts';
 
 const CLI = 'services/forecast/cli.ts';
@@ -45,9 +45,11 @@ export const forecastWorker = (sys: System, port: number): ServiceHandle => {
 /** One forecast run of the sites, in a process of its own (with its own workers). */
 const startRun = (ctx: FaultContext, issuedAtMs: number): ChildProcess => {
   const log = openSync(join(ctx.sys.logDir, `forecast-run-${issuedAtMs}.log`), 'a');
-  return spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, CLI), 'run', '--kind', 'sites', '--issued-at', String(issuedAtMs)], {
+  const c = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, CLI), 'run', '--kind', 'sites', '--issued-at', String(issuedAtMs)], {
     cwd: REPO_ROOT, env: { ...process.env, ...ctx.sys.bench.env, ...forecastEnv(ctx.sys), FORECAST_METRICS_PORT: '-1' }, stdio: ['ignore', log, log],
   });
+  if (c.pid !== undefined) lowerPriority(c.pid);
+  return c;
 };
 
 const exited = (c: ChildProcess, timeoutMs: number): Promise<boolean> => waitUntil(() => Promise.resolve(c.exitCode !== null || c.signalCode !== null), timeoutMs, 200);

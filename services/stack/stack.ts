@@ -3,6 +3,7 @@
  * answers), `down` (stops only what `up` started, by pid file), `status`, and `migrate` (topic
  * catalog and schema registration, also run by `up`).
  */
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import { defaultMigrationsDir, migrate as migrateClickhouse } from '../clickhouse/migrate.ts';
@@ -38,6 +39,16 @@ export interface Stack {
   migrate(): Promise<{ topicsCreated: string[]; schemaIds: Record<string, number>; clickhouseApplied: string[] }>;
 }
 
+/** Analytics parts run at this niceness (best effort: an unprivileged user may only raise it). */
+export const ANALYTICS_NICE = 10;
+const lowerPriority = (pid: number): void => {
+  try {
+    setPriority(pid, ANALYTICS_NICE);
+  } catch {
+    /* not permitted: the part runs at the default priority */
+  }
+};
+
 export const createStack = (config: Config, logger: Logger): Stack => {
   const layout = stackLayout(config.stateDir, config.cacheDir);
   const parts: Record<PartName, Part> = {
@@ -64,6 +75,9 @@ export const createStack = (config: Config, logger: Logger): Stack => {
     await p.prepare();
     const started = Date.now();
     const newPid = p.launch();
+    // ClickHouse serves the analytics tier: on shared cores it yields the CPU to everything else
+    // (an analyst's heavy query must not slow the control path down).
+    if (p.name === 'clickhouse') lowerPriority(newPid);
     logger.info('starting', { part: p.name, pid: newPid, port: p.port });
     const ok = await waitUntil(async () => {
       if (livePid(pidFile) === undefined) throw new PlatformError('STACK_START_FAILED', `${p.name} exited during start-up`);
