@@ -80,7 +80,7 @@ describe('snapshot codec', () => {
           else expect(Math.abs((b.howKw[h] ?? 0) - x)).toBeLessThanOrEqual(0.0005 + 1e-6);
         }
       });
-    }), { numRuns: 50 });
+    }), { numRuns: 20 });
     const good = encodeSites([site()]);
     expect(() => decodeSites(Buffer.from('nope'))).toThrow(/bad header/);
     expect(() => decodeSites(good.subarray(0, good.length - 3))).toThrow(/truncated/);
