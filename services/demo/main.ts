@@ -7,13 +7,14 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../platform/config.ts';
 import { describeError } from '../platform/errors.ts';
 import { createLogger } from '../platform/logger.ts';
 import { REPO_ROOT } from '../stack/layout.ts';
 import { waitUntil } from '../stack/processes.ts';
-import { createStack } from '../stack/stack.ts';
+import { ANALYTICS_NICE, createStack } from '../stack/stack.ts';
 import { parseFleetConfig } from '../fleet/fleet-config.ts';
 import type { ShardStats } from '../fleet/fleet-runner.ts';
 import { fleetAssetDefinitions, planFleet } from '../fleet/provision-plan.ts';
@@ -35,6 +36,15 @@ const service = (name: string, entry: string, env: Record<string, string>, args:
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, entry), ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
   children.push(child);
   return child;
+};
+
+/** The analytics tier yields the CPU to the operational one on shared cores (docs/operations.md). */
+const analyticsTier = (child: ChildProcess): void => {
+  try {
+    if (child.pid !== undefined) setPriority(child.pid, ANALYTICS_NICE);
+  } catch {
+    // Not permitted here: it runs at the default priority.
+  }
 };
 
 const main = async (): Promise<void> => {
@@ -68,10 +78,10 @@ const main = async (): Promise<void> => {
   out(`  asset actors: ${demo.assetsInstances} instances (read API http://127.0.0.1:${demo.assetsPort}/v1/assets/fleet); control ${controlUrl}`);
   const hasIngest = existsSync(join(REPO_ROOT, 'services/ingest/main.ts'));
   if (hasIngest) {
-    service('ingest', 'services/ingest/main.ts', env);
+    analyticsTier(service('ingest', 'services/ingest/main.ts', env));
     out('  ingest tier started (its own process and consumer group): data lands in ClickHouse while the demo runs');
     // The forecast tier (docs/forecast.md): its own process and Redis queues; site bundles every 10 simulated minutes.
-    service('forecast', 'services/forecast/cli.ts', { ...env, FORECAST_SITES_EVERY_MIN: '10', FORECAST_WEATHER_EVERY_MIN: '15', FORECAST_EMISSIONS_EVERY_MIN: '15' }, ['start']);
+    analyticsTier(service('forecast', 'services/forecast/cli.ts', { ...env, FORECAST_SITES_EVERY_MIN: '10', FORECAST_WEATHER_EVERY_MIN: '15', FORECAST_EMISSIONS_EVERY_MIN: '15' }, ['start']));
     out('  forecast jobs started (BullMQ schedules on Redis): bundles on fleet.forecasts.v1 every 10 simulated minutes');
   }
   // The operations console (docs/console.md): watch the fleet and dispatch from a browser while the demo runs.
