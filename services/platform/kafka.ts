@@ -296,10 +296,12 @@ export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
     const tp = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
     let owned = new Set<string>();
     let settled = false;
+    let joined = false;
     inner.on(inner.events.GROUP_JOIN, (e) => {
       const assigned = Object.entries(e.payload.memberAssignment).map(([topic, partitions]) => ({ topic, partitions }));
       owned = new Set(assigned.flatMap((a) => a.partitions.map((p) => tp(a.topic, p))));
       settled = true;
+      joined = true;
       for (const l of listeners) l(assigned);
     });
     inner.on(inner.events.REBALANCING, () => {
@@ -307,6 +309,12 @@ export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
     });
     inner.on(inner.events.REQUEST, (e) => {
       if (e.payload.apiName === 'JoinGroup' || e.payload.apiName === 'SyncGroup') settled = false;
+    });
+    // A heartbeat the coordinator accepted proves the generation we hold is current: after a
+    // rejoin that failed (a broker restart while the coordinator loads) kafkajs keeps consuming
+    // with that generation and emits no GROUP_JOIN, and commits must not stay refused for ever.
+    inner.on(inner.events.HEARTBEAT, () => {
+      if (joined) settled = true;
     });
     inner.on(inner.events.STOP, () => {
       settled = false;
