@@ -7,7 +7,7 @@
  * devices -> gateway -> telemetry.v1 -> asset actors -> asset.state.v1 -> control and the read API.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '../../integration/clickhouse/server-process.ts';
 import type { AssetDefinition, SiteCommand } from '../../../services/platform/events.ts';
 import { systemClock } from '../../../services/platform/clock.ts';
 import { createLogger } from '../../../services/platform/logger.ts';
@@ -43,17 +43,6 @@ export interface ConsoleWorld {
   readonly batteryKw: ReadonlyMap<string, number>;
   close(): Promise<void>;
 }
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
 
 const startAssetsProcess = (port: number): { child: ChildProcess; output: () => string } => {
   let output = '';
