@@ -83,6 +83,14 @@ export interface ConsumerOptions {
   /** Commit automatically after each handler resolves (default true). */
   readonly autoCommit?: boolean;
   readonly sessionTimeoutMs?: number;
+  /** How often the member heartbeats (default 3000 ms; keep it below a third of the session timeout). */
+  readonly heartbeatIntervalMs?: number;
+  /**
+   * The longest wait between retries, and before kafkajs restarts a crashed consumer (default a
+   * quarter of the adapter's connect timeout). Short for consumers on the control path, so they
+   * are back within a second or two of the broker.
+   */
+  readonly retryMaxMs?: number;
   readonly maxBytesPerPartition?: number;
   /** How many partitions' handlers may run at once (default 1); records of one partition stay in order. */
   readonly partitionsConsumedConcurrently?: number;
@@ -97,6 +105,11 @@ export interface Consumer {
   ): Promise<void>;
   /** Called with the partitions this member owns after each rebalance. */
   onAssignment(listener: (assigned: readonly PartitionAssignment[]) => void): void;
+  /**
+   * Called when the consumer crashed; `restarting` says whether kafkajs restarts it (retriable
+   * errors) or it has stopped for good and the caller must replace it.
+   */
+  onCrash(listener: (crash: { readonly error: string; readonly restarting: boolean }) => void): void;
   commitOffsets(offsets: ReadonlyArray<{ topic: string; partition: number; offset: string }>): Promise<void>;
   /**
    * Commits only if this member owns every given partition in a settled generation (no join or
@@ -287,6 +300,8 @@ export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
       groupId: c.groupId,
       allowAutoTopicCreation: false,
       sessionTimeout: c.sessionTimeoutMs ?? 30_000,
+      ...(c.heartbeatIntervalMs === undefined ? {} : { heartbeatInterval: c.heartbeatIntervalMs }),
+      ...(c.retryMaxMs === undefined ? {} : { retry: { initialRetryTime: Math.min(200, c.retryMaxMs), maxRetryTime: c.retryMaxMs, retries: 10 } }),
       ...(c.maxBytesPerPartition === undefined ? {} : { maxBytesPerPartition: c.maxBytesPerPartition }),
     });
     const listeners: Array<(a: readonly PartitionAssignment[]) => void> = [];
@@ -319,8 +334,11 @@ export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
     inner.on(inner.events.STOP, () => {
       settled = false;
     });
-    inner.on(inner.events.CRASH, () => {
+    const crashListeners: Array<(crash: { readonly error: string; readonly restarting: boolean }) => void> = [];
+    inner.on(inner.events.CRASH, (e) => {
       settled = false;
+      const crash = { error: e.payload.error.message, restarting: e.payload.restart };
+      for (const l of crashListeners) l(crash);
     });
     // kafkajs's consumer.commitOffsets retries on its own; the batch context's commit does not.
     let commitOnce: ((offsets: kafkajs.Offsets) => Promise<void>) | undefined;
@@ -364,6 +382,9 @@ export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
         }),
       onAssignment: (l) => {
         listeners.push(l);
+      },
+      onCrash: (l) => {
+        crashListeners.push(l);
       },
       // Committed offsets name the next record to read, hence +1.
       commitOffsets: (offsets) =>

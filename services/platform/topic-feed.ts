@@ -4,6 +4,17 @@
  * beginning, no commits. `caughtUp` resolves once the feed has reached the end the topic had when
  * it started, so a service can open only when its model is complete. Used by the gateway (device
  * directory, commands, forecasts) and control (registry, asset states, events, commands, acks).
+ *
+ * These feeds are the control path, so they must come back quickly after a broker restart and
+ * never replay history when they do (found by the isolation harness: after a restart the
+ * gateway's command feed waited for its crashed member's 30 s session to expire, backed off up to
+ * 7.5 s between restarts, then re-read every command ever sent before delivering new ones, and
+ * commands expired undelivered):
+ * - the feed keeps its own position per partition and seeks there whenever partitions are
+ *   assigned, so a restarted consumer goes on where the feed was (records below it are skipped);
+ * - a short session (6 s, the broker's minimum) and heartbeat, so a member that crashed is
+ *   replaced quickly, and retries capped at 1 s;
+ * - a consumer that crashed for good (a non-retriable error) is replaced by a new one.
  */
 import { randomUUID } from 'node:crypto';
 import type { AvroCodec } from './avro-codec.ts';
@@ -17,6 +28,8 @@ export interface Feed {
   stop(): Promise<void>;
 }
 
+export const FEED_SESSION_TIMEOUT_MS = 6_000;
+
 export const follow = async <T extends TopicName>(opts: {
   kafka: KafkaAdapter;
   codec: AvroCodec;
@@ -27,6 +40,8 @@ export const follow = async <T extends TopicName>(opts: {
   onRecord: (key: string | null, value: TopicValues[T] | null) => void;
   /** Default: a warning in the log; the feed moves on either way. */
   onUndecodable?: (reason: string, partition: number, offset: string, payload: Buffer) => void;
+  /** Wait before replacing a consumer that stopped for good (default 1000 ms). */
+  replaceAfterMs?: number;
 }): Promise<Feed> => {
   const admin = await opts.kafka.admin();
   const ends = new Map<number, bigint>();
@@ -38,31 +53,73 @@ export const follow = async <T extends TopicName>(opts: {
   let markCaughtUp: () => void = () => undefined;
   const caughtUp = new Promise<void>((r) => (markCaughtUp = r));
   if (ends.size === 0) markCaughtUp();
-  const consumer: Consumer = await opts.kafka.consumer({
-    groupId: `${opts.groupPrefix}-${opts.topic}-${randomUUID().slice(0, 8)}`,
-    topics: [opts.topic],
-    fromBeginning: true,
-    autoCommit: false,
-  });
-  void consumer
-    .runBatches(async (batch, ctx) => {
-      for (const r of batch.records) {
-        if (r.value === null) opts.onRecord(r.key, null);
-        else {
-          const d = await opts.codec.decode(opts.topic, r.value);
-          if (d.ok) opts.onRecord(r.key, d.value);
-          else if (opts.onUndecodable) opts.onUndecodable(d.error, r.partition, r.offset, r.value);
-          else opts.logger.warn('undecodable record skipped', { topic: opts.topic, partition: r.partition, offset: r.offset, error: d.error });
+  /** The next offset to read per partition: what this feed has applied, whichever consumer read it. */
+  const positions = new Map<number, bigint>();
+  const groupId = `${opts.groupPrefix}-${opts.topic}-${randomUUID().slice(0, 8)}`;
+  let stopped = false;
+  let current: Consumer | undefined;
+  let replaceTimer: NodeJS.Timeout | undefined;
+
+  const apply = async (partition: number, offset: string, key: string | null, value: Buffer | null): Promise<void> => {
+    if (value === null) opts.onRecord(key, null);
+    else {
+      const d = await opts.codec.decode(opts.topic, value);
+      if (d.ok) opts.onRecord(key, d.value);
+      else if (opts.onUndecodable) opts.onUndecodable(d.error, partition, offset, value);
+      else opts.logger.warn('undecodable record skipped', { topic: opts.topic, partition, offset, error: d.error });
+    }
+  };
+
+  const start = async (): Promise<void> => {
+    const consumer = await opts.kafka.consumer({
+      groupId, topics: [opts.topic], fromBeginning: true, autoCommit: false,
+      sessionTimeoutMs: FEED_SESSION_TIMEOUT_MS, heartbeatIntervalMs: 1_000, retryMaxMs: 1_000,
+    });
+    current = consumer;
+    consumer.onAssignment((assigned) => {
+      for (const a of assigned) {
+        for (const p of a.partitions) {
+          const at = positions.get(p);
+          if (at !== undefined) consumer.seek(opts.topic, p, at.toString());
         }
-        ctx.resolveOffset(r.offset);
       }
-      const last = batch.records.at(-1);
-      const end = ends.get(batch.partition);
-      if (last !== undefined && end !== undefined && BigInt(last.offset) + 1n >= end) {
-        ends.delete(batch.partition);
-        if (ends.size === 0) markCaughtUp();
-      }
-    })
-    .catch((e: unknown) => opts.logger.error('feed stopped', { topic: opts.topic, error: e instanceof Error ? e.message : String(e) }));
-  return { caughtUp, stop: () => consumer.disconnect() };
+    });
+    consumer.onCrash((crash) => {
+      if (crash.restarting || stopped || current !== consumer) return;
+      opts.logger.error('feed consumer stopped; replacing it', { topic: opts.topic, error: crash.error });
+      current = undefined;
+      void consumer.disconnect().catch(() => undefined);
+      replaceTimer = setTimeout(() => {
+        if (!stopped) start().catch((e: unknown) => opts.logger.error('feed consumer could not be replaced', { topic: opts.topic, error: e instanceof Error ? e.message : String(e) }));
+      }, opts.replaceAfterMs ?? 1_000);
+    });
+    void consumer
+      .runBatches(async (batch, ctx) => {
+        for (const r of batch.records) {
+          const offset = BigInt(r.offset);
+          // Records fetched before a seek landed, or already applied by an earlier consumer.
+          if (offset >= (positions.get(batch.partition) ?? 0n)) {
+            await apply(r.partition, r.offset, r.key, r.value);
+            positions.set(batch.partition, offset + 1n);
+          }
+          ctx.resolveOffset(r.offset);
+        }
+        const end = ends.get(batch.partition);
+        if (end !== undefined && (positions.get(batch.partition) ?? 0n) >= end) {
+          ends.delete(batch.partition);
+          if (ends.size === 0) markCaughtUp();
+        }
+      })
+      .catch((e: unknown) => opts.logger.error('feed stopped', { topic: opts.topic, error: e instanceof Error ? e.message : String(e) }));
+  };
+
+  await start();
+  return {
+    caughtUp,
+    stop: async () => {
+      stopped = true;
+      clearTimeout(replaceTimer);
+      await current?.disconnect();
+    },
+  };
 };
