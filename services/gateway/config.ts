@@ -27,7 +27,12 @@ export interface GatewayConfig {
   readonly devicePolicy: BucketPolicy;
   /** GATEWAY_MAX_PENDING, default 20000: frames waiting for Kafka before the gateway stops reading (backpressure). */
   readonly maxPending: number;
-  /** GATEWAY_FANOUT_PER_SEC, default 20000: forecast pushes per second; GATEWAY_FANOUT_JITTER_MS, default 2000. */
+  /**
+   * GATEWAY_FANOUT_PER_SEC, default 500: forecast pushes per second; GATEWAY_FANOUT_JITTER_MS,
+   * default 30000. Bundles share the gateway's event loop with commands; a whole fleet's bundles
+   * at 20,000/s over 2 s doubled command latency at 10k sites (docs/operations.md). Spread over
+   * half a minute they are still hours ahead of their use.
+   */
   readonly fanoutPerSec: number;
   readonly fanoutJitterMs: number;
 }
@@ -58,8 +63,8 @@ export const parseGatewayConfig = (env: Readonly<Record<string, string | undefin
       strikesToDisconnect: int('GATEWAY_DEVICE_STRIKES', 50, 1, 1_000_000),
     }),
     maxPending: int('GATEWAY_MAX_PENDING', 20_000, 10, 10_000_000),
-    fanoutPerSec: int('GATEWAY_FANOUT_PER_SEC', 20_000, 1, 10_000_000),
-    fanoutJitterMs: int('GATEWAY_FANOUT_JITTER_MS', 2_000, 0, 600_000),
+    fanoutPerSec: int('GATEWAY_FANOUT_PER_SEC', 500, 1, 10_000_000),
+    fanoutJitterMs: int('GATEWAY_FANOUT_JITTER_MS', 30_000, 0, 600_000),
   };
   if (problems.length > 0) throw new PlatformError('CONFIG_INVALID', `Gateway configuration is invalid:\n  - ${problems.join('\n  - ')}`);
   return Object.freeze(config);
