@@ -9,8 +9,9 @@
  * throughput with 1 and 2 instances, measured by `npm run bench -- assets` (its own run, called
  * from here, on its own ports 52000+).
  *
- * Runs on port base 57000 (Kafka 57092, registry 57081, gateways 57100+, assets 57200+, control
- * 57300). Above ~18,000 sites the devices are spread over several gateways and client processes:
+ * Runs on port base 24000 (Kafka 24092, registry 24081, gateways 24100+, assets 24200+, control
+ * 24300): below Linux's ephemeral port range (32768-60999), which a fleet of 100k client sockets
+ * fills, so no outgoing connection can take a port the system is about to listen on. Above ~18,000 sites the devices are spread over several gateways and client processes:
  * a process may hold at most `ulimit -n` (20,000 here) sockets.
  */
 import assetsBench from './assets.ts';
@@ -19,7 +20,7 @@ import { startSystem, waitFleetOnline, type System } from './_control-system.ts'
 import { cpuSec, quantile } from './_harness.ts';
 import type { Benchmark } from './types.ts';
 
-const PORT_BASE = 57000;
+const PORT_BASE = 24000;
 
 interface Round { event: IssuedEvent; p50: number; p99: number; all: number; delivered: number; responseKw: number; gatewayCpuSec: number }
 

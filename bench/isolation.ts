@@ -2,9 +2,9 @@
  * `npm run bench -- isolation [--sites=10000] [--phaseSec=120] [--telemetrySec=20] [--eventEverySec=5] [--sitesPerFeeder=200] [--faults=a,b,...] [--logLevels=ingest:info]`
  *
  * Proves the platform's central promise under fire: analytics can never block control, and
- * nothing is lost. The whole platform runs as processes on its own stack (port base 58000: Kafka
- * 58092, registry 58081, ClickHouse 58123, Redis 58079, gateways 58100+, assets 58200+, control
- * 58300, ingest 58400, forecast worker metrics 58500) with a simulated fleet sending telemetry at a steady rate and an operator
+ * nothing is lost. The whole platform runs as processes on its own stack (port base 25000, below the
+ * ephemeral port range: Kafka 25092, registry 25081, ClickHouse 25123, Redis 25079, gateways
+ * 25100+, assets 25200+, control 25300, ingest 25400, forecast worker metrics 25500) with a simulated fleet sending telemetry at a steady rate and an operator
  * dispatching from the next feeder every few seconds. A baseline phase, one phase per fault
  * (bench/_isolation-faults.ts, injected for real), a recovery phase; then the reconciliation and
  * its negative control (bench/_isolation-checks.ts).
@@ -18,7 +18,7 @@ import { forecastFaults, forecastServiceAvailable, forecastWorker } from './_iso
 import { runIsolation, type PhaseResult } from './_isolation-run.ts';
 import type { Benchmark, Metric } from './types.ts';
 
-const PORT_BASE = 58000;
+const PORT_BASE = 25000;
 
 const f0 = (x: number | undefined): string => (x !== undefined && Number.isFinite(x) ? x.toFixed(0) : '-');
 const f2 = (x: number | undefined): string => (x !== undefined && Number.isFinite(x) ? x.toFixed(2) : '-');
