@@ -153,7 +153,11 @@ export interface KafkaAdapter {
    * Reads every record of a topic from the beginning up to the end it has when called, with no
    * committed offsets (a throwaway group): for restoring state from a compacted log.
    */
-  readAll(topic: string, opts?: { timeoutMs?: number; fromOffsets?: readonly TopicOffsets[] }): Promise<IncomingRecord[]>;
+  readAll(topic: string, opts?: {
+    /** Fails when no record arrived for this long (default 60000 ms), however long the whole read takes. */
+    timeoutMs?: number;
+    fromOffsets?: readonly TopicOffsets[];
+  }): Promise<IncomingRecord[]>;
   producer(opts?: { transactionalId?: string }): Promise<Producer>;
   consumer(opts: ConsumerOptions): Promise<Consumer>;
   admin(): Promise<Admin>;
@@ -525,11 +529,14 @@ export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
     }
     try {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new PlatformError('TIMEOUT', `reading ${topic} to its end took longer than ${o?.timeoutMs ?? 60_000} ms`)),
-          o?.timeoutMs ?? 60_000,
-        );
+        // A stall, not a deadline: a long changelog read that keeps moving is not cut off.
+        const stallMs = o?.timeoutMs ?? 60_000;
+        const stalled = (): NodeJS.Timeout =>
+          setTimeout(() => reject(new PlatformError('TIMEOUT', `reading ${topic} to its end: no progress for ${stallMs} ms`)), stallMs);
+        let timer = stalled();
         c.runBatches(async (batch, ctx) => {
+          clearTimeout(timer);
+          timer = stalled();
           const end = pending.get(batch.partition);
           const list = byPartition.get(batch.partition) ?? [];
           const begin = from.get(batch.partition) ?? 0n;
