@@ -15,6 +15,7 @@
  * - a short session (6 s, the broker's minimum) and heartbeat, so a member that crashed is
  *   replaced quickly, and retries capped at 1 s;
  * - a consumer that crashed for good (a non-retriable error) is replaced by a new one.
+ * And a feed takes turns: it yields the event loop every few milliseconds of decoding.
  */
 import { randomUUID } from 'node:crypto';
 import type { AvroCodec } from './avro-codec.ts';
@@ -29,6 +30,14 @@ export interface Feed {
 }
 
 export const FEED_SESSION_TIMEOUT_MS = 6_000;
+
+/**
+ * A feed gives the event loop back after this much work in one go. A fetch can hold megabytes of
+ * records (a forecast run's bundle for every site, a burst of asset states), and decoding them in
+ * one unbroken chain of microtasks kept the gateway from pushing commands for hundreds of
+ * milliseconds (the isolation harness's forecast phases at 10k sites).
+ */
+const YIELD_AFTER_MS = 5;
 
 export const follow = async <T extends TopicName>(opts: {
   kafka: KafkaAdapter;
@@ -95,7 +104,12 @@ export const follow = async <T extends TopicName>(opts: {
     });
     void consumer
       .runBatches(async (batch, ctx) => {
+        let slice = performance.now();
         for (const r of batch.records) {
+          if (performance.now() - slice > YIELD_AFTER_MS) {
+            await new Promise((resolve) => setImmediate(resolve));
+            slice = performance.now();
+          }
           const offset = BigInt(r.offset);
           // Records fetched before a seek landed, or already applied by an earlier consumer.
           if (offset >= (positions.get(batch.partition) ?? 0n)) {
