@@ -108,6 +108,8 @@ export const follow = async <T extends TopicName>(opts: {
         for (const r of batch.records) {
           if (performance.now() - slice > YIELD_AFTER_MS) {
             await new Promise((resolve) => setImmediate(resolve));
+            // A long batch on a loaded machine must not outlast the short session.
+            await ctx.heartbeat();
             slice = performance.now();
           }
           const offset = BigInt(r.offset);
