@@ -144,7 +144,8 @@ export const runIsolation = async (o: IsolationOptions): Promise<IsolationResult
           nextDrain = now + 1_000;
           const d = await s.drain();
           ledger.add(d.commands);
-          phase?.ackLatencyMs.push(...d.ackLatencyMs);
+          // No spread: a drain at 100k sites holds more values than a call may take arguments.
+          for (const ms of d.ackLatencyMs) phase?.ackLatencyMs.push(ms);
           for (const ph of phases) {
             for (const e of ph.events) {
               if (sampled.has(e.eventId) || now < e.t0 + responseAfterMs) continue;
