@@ -34,13 +34,18 @@ export interface BenchStack {
   dispose(): Promise<void>;
 }
 
-/** A stack on ports base+92, base+93, base+81, base+23, base+79 (e.g. base 40000), data in a temp folder. */
+/**
+ * A stack on ports base+9092, +9093, +8081, +8123, +6379 (e.g. base 20000), data in a temp folder.
+ * Every bench keeps its ports below 32768: Linux hands out 32768-60999 to outgoing connections,
+ * and a bench with 100k device sockets takes so many of them that a port there may be taken by
+ * the time a part starts (seen: the assets bench's registry on 60081 after the control bench).
+ */
 export const startBenchStack = async (base: number, parts: readonly PartName[]): Promise<BenchStack> =>
   startBenchStackOn({ kafka: base + 9092, kafkaController: base + 9093, registry: base + 8081, clickhouse: base + 8123, redis: base + 6379 }, parts);
 
 export interface BenchStackPorts { readonly kafka: number; readonly kafkaController: number; readonly registry: number; readonly clickhouse: number; readonly redis: number }
 
-/** A stack on the given ports (for port bases above 56000, where base+9092 would not fit), data in a temp folder. */
+/** A stack on the given ports, data in a temp folder. */
 export const startBenchStackOn = async (ports: BenchStackPorts, parts: readonly PartName[]): Promise<BenchStack> => {
   const root = mkdtempSync(join(tmpdir(), 'gridfleet-bench-'));
   const env = {

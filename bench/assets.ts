@@ -7,7 +7,7 @@
  * applied (summed over the instances' /metrics) from the first to the last. Each run also checks
  * the fleet aggregate counts every device once. Baseline in the same run: the pure shards fed the
  * same frames in-process (no Kafka, no Avro), which is what the Kafka shell costs against.
- * Runs its own Kafka and registry on ports 52000+ (61092, 60081); assets read APIs on 52200+.
+ * Runs its own Kafka and registry on ports 22000+ (31092, 30081); assets read APIs on 22200+.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ import { fleetAssetDefinitions, planFleet } from '../services/fleet/provision-pl
 import { startBenchStack, stopAll, type BenchStack } from './_harness.ts';
 import type { Benchmark } from './types.ts';
 
-const PORT_BASE = 52000;
+const PORT_BASE = 22000;
 const USED = [TopicNames.telemetry, TopicNames.assetRegistry, TopicNames.assetState, TopicNames.assetRollup] as const;
 
 const frames = (devices: ReadonlyArray<{ deviceId: string; siteId: string }>, events: number, t0: number): Telemetry[] =>

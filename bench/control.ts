@@ -7,7 +7,7 @@
  * from what they publish). Each round dispatches from the whole fleet, waits until every targeted
  * device has its command, reads the measured response and cancels. Then the asset actors'
  * throughput with 1 and 2 instances, measured by `npm run bench -- assets` (its own run, called
- * from here, on its own ports 52000+).
+ * from here, on its own ports 22000+).
  *
  * Runs on port base 24000 (Kafka 24092, registry 24081, gateways 24100+, assets 24200+, control
  * 24300): below Linux's ephemeral port range (32768-60999), which a fleet of 100k client sockets

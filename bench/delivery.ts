@@ -45,8 +45,8 @@ const bench: Benchmark = {
     const clients: ChildProcess[] = [];
     try {
       progress('starting Kafka, the registry and the gateways...');
-      bench = await startBenchStack(50000, ['kafka', 'registry']);
-      const gw = await spawnGateways(gateways, 50100, { ...bench.env, GATEWAY_FANOUT_JITTER_MS: String(jitterMs), GATEWAY_FANOUT_PER_SEC: String(fanoutPerSec) });
+      bench = await startBenchStack(21000, ['kafka', 'registry']);
+      const gw = await spawnGateways(gateways, 21100, { ...bench.env, GATEWAY_FANOUT_JITTER_MS: String(jitterMs), GATEWAY_FANOUT_PER_SEC: String(fanoutPerSec) });
       procs.push(...gw.procs);
       progress(`provisioning ${devicesWanted} devices...`);
       const devices = await provisionDevices(gw.urls, devicesWanted);

@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- forecast [--sites=500000] [--chSites=1000] [--json]`: the forecast tier on a
- * stack of its own (port base 56000).
+ * stack of its own (port base 23000).
  *
  * 1. Full path at `chSites` sites: three days of simulated history in ClickHouse, then a weather,
  *    an emissions and a site run through BullMQ, reading ClickHouse and publishing to Kafka.
@@ -81,8 +81,8 @@ const bench: Benchmark = {
     const chunkSites = Number(ctx.options['chunkSites'] ?? 5000);
     ctx.progress('accuracy backtests on the simulator...');
     const acc = accuracy();
-    ctx.progress('starting a stack of its own on port base 56000...');
-    const bs = await startBenchStack(56_000, ['kafka', 'registry', 'redis', 'clickhouse']);
+    ctx.progress('starting a stack of its own on port base 23000...');
+    const bs = await startBenchStack(23_000, ['kafka', 'registry', 'redis', 'clickhouse']);
     const logger = createLogger('warn', { service: 'bench-forecast' });
     const env = { ...bs.env, FORECAST_CHUNK_SITES: String(chunkSites), FORECAST_METRICS_PORT: '-1', FORECAST_QUEUE_PREFIX: 'bench-forecast', FORECAST_CHUNK_CONCURRENCY: ctx.options['concurrency'] ?? '2' };
     const fcfg = parseForecastConfig(env);

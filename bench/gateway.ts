@@ -30,9 +30,9 @@ const bench: Benchmark = {
     const clientProcs: ChildProcess[] = [];
     try {
       progress('starting Kafka and the registry...');
-      bench = await startBenchStack(40000, ['kafka', 'registry']);
+      bench = await startBenchStack(20000, ['kafka', 'registry']);
       progress(`starting ${gateways} gateway processes...`);
-      const started = await spawnGateways(gateways, 40100, { ...bench.env, GATEWAY_MAX_PENDING: '200000' });
+      const started = await spawnGateways(gateways, 20100, { ...bench.env, GATEWAY_MAX_PENDING: '200000' });
       gwProcs.push(...started.procs);
       progress(`provisioning ${connections} sites...`);
       const tProvision = Date.now();
