@@ -534,9 +534,11 @@ export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
         const stalled = (): NodeJS.Timeout =>
           setTimeout(() => reject(new PlatformError('TIMEOUT', `reading ${topic} to its end: no progress for ${stallMs} ms`)), stallMs);
         let timer = stalled();
+        let done = false;
         c.runBatches(async (batch, ctx) => {
           clearTimeout(timer);
-          timer = stalled();
+          // A batch that arrives after the end (before the disconnect) arms no new timer.
+          if (!done) timer = stalled();
           const end = pending.get(batch.partition);
           const list = byPartition.get(batch.partition) ?? [];
           const begin = from.get(batch.partition) ?? 0n;
@@ -548,6 +550,7 @@ export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
           if (last !== undefined) ctx.resolveOffset(last.offset);
           if (end !== undefined && last !== undefined && BigInt(last.offset) + 1n >= end) pending.delete(batch.partition);
           if (pending.size === 0) {
+            done = true;
             clearTimeout(timer);
             resolve();
           }
