@@ -11,8 +11,9 @@
  *
  * Runs on port base 24000 (Kafka 24092, registry 24081, gateways 24100+, assets 24200+, control
  * 24300): below Linux's ephemeral port range (32768-60999), which a fleet of 100k client sockets
- * fills, so no outgoing connection can take a port the system is about to listen on. Above ~18,000 sites the devices are spread over several gateways and client processes:
- * a process may hold at most `ulimit -n` (20,000 here) sockets.
+ * fills, so no outgoing connection can take a port the system is about to listen on. Above
+ * ~18,000 sites the devices are spread over several gateways and client processes: a process may
+ * hold at most `ulimit -n` (20,000 here) sockets.
  */
 import assetsBench from './assets.ts';
 import { dispatch, eventDetail, createCommandLedger, type IssuedEvent } from './_control-dispatch.ts';
