@@ -29,7 +29,8 @@ export interface Feed {
   stop(): Promise<void>;
 }
 
-export const FEED_SESSION_TIMEOUT_MS = 6_000;
+/** The broker's minimum session: a crashed feed member is replaced quickly. */
+const FEED_SESSION_TIMEOUT_MS = 6_000;
 
 /**
  * A feed gives the event loop back after this much work in one go. A fetch can hold megabytes of
