@@ -1,9 +1,10 @@
 /**
  * The edge planner's value: a simulated fleet runs the same week twice on the same seed, once on
  * plain self-consumption (the agent with no forecast bundles, as when the cloud is unreachable)
- * and once with the agent planning from forecast bundles. The forecast service does not exist yet,
- * so bundles are built from the simulator's own physics with noise that grows with lead time
- * (solar, load and carbon), issued every 6 h with a 48 h hourly horizon and the cell's storm
+ * and once with the agent planning from forecast bundles. The bench does not run the forecast
+ * service (services/forecast needs the stack and history in ClickHouse; see docs/forecast.md), so
+ * bundles of the same shape are built from the simulator's own physics with noise that grows with
+ * lead time (solar, load and carbon), issued every 6 h with a 48 h hourly horizon and the cell's storm
  * watch. A third run drops the storm watches from the bundles, to separate what planning saves
  * from what storm readiness (charge to full, hold through the watch) costs. Cost is the tariff cost of grid imports minus export revenue, with the energy left in
  * the battery at the end credited at the off-peak price so neither run wins by hoarding or

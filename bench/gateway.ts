@@ -3,9 +3,10 @@
  *
  * How many device connections this machine holds, with memory per connection, and sustained
  * telemetry from devices through the gateways into Kafka (acks=-1, every frame acknowledged to its
- * device). Runs its own Kafka and registry (ports 4xxxx), several gateway processes and several
- * client processes: a process may hold at most `ulimit -n` (20000 here) sockets, so 100k
- * connections need at least 6 gateways, as they would behind a load balancer in production.
+ * device). Runs its own Kafka and registry (port base 20000: Kafka 29092, registry 28081),
+ * several gateway processes (ports from 20100) and several client processes: a process may hold
+ * at most `ulimit -n` (20000 here) sockets, so 100k connections need at least 6 gateways, as they
+ * would behind a load balancer in production.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';

@@ -19,6 +19,14 @@ export interface GatewayConfig {
   readonly usesDevelopmentSecrets: boolean;
   /** GATEWAY_MAX_FRAME_BYTES, default 4096: larger frames are refused with OVERSIZED. */
   readonly maxFrameBytes: number;
+  /**
+   * GATEWAY_WS_MAX_MESSAGE_BYTES, default 1048576 (1 MiB), at least maxFrameBytes: the WebSocket
+   * hard cap. A message up to it is read and, when above maxFrameBytes, refused like any bad frame
+   * (error frame, count, dead letter; the connection stays). Above it the gateway does not read the
+   * message and closes the socket with 1009 (message too big); the cap bounds what one message can
+   * make the gateway buffer.
+   */
+  readonly wsMaxMessageBytes: number;
   /** GATEWAY_SKEW_SEC, default 300: how far measuredAtMs may be ahead of the gateway clock (simulated seconds). */
   readonly skewMs: number;
   /** GATEWAY_MAX_AGE_SEC, default 86400: how old a (buffered, resent) measurement may be (simulated seconds). */
@@ -55,6 +63,7 @@ export const parseGatewayConfig = (env: Readonly<Record<string, string | undefin
     operatorToken,
     usesDevelopmentSecrets: tokenSecret === DEV_TOKEN_SECRET || operatorToken === DEV_OPERATOR_TOKEN,
     maxFrameBytes: int('GATEWAY_MAX_FRAME_BYTES', 4096, 256, 1_048_576),
+    wsMaxMessageBytes: int('GATEWAY_WS_MAX_MESSAGE_BYTES', 1_048_576, 256, 64 * 1_048_576),
     skewMs: int('GATEWAY_SKEW_SEC', 300, 1, 86_400 * 7) * 1000,
     maxAgeMs: int('GATEWAY_MAX_AGE_SEC', 86_400, 1, 86_400 * 365) * 1000,
     devicePolicy: Object.freeze({
@@ -66,6 +75,9 @@ export const parseGatewayConfig = (env: Readonly<Record<string, string | undefin
     fanoutPerSec: int('GATEWAY_FANOUT_PER_SEC', 500, 1, 10_000_000),
     fanoutJitterMs: int('GATEWAY_FANOUT_JITTER_MS', 30_000, 0, 600_000),
   };
+  if (config.wsMaxMessageBytes < config.maxFrameBytes) {
+    problems.push(`GATEWAY_WS_MAX_MESSAGE_BYTES (${config.wsMaxMessageBytes}) must be at least GATEWAY_MAX_FRAME_BYTES (${config.maxFrameBytes})`);
+  }
   if (problems.length > 0) throw new PlatformError('CONFIG_INVALID', `Gateway configuration is invalid:\n  - ${problems.join('\n  - ')}`);
   return Object.freeze(config);
 };

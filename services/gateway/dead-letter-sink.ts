@@ -12,7 +12,11 @@ import { TopicNames } from '../platform/topics.ts';
 export const PAYLOAD_LIMIT_BYTES = 2048;
 
 export interface DeadLetterSink {
-  write(letter: Omit<DeadLetter, 'payload' | 'payloadBytes' | 'service'> & { payload: Buffer }): void;
+  /**
+   * payload: what was received (only its first PAYLOAD_LIMIT_BYTES are copied and kept);
+   * payloadBytes: the size of the original when payload is already a prefix of it (default: payload's size).
+   */
+  write(letter: Omit<DeadLetter, 'payload' | 'payloadBytes' | 'service'> & { payload: Buffer; payloadBytes?: number }): void;
   drain(): Promise<void>;
 }
 
@@ -49,11 +53,13 @@ export const createDeadLetterSink = (opts: {
         opts.count('dropped', 1);
         return;
       }
+      const { payload, payloadBytes, ...rest } = letter;
       queue.push({
-        ...letter,
+        ...rest,
         service: opts.service,
-        payload: letter.payload.subarray(0, PAYLOAD_LIMIT_BYTES),
-        payloadBytes: letter.payload.length,
+        // A copy, not a view: a queued letter must not keep a large rejected message alive.
+        payload: Buffer.from(payload.subarray(0, PAYLOAD_LIMIT_BYTES)),
+        payloadBytes: payloadBytes ?? payload.length,
       });
       running ??= flush().finally(() => {
         running = undefined;

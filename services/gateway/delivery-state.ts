@@ -27,18 +27,25 @@ export const acceptBundle = (s: DeliveryState, b: ForecastBundle): boolean => {
  */
 export const ACK_GRACE_MS = 24 * 3_600_000;
 
-/** Returns true when the command is new and not expired at nowMs. */
+/**
+ * When a command stops applying: the end of its window or its expiry, whichever is first. The
+ * same rule as the device's (services/fleet/edge/command-rules.ts `commandEndMs`), which rejects a
+ * command arriving at or after it as expired.
+ */
+export const commandDeadlineMs = (c: SiteCommand): number => Math.min(c.endMs, c.expiresAtMs);
+
+/** Returns true when the command is new and neither ended nor expired at nowMs (see commandDeadlineMs). */
 export const acceptCommand = (s: DeliveryState, c: SiteCommand, nowMs: number): boolean => {
-  if (c.expiresAtMs <= nowMs && c.endMs <= nowMs) return false;
+  if (commandDeadlineMs(c) <= nowMs) return false;
   const list = s.commands.get(c.siteId) ?? [];
   if (list.some((x) => x.commandId === c.commandId)) return false;
   s.commands.set(c.siteId, [...list.filter((x) => x.endMs + ACK_GRACE_MS > nowMs), c]);
   return true;
 };
 
-/** Commands still worth delivering to a (re)connecting device: their window has not ended. */
+/** Commands still worth delivering to a (re)connecting or polling device: neither ended nor expired. */
 export const liveCommands = (s: DeliveryState, siteId: string, nowMs: number): SiteCommand[] =>
-  (s.commands.get(siteId) ?? []).filter((c) => c.endMs > nowMs);
+  (s.commands.get(siteId) ?? []).filter((c) => commandDeadlineMs(c) > nowMs);
 
 export const hasCommand = (s: DeliveryState, siteId: string, commandId: string): boolean =>
   (s.commands.get(siteId) ?? []).some((c) => c.commandId === commandId);

@@ -52,15 +52,30 @@ export const newSession = (device: DeviceInfo, mode: 'push' | 'poll', policy: Bu
 });
 
 export const createFrameHandler = (deps: FrameHandlerDeps) => {
-  const refuse = (s: Session, r: Rejection, payload: Buffer, seq: number | null): GatewayFrame => {
+  /** payloadBytes: the size of what was received, when payload is only a prefix of it. */
+  const refuse = (s: Session, r: Rejection, payload: Buffer, seq: number | null, payloadBytes = payload.length): GatewayFrame => {
     deps.metrics.rejects.inc({ code: r.code });
     deps.metrics.frames.inc({ kind: 'any', result: 'rejected' });
     deps.deadLetters.write({
       source: `gateway.${s.mode}`, errorCode: r.code, reason: r.message, originTopic: null, originPartition: null,
-      originOffset: null, originKey: s.device.deviceId, payload, rejectedAtMs: deps.clock.now(),
+      originOffset: null, originKey: s.device.deviceId, payload, payloadBytes, rejectedAtMs: deps.clock.now(),
     });
     return { type: 'error', code: r.code, message: r.message, seq };
   };
+
+  /**
+   * A frame refused before it could be parsed still costs the device a token: a device flooding
+   * oversized or malformed frames is throttled, then disconnected, like any other flood. The answer
+   * stays the reason the frame was refused.
+   */
+  const refuseUnparsed = (s: Session, r: Rejection, payload: Buffer, payloadBytes: number): GatewayFrame => {
+    const limited = take(s.bucket, deps.policy, deps.wall.now());
+    s.bucket = limited.bucket;
+    if (limited.outcome === 'disconnect') s.disconnect = true;
+    return refuse(s, r, payload, null, payloadBytes);
+  };
+
+  const oversized = (bytes: number): Rejection => ({ code: 'OVERSIZED', message: `frame is ${bytes} bytes; the limit is ${deps.maxFrameBytes}` });
 
   const handleFrame = async (s: Session, frame: DeviceFrame, raw: Buffer): Promise<GatewayFrame | null> => {
     const limited = take(s.bucket, deps.policy, deps.wall.now());
@@ -113,20 +128,31 @@ export const createFrameHandler = (deps: FrameHandlerDeps) => {
   };
 
   return {
-    /** A WebSocket text frame. */
-    async handleText(s: Session, text: string): Promise<GatewayFrame | null> {
-      const parsed = parseDeviceFrame(text, deps.maxFrameBytes);
-      const raw = Buffer.from(text.length > deps.maxFrameBytes * 2 ? text.slice(0, deps.maxFrameBytes * 2) : text);
-      if (!parsed.ok) return refuse(s, parsed.error, raw, null);
-      return handleFrame(s, parsed.value, raw);
+    /**
+     * A WebSocket message as received. One above the frame limit is refused by its size before
+     * it is decoded; the dead letter keeps its first bytes and its real size.
+     */
+    async handleMessage(s: Session, data: Buffer, isBinary: boolean): Promise<GatewayFrame | null> {
+      if (data.length > deps.maxFrameBytes) return refuseUnparsed(s, oversized(data.length), data, data.length);
+      if (isBinary) return refuseUnparsed(s, { code: 'MALFORMED', message: 'binary message: frames are JSON text' }, data, data.length);
+      const parsed = parseDeviceFrame(data.toString('utf8'), deps.maxFrameBytes);
+      if (!parsed.ok) return refuseUnparsed(s, parsed.error, data, data.length);
+      return handleFrame(s, parsed.value, data);
     },
     /** One element of an HTTP poll-mode body (already size-checked as a whole). */
     async handleValue(s: Session, value: unknown): Promise<GatewayFrame | null> {
       const raw = Buffer.from(JSON.stringify(value) ?? 'undefined');
-      if (raw.length > deps.maxFrameBytes) return refuse(s, { code: 'OVERSIZED', message: `frame is ${raw.length} bytes; the limit is ${deps.maxFrameBytes}` }, raw, null);
+      if (raw.length > deps.maxFrameBytes) return refuseUnparsed(s, oversized(raw.length), raw, raw.length);
       const parsed = parseDeviceValue(value);
-      if (!parsed.ok) return refuse(s, parsed.error, raw, null);
+      if (!parsed.ok) return refuseUnparsed(s, parsed.error, raw, raw.length);
       return handleFrame(s, parsed.value, raw);
+    },
+    /**
+     * Counts and dead-letters a message the transport could not read at all (a WebSocket
+     * message above the hard cap: nothing of it was kept). No answer: the transport closes.
+     */
+    recordUnreadable(s: Session, r: Rejection, payloadBytes: number): void {
+      refuse(s, r, Buffer.alloc(0), null, payloadBytes);
     },
   };
 };

@@ -23,6 +23,7 @@ import { readJsonBody, sameSecret, sendError, sendJson } from '../platform/http.
 import { follow } from '../platform/topic-feed.ts';
 import { createGatewayMetrics } from './metrics.ts';
 import { createOperatorApi } from './operator-api.ts';
+import { createReadGate } from './read-gate.ts';
 import { createTelemetrySink } from './telemetry-sink.ts';
 import type { ReplayWindow } from './replay-window.ts';
 
@@ -44,7 +45,6 @@ export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAd
   const { kafka, codec, logger } = deps;
   const wall = deps.wall ?? systemClock;
   const clock = clockFor(config.platform.sim, wall);
-  const metrics = createGatewayMetrics();
   const producer = await kafka.producer();
   const directory = emptyDirectory();
   const delivery = emptyDeliveryState();
@@ -53,6 +53,7 @@ export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAd
   const pollSessions = new Map<string, Session>();
 
   const sink = createTelemetrySink({ producer, codec, maxPending: config.maxPending, observeLatencySec: (s) => metrics.produceLatency.observe(s) });
+  const metrics = createGatewayMetrics({ pendingFrames: () => sink.pending() });
   const deadLetters = createDeadLetterSink({ producer, codec, service: 'gateway', logger, count: (result, n) => metrics.deadLetters.inc({ result }, n) });
   const handler = createFrameHandler({
     sink, deadLetters, delivery, replay, clock, wall, metrics,
@@ -77,9 +78,12 @@ export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAd
     },
   });
 
+  const readGate = createReadGate(function* () {
+    for (const set of bySite.values()) for (const s of set) yield s.socket;
+  });
   sink.onPressure((paused) => {
     metrics.backpressure.set(paused ? 1 : 0);
-    for (const set of bySite.values()) for (const s of set) if (paused) s.socket.pause(); else s.socket.resume();
+    readGate.set(paused);
     logger.warn(paused ? 'backpressure: Kafka is slow, stopped reading from devices' : 'backpressure released');
   });
 
@@ -184,8 +188,10 @@ export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAd
       if (!res.headersSent) sendError(res, 500, 'INTERNAL', 'internal error');
     });
   });
-  // Hard cap per WebSocket message; frames above maxFrameBytes but under this get an OVERSIZED error frame.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(64 * 1024, config.maxFrameBytes * 4) });
+  // Hard cap per WebSocket message: a message above maxFrameBytes but within the cap is read and
+  // refused with an OVERSIZED error frame (the device stays connected); ws does not read one above
+  // the cap and closes the socket with 1009 (handled in the 'error' listener below).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.wsMaxMessageBytes });
 
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://gateway');
@@ -206,15 +212,16 @@ export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAd
       set.add(s);
       bySite.set(s.device.siteId, set);
       metrics.connections.inc();
+      readGate.admit(ws);
       sendTo(s, { type: 'welcome', protocol: PROTOCOL_VERSION, deviceId: s.device.deviceId, siteId: s.device.siteId, serverTimeMs: clock.now() });
       const bundle = delivery.bundles.get(s.device.siteId);
       if (bundle) sendTo(s, { type: 'forecast', bundle });
       for (const command of liveCommands(delivery, s.device.siteId, clock.now())) sendTo(s, { type: 'command', command });
       ws.on('message', (data, isBinary) => {
-        const text = isBinary ? '' : Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8');
+        const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
         // Not awaited in sequence on purpose: checks run synchronously in arrival order (see frame-handler.ts).
         handler
-          .handleText(s, isBinary ? '<binary frame>' : text)
+          .handleMessage(s, bytes, isBinary)
           .then((reply) => {
             if (reply) sendTo(s, reply);
             if (s.disconnect) ws.close(4008, 'THROTTLED: rate limit exceeded for too long');
@@ -226,7 +233,16 @@ export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAd
         if (set.size === 0) bySite.delete(s.device.siteId);
         metrics.connections.dec();
       });
-      ws.on('error', () => ws.terminate());
+      ws.on('error', (e: Error & { code?: string }) => {
+        if (e.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+          // ws has sent the 1009 close frame already; terminating now could drop it before the
+          // device reads it, so the close handshake (bounded by ws's own timeout) ends the socket.
+          const cap = config.wsMaxMessageBytes;
+          handler.recordUnreadable(s, { code: 'OVERSIZED', message: `message of more than ${cap} bytes (the WebSocket hard cap) not read; connection closed with 1009` }, cap + 1);
+          return;
+        }
+        ws.terminate();
+      });
     });
   });
 

@@ -1,7 +1,13 @@
 /** The gateway's Prometheus metrics (one registry per instance, served on /metrics). */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-export const createGatewayMetrics = () => {
+/** Counts the metrics read when scraped rather than kept in step on the hot path. */
+export interface GatewayMetricSources {
+  /** Telemetry frames handed to the sink and not yet acknowledged by Kafka (queued or in flight). */
+  readonly pendingFrames: () => number;
+}
+
+export const createGatewayMetrics = (sources: GatewayMetricSources) => {
   const registry = new Registry();
   const m = {
     registry,
@@ -12,7 +18,12 @@ export const createGatewayMetrics = () => {
       name: 'gateway_produce_latency_seconds', help: 'Frame accepted to Kafka acknowledged',
       buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry],
     }),
-    pending: new Gauge({ name: 'gateway_pending_frames', help: 'Frames waiting for Kafka', registers: [registry] }),
+    pending: new Gauge({
+      name: 'gateway_pending_frames', help: 'Telemetry frames waiting for Kafka to acknowledge them (queued or in flight)', registers: [registry],
+      collect() {
+        this.set(sources.pendingFrames());
+      },
+    }),
     backpressure: new Gauge({ name: 'gateway_backpressure', help: '1 while the gateway has stopped reading from devices', registers: [registry] }),
     deliveries: new Counter({ name: 'gateway_deliveries_total', help: 'Commands and forecast bundles delivered', labelNames: ['kind', 'mode'] as const, registers: [registry] }),
     deadLetters: new Counter({ name: 'gateway_dead_letters_total', help: 'Rejected frames written to dead.letters.v1, or dropped when that queue was full', labelNames: ['result'] as const, registers: [registry] }),

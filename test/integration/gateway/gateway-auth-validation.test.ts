@@ -130,6 +130,50 @@ describe('gateway: authentication and validation', () => {
     expect(codes).toEqual(expect.arrayContaining(['MALFORMED', 'OVERSIZED', 'OUT_OF_RANGE', 'CLOCK_SKEW']));
   });
 
+  // Regression: a WebSocket message over 64 KiB (the old ws maxPayload) closed the socket with no
+  // error frame, no count and no dead letter. Up to the 1 MiB hard cap it is now refused like any
+  // bad frame and the device stays connected; above the cap the socket is closed with 1009.
+  it('refuses a message above the frame limit but within the hard cap with OVERSIZED, dead-letters it truncated, and keeps the device connected', async () => {
+    const a = devices[0];
+    if (!a) throw new Error('no device');
+    const admin = await testKafka().admin();
+    const lettersBefore = await admin.topicOffsets(TopicNames.deadLetters);
+    await admin.disconnect();
+    const oversizedCount = async (): Promise<number> =>
+      Number(/gateway_rejects_total\{code="OVERSIZED"\} (\d+)/.exec(await (await fetch(`${gw.url}/metrics`)).text())?.[1] ?? 0);
+    const countBefore = await oversizedCount();
+    const { ws, next } = await open(gw.url, a.token);
+    await next(); // welcome
+    const big = JSON.stringify({ type: 'telemetry', ...frame(20, Date.now()), pad: 'z'.repeat(200 * 1024) });
+    const size = Buffer.byteLength(big);
+    ws.send(big);
+    expect(await next()).toEqual({ type: 'error', code: 'OVERSIZED', message: `frame is ${size} bytes; the limit is 4096`, seq: null });
+    ws.send(JSON.stringify({ type: 'telemetry', ...frame(21, Date.now()) }));
+    expect(await next()).toEqual({ type: 'telemetry.accepted', seq: 21 });
+    expect(ws.readyState).toBe(WebSocket.OPEN);
+
+    const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+    ws.send('x'.repeat(1_048_576 + 1));
+    expect(await closed).toBe(1009);
+    expect((await oversizedCount()) - countBefore).toBe(2);
+
+    const codec = createAvroCodec({ registry: createRegistryClient(testConfig().registryUrl) });
+    const deadline = Date.now() + 20_000;
+    let sizes: Array<[number, number]> = [];
+    while (Date.now() < deadline) {
+      const letters = await testKafka().readAll(TopicNames.deadLetters, { fromOffsets: lettersBefore });
+      sizes = [];
+      for (const r of letters) {
+        const d = await codec.decode(TopicNames.deadLetters, r.value ?? Buffer.alloc(0));
+        if (d.ok && d.value.originKey === a.deviceId && d.value.errorCode === 'OVERSIZED') sizes.push([d.value.payloadBytes, d.value.payload.length]);
+      }
+      if (sizes.length >= 2) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    // The 200 KiB frame: its real size, its first 2 KiB; the one above the cap: not read at all.
+    expect(sizes).toEqual(expect.arrayContaining([[size, 2048], [1_048_577, 0]]));
+  });
+
   it('revokes a device: its live connection is closed and its old credential is refused', async () => {
     const b = devices[1];
     if (!b) throw new Error('no device');

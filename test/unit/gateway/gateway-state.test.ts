@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AssetDefinition, ForecastBundle, SiteCommand } from '../../../services/platform/events.ts';
-import { acceptBundle, acceptCommand, emptyDeliveryState, etagMatches, hasCommand, pollAnswer } from '../../../services/gateway/delivery-state.ts';
+import { acceptBundle, acceptCommand, emptyDeliveryState, etagMatches, hasCommand, liveCommands, pollAnswer } from '../../../services/gateway/delivery-state.ts';
 import { admit, applyDefinition, emptyDirectory } from '../../../services/gateway/device-directory.ts';
 import { fullBucket, take } from '../../../services/gateway/rate-limit.ts';
 
@@ -79,6 +79,33 @@ describe('delivery state', () => {
     // Regression: a COMPLETED ack arriving after the window ended was refused as FORBIDDEN.
     expect(hasCommand(s, 's', 'c1')).toBe(true);
     expect(acceptCommand(s, cmd('c2', 50), 100)).toBe(false);
+  });
+
+  // Regression: liveCommands filtered on endMs only, so a device reconnecting (or polling) after a
+  // command's expiresAtMs but before its endMs was sent a command it could only reject as expired.
+  it('delivers a command only before its expiry and before the end of its window, whichever is first', () => {
+    const s = emptyDeliveryState();
+    const expiresFirst: SiteCommand = { ...cmd('early', 1_000), expiresAtMs: 400 };
+    const endsFirst: SiteCommand = { ...cmd('late', 600), expiresAtMs: 2_000 };
+    expect(acceptCommand(s, expiresFirst, 0)).toBe(true);
+    expect(acceptCommand(s, endsFirst, 0)).toBe(true);
+    expect(liveCommands(s, 's', 399).map((c) => c.commandId)).toEqual(['early', 'late']);
+    expect(liveCommands(s, 's', 400).map((c) => c.commandId)).toEqual(['late']);
+    expect(pollAnswer(s, 's', 500).body.commands.map((c) => c.commandId)).toEqual(['late']);
+    expect(liveCommands(s, 's', 600)).toEqual([]);
+    // Still known for acknowledgements after it expired.
+    expect(hasCommand(s, 's', 'early')).toBe(true);
+    // Arriving already expired (window still open), it is not taken for delivery at all.
+    expect(acceptCommand(s, { ...cmd('stale', 1_000), expiresAtMs: 100 }, 200)).toBe(false);
+  });
+
+  it('property: a delivered command is always one the device would still accept (now before min(endMs, expiresAtMs))', () => {
+    fc.assert(fc.property(fc.nat({ max: 10_000 }), fc.nat({ max: 10_000 }), fc.nat({ max: 10_000 }), (endMs, expiresAtMs, nowMs) => {
+      const s = emptyDeliveryState();
+      acceptCommand(s, { ...cmd('c', endMs), expiresAtMs }, 0);
+      for (const c of liveCommands(s, 's', nowMs)) expect(nowMs).toBeLessThan(Math.min(c.endMs, c.expiresAtMs));
+      expect(liveCommands(s, 's', nowMs).length).toBe(nowMs < Math.min(endMs, expiresAtMs) ? 1 : 0);
+    }));
   });
 });
 
