@@ -7,6 +7,10 @@
  * produce rate (acks=-1, idempotent producer), consume rate (group, decode every record), and
  * pure Avro encode/decode rates against JSON as the baseline in the same run. Reports each
  * part's memory (RSS) at idle.
+ *
+ * --inflight=N runs N workers that each encode a batch ahead; the adapter's producer still sends
+ * one batch at a time (services/platform/kafka.ts queues sends to keep idempotent sequences
+ * safe), so N overlaps encoding with sending, not N requests on the wire.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -97,7 +101,7 @@ const bench: Benchmark = {
       for (let i = 0; i < codecN; i++) JSON.parse(json[i] ?? '{}');
       const jsonDecodeMs = performance.now() - t;
 
-      progress(`producing ${events} telemetry events (acks=-1, batches of ${batch}, ${inflight} in flight)...`);
+      progress(`producing ${events} telemetry events (acks=-1, batches of ${batch}, ${inflight} encoded ahead, sent one at a time)...`);
       const producer = await kafka.producer();
       t = performance.now();
       let next = 0;

@@ -1,22 +1,32 @@
-/** `npm run stack -- up | down | status | migrate [part ...]`: the embedded stack. */
+/** `npm run stack -- up [part ...] | down [part ...] | status | migrate`: the embedded stack. */
 import { parseConfig } from '../platform/config.ts';
 import { describeError, isPlatformError } from '../platform/errors.ts';
 import { createLogger } from '../platform/logger.ts';
 import type { PartName } from './layout.ts';
 import { ALL_PARTS, createStack } from './stack.ts';
 
-const usage = `usage: npm run stack -- <up|down|status|migrate> [${ALL_PARTS.join('|')} ...]
-  up       start what is not running (idempotent) and wait until every part answers
-  down     stop what 'up' started
-  status   each part's port, pid and health
-  migrate  apply the topic catalog and register the schemas
-Ports: KAFKA_PORT (9092), REGISTRY_PORT (8081), CLICKHOUSE_PORT (8123), REDIS_PORT (6379); data: GRIDFLEET_STATE_DIR (.state)`;
+const usage = `usage: npm run stack -- <up|down> [part ...] | status | migrate
+  up [part ...]    start what is not running (idempotent) and wait until every part answers
+  down [part ...]  stop what 'up' started
+  status           every part's port, pid and health
+  migrate          apply the topic catalog, register the schemas and apply the ClickHouse
+                   migrations (infra/clickhouse/migrations); 'up' does this too
+Parts: ${ALL_PARTS.join(' ')} (default: all).
+Ports: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), REGISTRY_PORT (8081), CLICKHOUSE_PORT (8123),
+REDIS_PORT (6379); data: GRIDFLEET_STATE_DIR (.state, relative to the repository root)`;
+
+/** Commands that act on every part: naming parts for them is a usage error, not silently ignored. */
+const takesParts: ReadonlySet<string> = new Set(['up', 'down']);
 
 const main = async (argv: readonly string[]): Promise<number> => {
   const [command, ...rest] = argv;
   const unknown = rest.filter((p) => !ALL_PARTS.includes(p as PartName));
   if (unknown.length > 0 || command === undefined) {
     process.stderr.write(`${unknown.length > 0 ? `unknown part(s): ${unknown.join(', ')}\n` : ''}${usage}\n`);
+    return 2;
+  }
+  if (rest.length > 0 && !takesParts.has(command)) {
+    process.stderr.write(`'${command}' takes no parts (it covers all of them)\n${usage}\n`);
     return 2;
   }
   const parts = rest.length > 0 ? (rest as PartName[]) : ALL_PARTS;

@@ -75,6 +75,7 @@ export const kafkaPart = (config: Config, layout: StackLayout): Part => {
     name: 'kafka',
     port: config.ports.kafka,
     portVariable: 'KAFKA_PORT',
+    extraPorts: [{ port: config.ports.kafkaController, variable: 'KAFKA_CONTROLLER_PORT', role: 'KRaft controller listener' }],
     startTimeoutMs: 90_000,
     async prepare() {
       if (!(await which('java'))) {

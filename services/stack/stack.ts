@@ -1,7 +1,7 @@
 /**
  * The embedded stack: `up` (idempotent: starts what is not running and waits until every part
  * answers), `down` (stops only what `up` started, by pid file), `status`, and `migrate` (topic
- * catalog and schema registration, also run by `up`).
+ * catalog, schema registration and ClickHouse migrations, also run by `up`).
  */
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import { topicCatalog } from '../platform/topics.ts';
 import { kafkaPart } from './kafka-part.ts';
 import { REPO_ROOT, stackLayout, type PartName, type StackLayout } from './layout.ts';
 import { clickhousePart, registryPart } from './node-parts.ts';
-import type { Part } from './part.ts';
+import type { Part, PartPort } from './part.ts';
 import { livePid, portFree, removeFile, stopPid, tailOf, waitUntil } from './processes.ts';
 import { redisPart } from './redis-part.ts';
 
@@ -38,6 +38,19 @@ export interface Stack {
   /** Topic catalog and schemas (Kafka and registry), then ClickHouse migrations. */
   migrate(): Promise<{ topicsCreated: string[]; schemaIds: Record<string, number>; clickhouseApplied: string[] }>;
 }
+
+/** Every port a part needs free before it starts: its main port first. Pure. */
+export const partPorts = (p: Pick<Part, 'port' | 'portVariable' | 'extraPorts'>): PartPort[] => [
+  { port: p.port, variable: p.portVariable, role: '' },
+  ...(p.extraPorts ?? []),
+];
+
+/** What to tell the user when a port of a part is taken: which port, which part, how to fix it. Pure. */
+export const portTakenMessage = (name: PartName, taken: PartPort): string => {
+  const other = taken.port + 10000 <= 65535 ? taken.port + 10000 : taken.port - 10000;
+  return `port ${taken.port} for ${name}${taken.role === '' ? '' : ` (${taken.role})`} is taken by a process this stack did not start. ` +
+    `Stop that process (see: ss -ltnp 'sport = :${taken.port}') or choose another port, e.g. ${taken.variable}=${other} npm run stack -- up`;
+};
 
 /** Analytics parts run at this niceness (best effort: an unprivileged user may only raise it). */
 export const ANALYTICS_NICE = 10;
@@ -69,8 +82,8 @@ export const createStack = (config: Config, logger: Logger): Stack => {
       throw new PlatformError('STACK_START_FAILED', `${p.name} (pid ${pid}) runs but does not answer on port ${p.port}; see ${layout.logFile(p.name)}:\n${tailOf(layout.logFile(p.name))}\nFix it or run 'npm run stack -- down' and retry.`);
     }
     removeFile(pidFile);
-    if (!(await portFree(p.port))) {
-      throw new PlatformError('STACK_PORT_TAKEN', `port ${p.port} for ${p.name} is taken by a process this stack did not start. Stop that process (see: ss -ltnp 'sport = :${p.port}') or choose another port, e.g. ${p.portVariable}=${p.port + 10000} npm run stack -- up`);
+    for (const candidate of partPorts(p)) {
+      if (!(await portFree(candidate.port))) throw new PlatformError('STACK_PORT_TAKEN', portTakenMessage(p.name, candidate));
     }
     await p.prepare();
     const started = Date.now();

@@ -43,4 +43,29 @@ describe('npm run stack when a port is taken', () => {
       blocker.close();
     }
   });
+
+  it("checks Kafka's controller port too, naming KAFKA_CONTROLLER_PORT, before starting anything", async () => {
+    // Regression: only the client port was probed; a taken 9093 killed Kafka at start with a log tail.
+    const { createServer } = await import('node:net');
+    const { parseConfig } = await import('../../../services/platform/config.ts');
+    const { createStack } = await import('../../../services/stack/stack.ts');
+    const { createLogger } = await import('../../../services/platform/logger.ts');
+    const listen = async (): Promise<{ port: number; close: () => void }> => {
+      const srv = createServer();
+      await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+      const address = srv.address();
+      return { port: typeof address === 'object' && address !== null ? address.port : 0, close: () => srv.close() };
+    };
+    const free = await listen();
+    free.close(); // a free client port, so only the controller port is in the way
+    const blocker = await listen();
+    try {
+      const config = parseConfig({ GRIDFLEET_STATE_DIR: '.state/test-port-taken', KAFKA_PORT: String(free.port), KAFKA_CONTROLLER_PORT: String(blocker.port) });
+      const stack = createStack(config, createLogger('silent'));
+      await expect(stack.up(['kafka'])).rejects.toThrow(new RegExp(`port ${blocker.port} for kafka \\(KRaft controller listener\\) is taken.*KAFKA_CONTROLLER_PORT=`, 's'));
+      expect((await stack.status()).find((p) => p.name === 'kafka')?.state).toBe('down');
+    } finally {
+      blocker.close();
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { brokerProperties } from '../../../services/stack/kafka-part.ts';
 import { redisConf } from '../../../services/stack/redis-part.ts';
@@ -13,6 +14,25 @@ describe('embedded stack config files', () => {
     expect(props).toContain('log.dirs=/data/kafka/logs');
     // Topics come from the catalog only: a typo in a topic name must fail, not create a topic.
     expect(props).toContain('auto.create.topics.enable=false');
+  });
+
+  it('keeps the Docker Compose broker on the settings of the embedded one, with data on its volume', () => {
+    const compose = readFileSync('infra/docker-compose.yml', 'utf8');
+    // Regression: without KAFKA_LOG_DIRS the apache/kafka image writes to /tmp/kraft-combined-logs.
+    expect(compose).toMatch(/^\s+KAFKA_LOG_DIRS: \/var\/lib\/kafka\/data$/m);
+    expect(compose).toContain('kafka-data:/var/lib/kafka/data');
+    // Listener, node and path settings differ by design (container network); the rest must match.
+    const differs = /^(process\.roles|node\.id|controller\.|listeners|advertised\.|inter\.broker|listener\.|log\.dirs)/;
+    const settings = brokerProperties({ dataDir: '/d', port: 1, controllerPort: 2 })
+      .split('\n')
+      .filter((l) => l.includes('=') && !l.startsWith('#'))
+      .map((l) => l.split('=') as [string, string])
+      .filter(([k]) => !differs.test(k));
+    expect(settings.length).toBeGreaterThan(8);
+    for (const [key, value] of settings) {
+      const envName = `KAFKA_${key.replace(/\./g, '_').toUpperCase()}`;
+      expect(compose, `${envName} (${key}=${value})`).toMatch(new RegExp(`^\\s+${envName}: "?${value}"?$`, 'm'));
+    }
   });
 
   it('gives Redis an append-only file and noeviction, which BullMQ needs to lose nothing', () => {
