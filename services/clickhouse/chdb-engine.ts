@@ -9,9 +9,17 @@
  * settle: closing under a running operation aborts the engine for the whole process.
  * Parameter binding is not isolated between connections in this libchdb, so bound queries are
  * serialized through one process-wide chain (until a stream's first block arrives).
+ *
+ * Cancelling: libchdb has no interrupt in its C ABI, and StreamCancel frees the stream handle that
+ * a running fetch reads unlocked, so it may only be called between fetches. A query still working
+ * on its first block is cancelled the way ClickHouse itself does it: `KILL QUERY ... ASYNC` from
+ * another connection, finding the query by a tag the caller put in its `log_comment` setting
+ * (chDB ignores a caller's query id). The engine then fails the fetch with 394 QUERY_WAS_CANCELLED.
  */
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CANCEL_TAG_SETTING } from './settings-plan.ts';
 
 interface NativeResult {
   readonly bytes: Uint8Array;
@@ -55,9 +63,20 @@ export interface EngineStream extends AsyncIterable<{ readonly bytes: Buffer; re
   cancel(): void;
 }
 
+export interface StreamOptions {
+  /**
+   * Aborting cancels the query: between blocks by dropping the stream; while the engine still
+   * works on the first block, by killing it from another connection when `tag` is given (the
+   * promise of `stream` then rejects with 394). Without a tag the first block runs to its end.
+   */
+  readonly signal?: AbortSignal;
+  /** The value the caller gave this connection's CANCEL_TAG_SETTING for this query; unique. */
+  readonly tag?: string;
+}
+
 export interface EngineConnection {
   exec(sql: string, format: string, params?: Bound): Promise<ExecOutcome>;
-  stream(sql: string, format: string, params?: Bound): Promise<EngineStream>;
+  stream(sql: string, format: string, params?: Bound, opts?: StreamOptions): Promise<EngineStream>;
   /** Closes once in-flight operations have settled. */
   close(): Promise<void>;
 }
@@ -69,6 +88,10 @@ export interface Engine {
 }
 
 const hasParams = (p: Bound | undefined): p is Bound => p !== undefined && Object.keys(p).length > 0;
+const cancelledError = (): Error => new Error('Code: 394. DB::Exception: Query was cancelled. (QUERY_WAS_CANCELLED)');
+const sqlString = (v: string): string => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+/** Between KILL attempts while the query is not yet in the process list. */
+const KILL_RETRY_MS = 100;
 
 export const openEngine = (dataDir: string): Engine => {
   const addon = loadAddon();
@@ -82,6 +105,37 @@ export const openEngine = (dataDir: string): Engine => {
     const p = paramChain.then(start);
     paramChain = p.catch(() => undefined);
     return p;
+  };
+
+  /**
+   * On abort, kills the query tagged `tag` until `running` settles. The first KILL may come before
+   * the query is in the process list, so it is repeated until one finds it.
+   */
+  const killOnAbort = (running: Promise<unknown>, opts: StreamOptions | undefined): (() => void) => {
+    const { signal, tag } = opts ?? {};
+    if (signal === undefined || tag === undefined) return () => undefined;
+    let settled = false;
+    const mark = (): void => {
+      settled = true;
+    };
+    void running.then(mark, mark);
+    const kill = async (): Promise<void> => {
+      const killer = connect();
+      try {
+        while (!settled) {
+          const r = await killer.exec(`KILL QUERY WHERE Settings['${CANCEL_TAG_SETTING}'] = ${sqlString(tag)} ASYNC`, 'TabSeparated');
+          if (r.bytes.length > 0) return;
+          await sleep(KILL_RETRY_MS);
+        }
+      } catch {
+        /* best effort: the query then runs to its first block and is dropped there */
+      } finally {
+        await killer.close();
+      }
+    };
+    const onAbort = (): void => void kill();
+    signal.addEventListener('abort', onAbort, { once: true });
+    return () => signal.removeEventListener('abort', onAbort);
   };
 
   const connect = (): EngineConnection => {
@@ -100,15 +154,21 @@ export const openEngine = (dataDir: string): Engine => {
       if (closing) throw new Error('Code: 394. DB::Exception: The connection was closed. (QUERY_WAS_CANCELLED)');
     };
 
-    const stream = async (sql: string, format: string, params?: Bound): Promise<EngineStream> => {
+    const stream = async (sql: string, format: string, params?: Bound, opts?: StreamOptions): Promise<EngineStream> => {
       live();
+      const signal = opts?.signal;
       const start = async (): Promise<{ handle: Handle; first: NativeChunk }> => {
+        if (signal?.aborted === true) throw cancelledError();
         const handle = hasParams(params) ? addon.StreamQuery(conn, sql, format, params) : addon.StreamQuery(conn, sql, format);
+        const fetch = track(addon.StreamFetch(handle));
+        const disarm = killOnAbort(fetch, opts);
         try {
-          return { handle, first: await track(addon.StreamFetch(handle)) };
+          return { handle, first: await fetch };
         } catch (e) {
           addon.StreamCancel(handle);
           throw e;
+        } finally {
+          disarm();
         }
       };
       const { handle, first } = hasParams(params) ? await exclusive(start) : await start();
@@ -124,6 +184,14 @@ export const openEngine = (dataDir: string): Engine => {
         else destroy();
       };
       if (finished) cancel();
+      if (signal !== undefined) {
+        // Aborted while the first block was computed but the engine answered anyway: drop it.
+        if (signal.aborted) {
+          cancel();
+          throw cancelledError();
+        }
+        signal.addEventListener('abort', cancel, { once: true });
+      }
       return {
         cancel,
         async *[Symbol.asyncIterator]() {

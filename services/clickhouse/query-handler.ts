@@ -18,7 +18,7 @@ import type { HttpSessions } from './http-sessions.ts';
 import { bodyReader, decodedBody, type BodyReader } from './request-body.ts';
 import { parseRequest, type ParsedRequest } from './request-params.ts';
 import { emptySummary, sendException, startBody, type ResponseContext, type Summary } from './response-writer.ts';
-import { planSettings, setStatement } from './settings-plan.ts';
+import { planSettings, setStatement, tagForCancel } from './settings-plan.ts';
 import { infileInsert, isBlank, namedFormat, splitInsert, statementKind } from './sql-inspect.ts';
 import { authenticate, type Users } from './users.ts';
 
@@ -101,16 +101,20 @@ const runInsert = async (conn: EngineConnection, work: Extract<Work, { kind: 'in
   summary.readBytes = size;
 };
 
-const runSelect = async (conn: EngineConnection, sql: string, p: ParsedRequest, ctx: ResponseContext, summary: Summary, res: ServerResponse): Promise<boolean> => {
+const runSelect = async (conn: EngineConnection, sql: string, p: ParsedRequest, ctx: ResponseContext, summary: Summary, res: ServerResponse, tag: string | undefined): Promise<boolean> => {
+  // Listen before the first block: a client that goes away while the engine still works on it
+  // gets its query killed (when tagged), not run to its end.
+  const gone = new AbortController();
+  const onClose = (): void => gone.abort();
+  res.once('close', onClose);
   let stream: EngineStream;
   try {
-    stream = await conn.stream(sql, ctx.format, p.params);
+    stream = await conn.stream(sql, ctx.format, p.params, tag === undefined ? { signal: gone.signal } : { signal: gone.signal, tag });
   } catch (e) {
+    res.off('close', onClose);
     if (STREAM_UNSUPPORTED.test(toException(e).text)) return false;
     throw e;
   }
-  const onClose = (): void => stream.cancel();
-  res.once('close', onClose);
   try {
     // Hold up to buffer_size bytes before the headers, as ClickHouse does, so an error early in
     // the result still answers with its status code rather than a broken 200.
@@ -197,7 +201,9 @@ export const handleQuery = async (req: IncomingMessage, res: ServerResponse, url
     }
     const conn = lease.conn;
     if (p.database !== undefined) await conn.exec(`USE ${quoteIdent(p.database)}`, 'TabSeparated');
-    const set = setStatement(plan.value);
+    const streamed = work.kind === 'query' && statementKind(work.sql) === 'select' && !p.waitEndOfQuery;
+    const tagged = streamed ? tagForCancel(plan.value, { inSession: p.sessionId !== undefined, tag: randomUUID() }) : { plan: plan.value, tag: undefined };
+    const set = setStatement(tagged.plan);
     if (set !== undefined) await conn.exec(set, 'TabSeparated');
 
     if (work.kind === 'insert') {
@@ -209,8 +215,8 @@ export const handleQuery = async (req: IncomingMessage, res: ServerResponse, url
       await startBody(rctx, summary, true).end();
       return;
     }
-    if (statementKind(work.sql) === 'select' && !p.waitEndOfQuery) {
-      if (await runSelect(conn, work.sql, p, rctx, summary, res)) return;
+    if (streamed) {
+      if (await runSelect(conn, work.sql, p, rctx, summary, res, tagged.tag)) return;
     }
     const r = await conn.exec(work.sql, format, p.params);
     Object.assign(summary, { readRows: r.rowsRead, readBytes: r.bytesRead, resultBytes: r.bytes.length });
@@ -220,7 +226,7 @@ export const handleQuery = async (req: IncomingMessage, res: ServerResponse, url
   } catch (e) {
     const ex = toException(e);
     deps.log.debug('query failed', { queryId: ctx.queryId, code: ex.code });
-    if (!res.headersSent) sendException(ctx, ex);
+    if (!res.headersSent && !res.destroyed) sendException(ctx, ex);
     else res.destroy();
     req.resume();
   } finally {

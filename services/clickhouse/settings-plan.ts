@@ -37,3 +37,18 @@ export const settingLiteral = (value: string): string =>
 /** One SET statement for the plan, or undefined when it is empty. */
 export const setStatement = (plan: ReadonlyArray<readonly [string, string]>): string | undefined =>
   plan.length === 0 ? undefined : `SET ${plan.map(([k, v]) => `${k} = ${settingLiteral(v)}`).join(', ')}`;
+
+/** The setting that carries a streamed query's cancel tag; the engine kills by it (chdb-engine.ts). */
+export const CANCEL_TAG_SETTING = 'log_comment';
+
+/**
+ * Tags a streamed SELECT (CANCEL_TAG_SETTING = tag, first, so anything the plan sets wins) so a
+ * client that disconnects before the first block can have it killed. Not inside an HTTP session
+ * (the tag would stick to it, and at readonly=1 the next request's SET of it fails with 164), nor
+ * when the plan sets the setting itself. A missing tag means: no cancel before the first block.
+ */
+export const tagForCancel = (
+  plan: ReadonlyArray<readonly [string, string]>,
+  o: { readonly inSession: boolean; readonly tag: string },
+): { readonly plan: ReadonlyArray<readonly [string, string]>; readonly tag: string | undefined } =>
+  o.inSession || plan.some(([k]) => k === CANCEL_TAG_SETTING) ? { plan, tag: undefined } : { plan: [[CANCEL_TAG_SETTING, o.tag], ...plan], tag: o.tag };

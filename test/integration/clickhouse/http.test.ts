@@ -124,6 +124,31 @@ describe('embedded ClickHouse over plain HTTP', () => {
     expect((await slow).status).toBe(200);
   });
 
+  it('kills a query still working on its first block when the client disconnects', async () => {
+    // Regression: the disconnect listener was attached only once the first block had arrived, so a
+    // client that gave up on a heavy SELECT left it running to its end (or max_execution_time).
+    const mark = `gone_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const running = async (): Promise<number> =>
+      Number(await (await fetch(q(`SELECT count() FROM system.processes WHERE query LIKE '%${mark}%' AND query NOT LIKE '%system.processes%'`))).text());
+    const until = async (check: () => Promise<boolean>, ms: number): Promise<boolean> => {
+      const deadline = Date.now() + ms;
+      while (Date.now() < deadline) {
+        if (await check()) return true;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return false;
+    };
+    const client = new AbortController();
+    // One block only, after minutes of work (bounded at 15 s in case cancelling breaks).
+    const heavy = fetch(q(`SELECT count() AS ${mark} FROM numbers(100000000000) WHERE NOT ignore(sipHash64(number)) SETTINGS max_threads = 1, max_execution_time = 15`), { signal: client.signal })
+      .then((r) => `answered ${r.status}`, () => 'aborted');
+    expect(await until(async () => (await running()) === 1, 10_000)).toBe(true);
+    client.abort();
+    expect(await heavy).toBe('aborted');
+    expect(await until(async () => (await running()) === 0, 5_000)).toBe(true);
+    expect(await (await fetch(`${server.url}/ping`)).text()).toBe('Ok.\n');
+  });
+
   it('says clearly what is not supported', async () => {
     const r = await fetch(q('SELECT 1', '&compress=1'));
     expect(r.status).toBe(501);
