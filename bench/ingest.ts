@@ -1,8 +1,14 @@
 /**
- * `npm run bench -- ingest [--events=300000] [--latencyEvents=20000] [--rate=5000] [--rows=10000000] [--portBase=30000] [--json]`
+ * `npm run bench -- ingest [--events=300000] [--latencyEvents=20000] [--rate=5000] [--rows=10000000] [--portBase=26000] [--json]`
  *
- * Starts a stack of its own (ports portBase + 9092 and so on, default 3xxxx; move them when
- * another bench holds those; a temp state folder), then:
+ * Starts a stack of its own (a temp state folder) on ports packed above --portBase, as control
+ * and isolation do: Kafka +92, its controller +93, registry +81, ClickHouse +23, Redis +79, so
+ * 26023..26093 by default. Below the ephemeral range (32768-60999, where any outgoing connection
+ * may take a port first) and clear of the other benches' defaults: backbone and gateway (base
+ * 20000, each part at base + its usual port) 26379..29093, delivery 21000 -> 27379..30093, assets
+ * 22000 -> 28379..31093, forecast 23000 -> 29379..32093, control and isolation in 24xxx and 25xxx,
+ * the test stack 16379..19093.
+ * Ingest's own /metrics takes a free port. Then:
  *  - throughput: pre-produces --events telemetry records (Avro, 24 partitions) and times
  *    services/ingest/main.ts (a child process, as in production) from start until ClickHouse has
  *    them all: eventsPerSec, sustained from Kafka to queryable rows;
@@ -58,19 +64,19 @@ const bench: Benchmark = {
     const latencyEvents = Number(options['latencyEvents'] ?? 20_000);
     const rate = Number(options['rate'] ?? 5_000);
     const bigRows = Number(options['rows'] ?? 10_000_000);
-    const portBase = Number(options['portBase'] ?? 30_000);
+    const portBase = Number(options['portBase'] ?? 26_000);
     const root = mkdtempSync(join(tmpdir(), 'gridfleet-bench-ingest-'));
     const env: Record<string, string> = {
       GRIDFLEET_STATE_DIR: join(root, 'state'), GRIDFLEET_CACHE_DIR: '.state/cache',
-      KAFKA_PORT: String(portBase + 9092), KAFKA_CONTROLLER_PORT: String(portBase + 9093), REGISTRY_PORT: String(portBase + 8081),
-      CLICKHOUSE_PORT: String(portBase + 8123), REDIS_PORT: String(portBase + 6379), LOG_LEVEL: 'warn',
+      KAFKA_PORT: String(portBase + 92), KAFKA_CONTROLLER_PORT: String(portBase + 93), REGISTRY_PORT: String(portBase + 81),
+      CLICKHOUSE_PORT: String(portBase + 23), REDIS_PORT: String(portBase + 79), LOG_LEVEL: 'warn',
     };
     const config = parseConfig(env);
     const logger = createLogger('warn', { service: 'bench' });
     const stack = createStack(config, logger);
     const ch = createClient({ url: config.clickhouseUrl, request_timeout: 300_000 });
     try {
-      progress(`starting a stack of its own on ports ${portBase} + 9092 and so on...`);
+      progress(`starting a stack of its own on ports ${portBase + 23}..${portBase + 93}...`);
       await stack.up();
       const kafka = createKafkaAdapter({ brokers: config.kafkaBrokers, clientId: 'bench-ingest', logger });
       const codec = createAvroCodec({ registry: createRegistryClient(config.registryUrl) });

@@ -47,6 +47,8 @@ export interface IngestConfig {
   readonly retryMaxMs: number;
   /** INGEST_SESSION_TIMEOUT_MS, default 30000: Kafka group session timeout. */
   readonly sessionTimeoutMs: number;
+  /** INGEST_LAG_REFRESH_MS, default 5000: how often the lag gauge is read from Kafka (high-water marks and committed offsets). */
+  readonly lagRefreshMs: number;
   /** INGEST_METRICS_PORT, default 9464 (0 picks a free port): /metrics and /health. */
   readonly metricsPort: number;
   /**
@@ -99,6 +101,7 @@ export const parseIngestConfig = (env: Env): IngestConfig => {
     concurrency: int('INGEST_CONCURRENCY', 4, 1, 64),
     retryMaxMs: int('INGEST_RETRY_MAX_MS', 10_000, 100, 600_000),
     sessionTimeoutMs: int('INGEST_SESSION_TIMEOUT_MS', 30_000, 6_000, 300_000),
+    lagRefreshMs: int('INGEST_LAG_REFRESH_MS', 5_000, 100, 600_000),
     metricsPort: int('INGEST_METRICS_PORT', 9464, 0, 65535),
     recordPlans: (get('INGEST_RECORD_PLANS') ?? '1') !== '0',
     rejectedRetryMs: int('INGEST_REJECTED_RETRY_MS', 60_000, 100, 3_600_000),

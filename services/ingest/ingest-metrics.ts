@@ -1,8 +1,9 @@
 /**
  * Ingest's Prometheus metrics (prom-client, a registry of its own) and the small HTTP server that
- * serves them: GET /metrics, GET /health. Lag is per topic and partition (records between what
- * ingest has read and the partition's end); rows/s is a gauge over the last 10 s next to the
- * rows counter, so a dashboard without PromQL rate() still reads it.
+ * serves them: GET /metrics, GET /health. Lag is per topic and partition: records in Kafka not yet
+ * acknowledged by ClickHouse (high-water mark minus the group's committed offset), set on a timer
+ * by lag-refresher.ts so it keeps growing while ingest is paused. rows/s is a gauge over the last
+ * 10 s next to the rows counter, so a dashboard without PromQL rate() still reads it.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,7 +26,7 @@ const WINDOW_MS = 10_000;
 
 export const createIngestMetrics = (now: () => number): IngestMetrics => {
   const registry = new Registry();
-  const lag = new Gauge({ name: 'gridfleet_ingest_lag_records', help: 'Records between the last one ingest read and the end of the partition', labelNames: ['topic', 'partition'], registers: [registry] });
+  const lag = new Gauge({ name: 'gridfleet_ingest_lag_records', help: 'Records in the partition not yet in ClickHouse: high-water mark minus the group\'s committed offset (refreshed every INGEST_LAG_REFRESH_MS, also while paused)', labelNames: ['topic', 'partition'], registers: [registry] });
   const rows = new Counter({ name: 'gridfleet_ingest_rows_total', help: 'Rows inserted into ClickHouse', labelNames: ['table'], registers: [registry] });
   const inserts = new Histogram({
     name: 'gridfleet_ingest_insert_seconds', help: 'Latency of one acknowledged INSERT', labelNames: ['table'], registers: [registry],

@@ -269,7 +269,7 @@ export const createIngestRunner = (d: RunnerDeps): Runner => {
     return true;
   };
 
-  const handleBatch = async (topic: string, partition: number, records: readonly IncomingRecord[], highWatermark: string, ctx: BatchContext): Promise<void> => {
+  const handleBatch = async (topic: string, partition: number, records: readonly IncomingRecord[], ctx: BatchContext): Promise<void> => {
     const s = stateOf(topic, partition);
     const w = writerOf(topic);
     await locked(s, async () => {
@@ -299,11 +299,9 @@ export const createIngestRunner = (d: RunnerDeps): Runner => {
         // After a flush the partition may have been rewound (a refused commit): read where it resumes.
         if (s.resume === undefined) return;
       }
+      // Lag is not set here: lag-refresher.ts keeps it true on a timer, also while nothing is handled (paused).
       const last = records.at(-1);
-      if (last !== undefined) {
-        ctx.resolveOffset(last.offset);
-        d.metrics.setLag(topic, partition, Math.max(0, Number(highWatermark) - Number(last.offset) - 1));
-      }
+      if (last !== undefined) ctx.resolveOffset(last.offset);
       d.metrics.setBufferedBytes(bufferedBytes());
       await ctx.heartbeat();
     });
@@ -330,10 +328,7 @@ export const createIngestRunner = (d: RunnerDeps): Runner => {
     const owned = new Set(assigned.flatMap((a) => a.partitions.map((p) => keyOf(a.topic, p))));
     for (const [k, s] of states) {
       const kept = owned.has(k);
-      if (!kept) {
-        states.delete(k);
-        d.metrics.dropPartition(s.batch.topic, s.batch.partition);
-      }
+      if (!kept) states.delete(k);
       // What is buffered was never inserted: drop it, and read the group's state again before going on.
       locked(s, () => Promise.resolve(rewind(s, kept))).catch(() => undefined);
     }
@@ -344,7 +339,7 @@ export const createIngestRunner = (d: RunnerDeps): Runner => {
     async start() {
       d.consumer.onAssignment(onAssignment);
       timer = setInterval(tick, Math.max(20, Math.min(250, d.policy.maxWaitMs / 4)));
-      await d.consumer.runBatches((batch, ctx) => handleBatch(batch.topic, batch.partition, batch.records, batch.highWatermark, ctx));
+      await d.consumer.runBatches((batch, ctx) => handleBatch(batch.topic, batch.partition, batch.records, ctx));
     },
     async stop() {
       stopped = true;

@@ -1,9 +1,9 @@
 /**
  * The ingest process: `npx tsx services/ingest/main.ts`. Wires Kafka (group gridfleet-ingest, its
  * own process, never shared with the operational tier), the Avro codec, ClickHouse and /metrics
- * into the runner. Environment: the platform's (KAFKA_BROKERS, REGISTRY_URL, CLICKHOUSE_URL,
- * LOG_LEVEL) and the INGEST_* variables of config.ts. SIGTERM/SIGINT flush what is buffered, commit
- * and exit 0.
+ * into the runner, and the lag gauge's timer (lag-refresher.ts). Environment: the platform's
+ * (KAFKA_BROKERS, REGISTRY_URL, CLICKHOUSE_URL, LOG_LEVEL) and the INGEST_* variables of config.ts.
+ * SIGTERM/SIGINT flush what is buffered, commit and exit 0.
  */
 import { createAvroCodec, createRegistryClient } from '../platform/avro-codec.ts';
 import { systemClock } from '../platform/clock.ts';
@@ -15,6 +15,7 @@ import { createClickHouseSink } from './clickhouse-sink.ts';
 import { parseIngestConfig } from './config.ts';
 import { createIngestMetrics, serveMetrics } from './ingest-metrics.ts';
 import { createIngestRunner } from './ingest-runner.ts';
+import { createLagRefresher } from './lag-refresher.ts';
 import { createRecordDecoder } from './record-decoder.ts';
 
 const main = async (): Promise<void> => {
@@ -32,6 +33,8 @@ const main = async (): Promise<void> => {
     sessionTimeoutMs: ingest.sessionTimeoutMs,
     partitionsConsumedConcurrently: ingest.concurrency,
   });
+  // Only for the partitions' high-water marks (the lag gauge); the consumer reads its own committed offsets.
+  const admin = await kafka.admin();
   const sink = createClickHouseSink({ url: config.clickhouseUrl, database: ingest.database, username: ingest.clickhouseUser, password: ingest.clickhousePassword });
   const metrics = createIngestMetrics(() => systemClock.now());
   const registry = createRegistryClient(config.registryUrl);
@@ -48,6 +51,8 @@ const main = async (): Promise<void> => {
     rejectedRetryMs: ingest.rejectedRetryMs,
     die: () => process.kill(process.pid, 'SIGKILL'),
   });
+  const lag = createLagRefresher({ consumer, admin, metrics, logger, intervalMs: ingest.lagRefreshMs });
+  lag.start();
   const served = await serveMetrics(metrics, ingest.metricsPort, () => {
     const problems = [...runner.rejected()].map(([topic, r]) => `rejected: ClickHouse refuses inserts into ${r.table} (from ${topic}) for good; next try in ${Math.max(0, Math.round((r.retryAtMs - systemClock.now()) / 1000))} s: ${r.error}`);
     if (runner.isPaused()) problems.unshift('paused: ClickHouse is not accepting inserts');
@@ -59,9 +64,10 @@ const main = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
     logger.info('ingest stopping');
+    lag.stop();
     runner
       .stop()
-      .then(() => Promise.all([producer.disconnect(), sink.close()]))
+      .then(() => Promise.all([producer.disconnect(), sink.close(), admin.disconnect()]))
       .then(() => {
         served.server.close();
         process.exit(0);

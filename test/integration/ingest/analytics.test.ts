@@ -79,23 +79,42 @@ describe('analytics schema for data scientists', () => {
   });
 
   it('rollups equal a recompute from raw telemetry, across inserts that split buckets', async () => {
-    const recompute = (bucket: string, hours: string): string => `
+    // Every energy flow of site_minute_agg / site_hour_agg (migration 003) and the raw kW it sums.
+    const flows = [
+      ['solar_kwh', 'solar_kw'], ['load_kwh', 'load_kw'],
+      ['grid_import_kwh', 'greatest(grid_kw, 0)'], ['grid_export_kwh', 'greatest(-grid_kw, 0)'],
+      ['battery_discharge_kwh', 'greatest(battery_kw, 0)'], ['battery_charge_kwh', 'greatest(-battery_kw, 0)'],
+    ] as const;
+    const recompute = (bucket: string, hours: string, kw: (column: string, raw: string) => string = (_, raw) => raw): string => `
       SELECT site_id, ${bucket}(measured_at) AS b, count() AS frames,
-        sum(solar_kw) * uniqExact(device_id) / count() ${hours} AS solar_kwh,
-        sum(greatest(battery_kw, 0)) * uniqExact(device_id) / count() ${hours} AS discharge_kwh,
-        sum(greatest(-grid_kw, 0)) * uniqExact(device_id) / count() ${hours} AS export_kwh,
-        min(soc_pct) AS soc_min, max(soc_pct) AS soc_max, avg(soc_pct) AS soc_avg
+        ${flows.map(([c, raw]) => `sum(${kw(c, raw)}) * uniqExact(device_id) / count() ${hours} AS ${c}`).join(',\n        ')},
+        min(soc_pct) AS soc_min_pct, max(soc_pct) AS soc_max_pct, avg(soc_pct) AS soc_avg_pct,
+        max(battery_temp_c) AS battery_temp_max_c, countIf(notEmpty(alarms)) AS alarm_frames
       FROM ${db}.telemetry GROUP BY site_id, b`;
-    const compare = (view: string, bucketColumn: string, bucket: string, hours: string): string => `
-      SELECT count() AS n, countIf(abs(r.frames - v.frames) > 0 OR abs(r.solar_kwh - v.solar_kwh) > 1e-9 OR abs(r.discharge_kwh - v.battery_discharge_kwh) > 1e-9
-        OR abs(r.export_kwh - v.grid_export_kwh) > 1e-9 OR r.soc_min != v.soc_min_pct OR r.soc_max != v.soc_max_pct OR abs(r.soc_avg - v.soc_avg_pct) > 1e-9) AS different
-      FROM (${recompute(bucket, hours)}) AS r FULL OUTER JOIN ${db}.${view} AS v ON v.site_id = r.site_id AND v.${bucketColumn} = r.b`;
-    const minute = await rows<{ n: string; different: string }>(admin, compare('site_minute', 'minute', 'toStartOfMinute', '/ 60'));
-    expect(Number(minute[0]?.n)).toBeGreaterThan(2 * 24 * 60 * 4 - 10);
-    expect(Number(minute[0]?.different)).toBe(0);
-    const hour = await rows<{ n: string; different: string }>(admin, compare('site_hourly', 'hour', 'toStartOfHour', ''));
-    expect(Number(hour[0]?.n)).toBeGreaterThan(4 * 47);
-    expect(Number(hour[0]?.different)).toBe(0);
+    /** Rows compared, and per column how many of them differ (a missing row on either side differs in frames). */
+    const compare = async (view: string, bucketColumn: string, bucket: string, hours: string, kw?: (column: string, raw: string) => string): Promise<Record<string, number>> => {
+      const exact = ['frames', 'soc_min_pct', 'soc_max_pct', 'battery_temp_max_c', 'alarm_frames'];
+      const close = [...flows.map(([c]) => c), 'soc_avg_pct'];
+      const [row] = await rows<Record<string, string>>(admin, `
+        SELECT count() AS n,
+          ${exact.map((c) => `countIf(r.${c} != v.${c}) AS differ_${c}`).join(', ')},
+          ${close.map((c) => `countIf(abs(r.${c} - v.${c}) > 1e-9) AS differ_${c}`).join(', ')}
+        FROM (${recompute(bucket, hours, kw)}) AS r FULL OUTER JOIN ${db}.${view} AS v ON v.site_id = r.site_id AND v.${bucketColumn} = r.b`);
+      return Object.fromEntries(Object.entries(row ?? {}).map(([k, v]) => [k.replace(/^differ_/, ''), Number(v)]));
+    };
+    const none = (n: number): Record<string, number> => ({ n, frames: 0, soc_min_pct: 0, soc_max_pct: 0, battery_temp_max_c: 0, alarm_frames: 0, ...Object.fromEntries(flows.map(([c]) => [c, 0])), soc_avg_pct: 0 });
+    const minute = await compare('site_minute', 'minute', 'toStartOfMinute', '/ 60');
+    expect(minute['n']).toBeGreaterThan(2 * 24 * 60 * 4 - 10);
+    expect(minute).toEqual(none(minute['n'] ?? -1));
+    const hour = await compare('site_hourly', 'hour', 'toStartOfHour', '');
+    expect(hour['n']).toBeGreaterThan(4 * 47);
+    expect(hour).toEqual(none(hour['n'] ?? -1));
+    // Negative control: a recompute with import and export swapped must be caught in both columns.
+    const swapped = await compare('site_hourly', 'hour', 'toStartOfHour', '', (c, raw) =>
+      c === 'grid_import_kwh' ? 'greatest(-grid_kw, 0)' : c === 'grid_export_kwh' ? 'greatest(grid_kw, 0)' : raw);
+    expect(swapped['grid_import_kwh']).toBeGreaterThan(0);
+    expect(swapped['grid_export_kwh']).toBeGreaterThan(0);
+    expect(swapped['solar_kwh']).toBe(0);
 
     // Each level of the hierarchy sums its sites (4 sites under region-1; 2 per feeder).
     const levels = await rows<{ level: string; solar: number }>(admin, `

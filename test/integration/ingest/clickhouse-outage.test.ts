@@ -1,12 +1,14 @@
 /**
  * Guards ingest through a ClickHouse outage under load: while ClickHouse is stopped, ingest pauses
- * (health 503, paused gauge 1) with bounded memory instead of buffering the stream, then resumes
+ * (health 503, paused gauge 1) with bounded memory instead of buffering the stream, its lag gauge
+ * shows the backlog growing (it used to keep the last value a handled batch left), then it resumes
  * when ClickHouse is back and the table reconciles with Kafka: nothing lost, nothing twice.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testStack } from '../../support/clients.ts';
-import { countOf, createWorld, eventually, produceTelemetry, startIngest, telemetryProblems, type IngestWorld } from './ingest-harness.ts';
+import { TopicNames } from '../../../services/platform/topics.ts';
+import { countOf, createWorld, eventually, lagOf, produceTelemetry, startIngest, TELEMETRY_PARTITIONS, telemetryProblems, type IngestWorld } from './ingest-harness.ts';
 
 const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
@@ -42,13 +44,24 @@ describe('ingest while ClickHouse is stopped', () => {
       // 30,000 frames are waiting in Kafka, not in the ingest process.
       expect(rssMax).toBeLessThan(400);
 
+      // ...and the lag gauge says so: nothing produced since ClickHouse stopped is committed, and
+      // the backlog keeps growing while nothing is handled.
+      const lagSum = async (): Promise<number> => {
+        const lag = lagOf(await (await fetch(`${url}/metrics`)).text(), w.topic(TopicNames.telemetry));
+        return lag.size === TELEMETRY_PARTITIONS ? [...lag.values()].reduce((a, b) => a + b, 0) : -1;
+      };
+      expect(await eventually(async () => (await lagSum()) >= 30_000, 10_000), `lag ${await lagSum()}`).toBe(true);
+      const pausedLag = await lagSum();
+      await produceTelemetry(w, 35_000, 40_000);
+      expect(await eventually(async () => (await lagSum()) >= pausedLag + 5_000, 10_000), `lag ${await lagSum()}, was ${pausedLag}`).toBe(true);
+
       await testStack().up(['clickhouse']);
-      expect(await eventually(async () => (await countOf(w.ch, `SELECT count() FROM ${w.database}.telemetry`)) >= 35_000, 60_000), ingest.output()).toBe(true);
+      expect(await eventually(async () => (await countOf(w.ch, `SELECT count() FROM ${w.database}.telemetry`)) >= 40_000, 60_000), ingest.output()).toBe(true);
       expect(await eventually(async () => (await fetch(`${url}/health`)).status === 200, 10_000)).toBe(true);
     } finally {
       expect(await ingest.stop()).toBe('0');
     }
     expect(await telemetryProblems(w)).toEqual([]);
-    expect(await countOf(w.ch, `SELECT sum(frames) FROM ${w.database}.site_minute`)).toBe(35_000);
+    expect(await countOf(w.ch, `SELECT sum(frames) FROM ${w.database}.site_minute`)).toBe(40_000);
   });
 });

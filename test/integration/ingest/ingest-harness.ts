@@ -88,6 +88,7 @@ export const startIngest = (w: IngestWorld, extraEnv: Record<string, string> = {
       INGEST_METRICS_PORT: '0',
       INGEST_SESSION_TIMEOUT_MS: '6000',
       INGEST_MAX_WAIT_MS: '300',
+      INGEST_LAG_REFRESH_MS: '500',
       ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -152,6 +153,15 @@ export const telemetryProblems = async (w: IngestWorld): Promise<string[]> =>
 export const countOf = async (ch: ClickHouseClient, query: string): Promise<number> => {
   const rows = await (await ch.query({ query, format: 'JSONEachRow' })).json<Record<string, string | number>>();
   return Number(Object.values(rows[0] ?? {})[0] ?? 0);
+};
+
+/** The lag gauge of each partition of a physical topic, read from a /metrics text. */
+export const lagOf = (metricsText: string, topic: string): Map<number, number> => {
+  const out = new Map<number, number>();
+  for (const m of metricsText.matchAll(/^gridfleet_ingest_lag_records\{topic="([^"]*)",partition="(\d+)"\} (\S+)$/gm)) {
+    if (m[1] === topic) out.set(Number(m[2]), Number(m[3]));
+  }
+  return out;
 };
 
 /** Polls until `check` returns true or the time runs out. */

@@ -7,7 +7,7 @@ import { renameDatabase } from '../../../services/ingest/analytics-schema.ts';
 describe('ingest config', () => {
   it('has documented defaults and lists every problem at once', () => {
     const c = parseIngestConfig({});
-    expect(c).toMatchObject({ groupId: 'gridfleet-ingest', database: 'gridfleet', batchRecords: 20_000, maxWaitMs: 1_000, fault: null, recordPlans: true, rejectedRetryMs: 60_000 });
+    expect(c).toMatchObject({ groupId: 'gridfleet-ingest', database: 'gridfleet', batchRecords: 20_000, maxWaitMs: 1_000, fault: null, recordPlans: true, rejectedRetryMs: 60_000, lagRefreshMs: 5_000 });
     expect(c.topics).toHaveLength(12);
     expect(parseIngestConfig({ INGEST_FAULT: 'mid-insert:3', INGEST_TOPICS: 'telemetry.v1' })).toMatchObject({ fault: { point: 'mid-insert', atInsert: 3 }, topics: ['telemetry.v1'] });
     expect(() => parseIngestConfig({ INGEST_FAULT: 'sometime', INGEST_BATCH_RECORDS: '0', INGEST_DATABASE: 'a-b', INGEST_TOPICS: 'nope' })).toThrow(
