@@ -13,7 +13,7 @@
  * the way a run's publish step does it (bench/_isolation-faults.ts) and Redis is restarted alone.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, openSync } from 'node:fs';
+import { existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../services/stack/layout.ts';
 import { waitUntil } from '../services/stack/processes.ts';
@@ -42,9 +42,11 @@ export const forecastWorker = (sys: System, port: number): ServiceHandle => {
   return w;
 };
 
+const runLog = (ctx: FaultContext, issuedAtMs: number): string => join(ctx.sys.logDir, `forecast-run-${issuedAtMs}.log`);
+
 /** One forecast run of the sites, in a process of its own (with its own workers). */
 const startRun = (ctx: FaultContext, issuedAtMs: number): ChildProcess => {
-  const log = openSync(join(ctx.sys.logDir, `forecast-run-${issuedAtMs}.log`), 'a');
+  const log = openSync(runLog(ctx, issuedAtMs), 'a');
   const c = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, CLI), 'run', '--kind', 'sites', '--issued-at', String(issuedAtMs)], {
     cwd: REPO_ROOT, env: { ...process.env, ...ctx.sys.bench.env, ...forecastEnv(ctx.sys), FORECAST_METRICS_PORT: '-1' }, stdio: ['ignore', log, log],
   });
@@ -54,6 +56,20 @@ const startRun = (ctx: FaultContext, issuedAtMs: number): ChildProcess => {
 
 const exited = (c: ChildProcess, timeoutMs: number): Promise<boolean> => waitUntil(() => Promise.resolve(c.exitCode !== null || c.signalCode !== null), timeoutMs, 200);
 
+/** The run's progress from its log (`... chunks 3/8 ...`): the last line's done and total chunks. */
+export const chunkProgress = (log: string): { done: number; total: number } | undefined => {
+  const all = [...log.matchAll(/chunks (\d+)\/(\d+)/g)].at(-1);
+  return all ? { done: Number(all[1]), total: Number(all[2]) } : undefined;
+};
+
+/** Waits until the run has finished some of its chunks but not all (mid-run), or exited, or the time is up. */
+const midRun = (c: ChildProcess, log: string, timeoutMs: number): Promise<boolean> =>
+  waitUntil(() => {
+    if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve(true);
+    const p = existsSync(log) ? chunkProgress(readFileSync(log, 'utf8')) : undefined;
+    return Promise.resolve(p !== undefined && p.done > 0 && p.done < p.total);
+  }, timeoutMs, 50);
+
 const workersKilled = (port: number): Fault => ({
   name: 'forecast-workers-killed', analytics: true, what: 'a forecast run\'s workers SIGKILLed mid-run, Redis stopped and started again, workers restarted to finish the run',
   async run(ctx, phaseMs) {
@@ -61,10 +77,13 @@ const workersKilled = (port: number): Fault => ({
     const worker = forecastWorker(ctx.sys, port);
     const run = startRun(ctx, t0);
     ctx.mark('sites run started');
-    await sleep(phaseMs / 4);
+    // Killed as soon as some chunks are done and others are not: a run over 10k sites takes
+    // seconds, so a fixed delay would kill workers that had already finished.
+    await midRun(run, runLog(ctx, t0), phaseMs / 4);
+    const progress = chunkProgress(existsSync(runLog(ctx, t0)) ? readFileSync(runLog(ctx, t0), 'utf8') : '');
     run.kill('SIGKILL');
     await worker.kill('SIGKILL');
-    ctx.mark(`workers killed mid-run (the run process ${run.exitCode === null ? 'was still running' : `had exited ${run.exitCode}`})`);
+    ctx.mark(`workers killed ${run.exitCode === null ? `mid-run at chunks ${progress ? `${progress.done}/${progress.total}` : '?'}` : `after the run process had exited ${run.exitCode}`}`);
     await ctx.sys.bench.stack.down(['redis']);
     ctx.mark('redis down');
     await sleep(phaseMs / 4);

@@ -9,6 +9,8 @@
  * delivered), requests control refused, acknowledgement rate, measured response against target,
  * and the gateway's telemetry acknowledgement latency at the devices.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createAvroCodec, createRegistryClient } from '../services/platform/avro-codec.ts';
 import { createKafkaAdapter, type KafkaAdapter, type Producer, type TopicOffsets } from '../services/platform/kafka.ts';
 import { createLogger } from '../services/platform/logger.ts';
@@ -202,6 +204,7 @@ export const runIsolation = async (o: IsolationOptions): Promise<IsolationResult
     }
     const reconciliation = await reconcileRun({ sys: s, kafka: k, codec, startOffsets: offsets0, tag: o.tag, ledger, progress: o.progress, catchUpMs: o.catchUpMs ?? 300_000 });
     const results = summarize(phases, ledger, ackCounts);
+    writeTimeline(join(s.logDir, 'isolation-events.jsonl'), phases, ledger);
     const worst = Math.max(1, ...results.filter((r) => r.analytics && Number.isFinite(r.p99Ratio)).map((r) => r.p99Ratio));
     const analyticsOk = results.filter((r) => r.analytics).every((r) => r.pass === true);
     const restarts = Object.fromEntries(s.handles.filter((h) => h.restarts() > 0).map((h) => [h.name, h.restarts()]));
@@ -210,6 +213,22 @@ export const runIsolation = async (o: IsolationOptions): Promise<IsolationResult
     await producer?.disconnect().catch(() => undefined);
     await sys?.dispose();
   }
+};
+
+/**
+ * One line per phase mark and per event (its time into the phase, control's answer time, and its
+ * deliveries' p50 and max) in the system's log folder, kept with GRIDFLEET_KEEP_SYSTEM_LOGS=1: a
+ * slow phase's tail can be placed against what the fault was doing at the time.
+ */
+const writeTimeline = (file: string, phases: readonly PhaseState[], ledger: ReturnType<typeof createCommandLedger>): void => {
+  const lines = phases.flatMap((p) => [
+    ...p.marks.map((m) => ({ phase: p.name, atSec: (m.atMs - p.startMs) / 1000, mark: m.label })),
+    ...p.events.map((e) => {
+      const d = ledger.deliveries(e);
+      return { phase: p.name, atSec: (e.t0 - p.startMs) / 1000, eventId: e.eventId, requestMs: e.requestMs, sites: e.sites, delivered: d.length, p50Ms: quantile(d, 0.5), maxMs: d.at(-1) ?? null };
+    }),
+  ].sort((a, b) => a.atSec - b.atSec));
+  writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
 };
 
 const summarize = (phases: readonly PhaseState[], ledger: ReturnType<typeof createCommandLedger>, ackRates: ReadonlyMap<string, number>): PhaseResult[] => {
