@@ -52,6 +52,9 @@ export const portTakenMessage = (name: PartName, taken: PartPort): string => {
     `Stop that process (see: ss -ltnp 'sport = :${taken.port}') or choose another port, e.g. ${taken.variable}=${other} npm run stack -- up`;
 };
 
+/** The parts only the analytics tier uses; the operational tier never waits on them. */
+const ANALYTICS_PARTS: ReadonlySet<PartName> = new Set(['clickhouse', 'redis']);
+
 /** Analytics parts run at this niceness (best effort: an unprivileged user may only raise it). */
 export const ANALYTICS_NICE = 10;
 const lowerPriority = (pid: number): void => {
@@ -88,9 +91,10 @@ export const createStack = (config: Config, logger: Logger): Stack => {
     await p.prepare();
     const started = Date.now();
     const newPid = p.launch();
-    // ClickHouse serves the analytics tier: on shared cores it yields the CPU to everything else
-    // (an analyst's heavy query must not slow the control path down).
-    if (p.name === 'clickhouse') lowerPriority(newPid);
+    // ClickHouse and Redis (BullMQ's store for the forecast jobs) serve only the analytics tier: on
+    // shared cores they yield the CPU to everything else (an analyst's heavy query, or Redis loading
+    // its append-only file after a restart, must not slow the control path down).
+    if (ANALYTICS_PARTS.has(p.name)) lowerPriority(newPid);
     logger.info('starting', { part: p.name, pid: newPid, port: p.port });
     const ok = await waitUntil(async () => {
       if (livePid(pidFile) === undefined) throw new PlatformError('STACK_START_FAILED', `${p.name} exited during start-up`);
