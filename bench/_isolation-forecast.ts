@@ -83,7 +83,9 @@ const workersKilled = (port: number): Fault => ({
     const progress = chunkProgress(existsSync(runLog(ctx, t0)) ? readFileSync(runLog(ctx, t0), 'utf8') : '');
     run.kill('SIGKILL');
     await worker.kill('SIGKILL');
-    ctx.mark(`workers killed ${run.exitCode === null ? `mid-run at chunks ${progress ? `${progress.done}/${progress.total}` : '?'}` : `after the run process had exited ${run.exitCode}`}`);
+    const when = run.exitCode !== null ? `after the run process had exited ${run.exitCode}`
+      : progress ? `mid-run at chunks ${progress.done}/${progress.total}` : 'before the run reported any progress';
+    ctx.mark(`workers killed ${when}`);
     await ctx.sys.bench.stack.down(['redis']);
     ctx.mark('redis down');
     await sleep(phaseMs / 4);
