@@ -12,7 +12,6 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PartName } from '../services/stack/layout.ts';
@@ -22,22 +21,14 @@ import { fleetAssetDefinitions, planFleet, type FleetPlan } from '../services/fl
 import { provisionFleet } from '../services/fleet/provision.ts';
 import { parseConfig } from '../services/platform/config.ts';
 import { createLogger } from '../services/platform/logger.ts';
-import { createStack } from '../services/stack/stack.ts';
+import { createStack, lowerPriority } from '../services/stack/stack.ts';
 import { BENCH_OPERATOR, nextMessage, startBenchStackOn, type BenchStack } from './_harness.ts';
 import type { CommandSeen, ControlDevicesCmd, ControlDevicesMsg, DeviceFinal, WorkerCounters, WorkerDevice } from './_control-devices.ts';
 
 export const CONTROL_OPERATOR_TOKEN = 'bench-control-operator';
 
-/** Services of the analytics tier, by name prefix: started at ANALYTICS_NICE. */
+/** Services of the analytics tier, by name prefix: started at ANALYTICS_NICE (services/stack/stack.ts). */
 const ANALYTICS = ['ingest', 'forecast'];
-export const ANALYTICS_NICE = 10;
-export const lowerPriority = (pid: number): void => {
-  try {
-    setPriority(pid, ANALYTICS_NICE);
-  } catch {
-    /* not permitted here: the tiers then share the CPU evenly */
-  }
-};
 
 export interface ServiceHandle {
   readonly name: string;

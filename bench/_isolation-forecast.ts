@@ -17,7 +17,8 @@ import { existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../services/stack/layout.ts';
 import { waitUntil } from '../services/stack/processes.ts';
-import { lowerPriority, type ServiceHandle, type System } from './_control-system.ts';
+import { lowerPriority } from '../services/stack/stack.ts';
+import type { ServiceHandle, System } from './_control-system.ts';
 import { forecastBurstDirect, sleep, type Fault, type FaultContext } from './_isolation-faults.ts';
 
 const CLI = 'services/forecast/cli.ts';
@@ -62,13 +63,22 @@ export const chunkProgress = (log: string): { done: number; total: number } | un
   return all ? { done: Number(all[1]), total: Number(all[2]) } : undefined;
 };
 
-/** Waits until the run has finished some of its chunks but not all (mid-run), or exited, or the time is up. */
-const midRun = (c: ChildProcess, log: string, timeoutMs: number): Promise<boolean> =>
-  waitUntil(() => {
+const progressOf = (logFile: string): { done: number; total: number } | undefined =>
+  existsSync(logFile) ? chunkProgress(readFileSync(logFile, 'utf8')) : undefined;
+
+/**
+ * Waits until the run has finished some of its chunks but not all (mid-run), or exited, or the
+ * time is up; returns the progress it last read.
+ */
+const midRun = async (c: ChildProcess, logFile: string, timeoutMs: number): Promise<{ done: number; total: number } | undefined> => {
+  let progress: { done: number; total: number } | undefined;
+  await waitUntil(() => {
     if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve(true);
-    const p = existsSync(log) ? chunkProgress(readFileSync(log, 'utf8')) : undefined;
-    return Promise.resolve(p !== undefined && p.done > 0 && p.done < p.total);
+    progress = progressOf(logFile);
+    return Promise.resolve(progress !== undefined && progress.done > 0 && progress.done < progress.total);
   }, timeoutMs, 50);
+  return progress;
+};
 
 const workersKilled = (port: number): Fault => ({
   name: 'forecast-workers-killed', analytics: true, what: 'a forecast run\'s workers SIGKILLed mid-run, Redis stopped and started again, workers restarted to finish the run',
@@ -79,8 +89,7 @@ const workersKilled = (port: number): Fault => ({
     ctx.mark('sites run started');
     // Killed as soon as some chunks are done and others are not: a run over 10k sites takes
     // seconds, so a fixed delay would kill workers that had already finished.
-    await midRun(run, runLog(ctx, t0), phaseMs / 4);
-    const progress = chunkProgress(existsSync(runLog(ctx, t0)) ? readFileSync(runLog(ctx, t0), 'utf8') : '');
+    const progress = await midRun(run, runLog(ctx, t0), phaseMs / 4);
     run.kill('SIGKILL');
     await worker.kill('SIGKILL');
     const when = run.exitCode !== null ? `after the run process had exited ${run.exitCode}`

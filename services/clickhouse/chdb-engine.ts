@@ -20,6 +20,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CANCEL_TAG_SETTING } from './settings-plan.ts';
+import { sqlString } from './sql-inspect.ts';
 
 interface NativeResult {
   readonly bytes: Uint8Array;
@@ -89,7 +90,6 @@ export interface Engine {
 
 const hasParams = (p: Bound | undefined): p is Bound => p !== undefined && Object.keys(p).length > 0;
 const cancelledError = (): Error => new Error('Code: 394. DB::Exception: Query was cancelled. (QUERY_WAS_CANCELLED)');
-const sqlString = (v: string): string => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 /** Between KILL attempts while the query is not yet in the process list. */
 const KILL_RETRY_MS = 100;
 

@@ -5,6 +5,7 @@
  */
 import { err, ok, type Result } from '../platform/result.ts';
 import { ownException, type ChException } from './exception.ts';
+import { sqlString } from './sql-inspect.ts';
 import type { User } from './users.ts';
 
 export interface PlanInput {
@@ -32,7 +33,7 @@ export const planSettings = (input: PlanInput): Result<ReadonlyArray<readonly [s
 
 /** A setting value as a SQL literal: numbers stay bare, everything else is a quoted string. */
 export const settingLiteral = (value: string): string =>
-  /^-?\d+(\.\d+)?$/.test(value) ? value : `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  /^-?\d+(\.\d+)?$/.test(value) ? value : sqlString(value);
 
 /** One SET statement for the plan, or undefined when it is empty. */
 export const setStatement = (plan: ReadonlyArray<readonly [string, string]>): string | undefined =>

@@ -140,7 +140,7 @@ export const isBlank = (sql: string): boolean => {
  * SQL, which silently drops binary rows and would execute text smuggled into a body.
  */
 export const infileInsert = (prefix: string, path: string): string | undefined => {
-  const from = ` FROM INFILE '${path.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}' `;
+  const from = ` FROM INFILE ${sqlString(path)} `;
   let depth = 0;
   let first = true;
   for (const t of tokens(prefix)) {
@@ -160,3 +160,6 @@ export const infileInsert = (prefix: string, path: string): string | undefined =
   }
   return `${prefix.trimEnd()}${from}`.trimEnd();
 };
+
+/** A value as a quoted SQL string literal (backslashes and single quotes escaped). */
+export const sqlString = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;

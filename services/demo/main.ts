@@ -7,14 +7,13 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../platform/config.ts';
 import { describeError } from '../platform/errors.ts';
 import { createLogger } from '../platform/logger.ts';
 import { REPO_ROOT } from '../stack/layout.ts';
 import { waitUntil } from '../stack/processes.ts';
-import { ANALYTICS_NICE, createStack } from '../stack/stack.ts';
+import { createStack, lowerPriority } from '../stack/stack.ts';
 import { parseFleetConfig } from '../fleet/fleet-config.ts';
 import type { ShardStats } from '../fleet/fleet-runner.ts';
 import { fleetAssetDefinitions, planFleet } from '../fleet/provision-plan.ts';
@@ -40,11 +39,7 @@ const service = (name: string, entry: string, env: Record<string, string>, args:
 
 /** The analytics tier yields the CPU to the operational one on shared cores (docs/operations.md). */
 const analyticsTier = (child: ChildProcess): void => {
-  try {
-    if (child.pid !== undefined) setPriority(child.pid, ANALYTICS_NICE);
-  } catch {
-    // Not permitted here: it runs at the default priority.
-  }
+  if (child.pid !== undefined) lowerPriority(child.pid);
 };
 
 const main = async (): Promise<void> => {

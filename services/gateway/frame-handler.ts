@@ -14,7 +14,7 @@ import type { DeviceInfo } from './device-directory.ts';
 import { parseDeviceFrame, parseDeviceValue, type DeviceFrame, type GatewayFrame, type Rejection } from './device-protocol.ts';
 import { hasCommand, type DeliveryState } from './delivery-state.ts';
 import type { GatewayMetrics } from './metrics.ts';
-import { fullBucket, take, type Bucket, type BucketPolicy } from './rate-limit.ts';
+import { fullBucket, take, type Bucket, type BucketPolicy, type TakeOutcome } from './rate-limit.ts';
 import type { TelemetrySink } from './telemetry-sink.ts';
 import { validateTelemetry } from './telemetry-validation.ts';
 import { isReplay, markAccepted, newReplayWindow, unmark, type ReplayWindow } from './replay-window.ts';
@@ -63,27 +63,31 @@ export const createFrameHandler = (deps: FrameHandlerDeps) => {
     return { type: 'error', code: r.code, message: r.message, seq };
   };
 
+  /** Every frame costs the device a token of its rate limit; a device over it for too long is marked for disconnection. */
+  const spendToken = (s: Session): TakeOutcome => {
+    const limited = take(s.bucket, deps.policy, deps.wall.now());
+    s.bucket = limited.bucket;
+    if (limited.outcome === 'disconnect') s.disconnect = true;
+    return limited.outcome;
+  };
+
   /**
    * A frame refused before it could be parsed still costs the device a token: a device flooding
    * oversized or malformed frames is throttled, then disconnected, like any other flood. The answer
    * stays the reason the frame was refused.
    */
   const refuseUnparsed = (s: Session, r: Rejection, payload: Buffer, payloadBytes: number): GatewayFrame => {
-    const limited = take(s.bucket, deps.policy, deps.wall.now());
-    s.bucket = limited.bucket;
-    if (limited.outcome === 'disconnect') s.disconnect = true;
+    spendToken(s);
     return refuse(s, r, payload, null, payloadBytes);
   };
 
   const oversized = (bytes: number): Rejection => ({ code: 'OVERSIZED', message: `frame is ${bytes} bytes; the limit is ${deps.maxFrameBytes}` });
 
   const handleFrame = async (s: Session, frame: DeviceFrame, raw: Buffer): Promise<GatewayFrame | null> => {
-    const limited = take(s.bucket, deps.policy, deps.wall.now());
-    s.bucket = limited.bucket;
+    const outcome = spendToken(s);
     const seqOf = frame.type === 'telemetry' ? frame.seq : null;
     const ackOf = frame.type === 'ack' ? { ack: { commandId: frame.commandId, status: frame.status } } : {};
-    if (limited.outcome !== 'pass') {
-      if (limited.outcome === 'disconnect') s.disconnect = true;
+    if (outcome !== 'pass') {
       return { ...refuse(s, { code: 'THROTTLED', message: `more than ${deps.policy.ratePerSec} frames/s (burst ${deps.policy.burst}); slow down` }, raw, seqOf), ...ackOf };
     }
     switch (frame.type) {

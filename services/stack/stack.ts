@@ -55,9 +55,10 @@ export const portTakenMessage = (name: PartName, taken: PartPort): string => {
 /** The parts only the analytics tier uses; the operational tier never waits on them. */
 const ANALYTICS_PARTS: ReadonlySet<PartName> = new Set(['clickhouse', 'redis']);
 
-/** Analytics parts run at this niceness (best effort: an unprivileged user may only raise it). */
+/** Analytics processes run at this niceness (best effort: an unprivileged user may only raise it). */
 export const ANALYTICS_NICE = 10;
-const lowerPriority = (pid: number): void => {
+/** Moves a process of the analytics tier (a stack part, or a service the demo or a bench starts) to ANALYTICS_NICE. */
+export const lowerPriority = (pid: number): void => {
   try {
     setPriority(pid, ANALYTICS_NICE);
   } catch {
