@@ -2,6 +2,7 @@
 // Kafka eachBatch handler or a BullMQ processor is a data-loss bug.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { tierBoundaries } from './infra/lint/tier-boundaries.js';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', '.state/**', 'dist/**', 'coverage/**'] },
@@ -19,4 +20,5 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+  ...tierBoundaries,
 );

@@ -9,7 +9,7 @@
  * and not about a battery model: while a DISCHARGE or CHARGE command's window is open the battery
  * runs at the commanded power, otherwise it idles; SoC follows the power. Unacknowledged frames
  * stay in a buffer and are resent after a reconnect or an UNAVAILABLE answer, as the reference
- * client does (services/fleet/device-client.ts), so nothing acknowledged is ever in doubt.
+ * client does (services/edge/simulator/device-client.ts), so nothing acknowledged is ever in doubt.
  */
 import WebSocket from 'ws';
 

@@ -2,7 +2,7 @@
  * The whole platform as real processes on one port range, for `npm run bench -- control` and
  * `isolation` and the CI-sized isolation test: a stack of its own (startBenchStack), gateways,
  * asset actor instances, control, optionally the ingest tier, a fleet planned by
- * services/fleet/provision-plan.ts and provisioned through the gateway's operator API, and device
+ * services/edge/simulator/provision-plan.ts and provisioned through the gateway's operator API, and device
  * worker processes (bench/_control-devices.ts) that keep telemetry flowing and record deliveries.
  *
  * Ports: a fresh stack at portBase+92 (Kafka), +93, +81 (registry), +23 (ClickHouse), +79 (Redis),
@@ -14,20 +14,20 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PartName } from '../services/stack/layout.ts';
-import { REPO_ROOT } from '../services/stack/layout.ts';
-import { waitUntil } from '../services/stack/processes.ts';
-import { fleetAssetDefinitions, planFleet, type FleetPlan } from '../services/fleet/provision-plan.ts';
-import { provisionFleet } from '../services/fleet/provision.ts';
+import type { PartName } from '../services/embedded/stack/layout.ts';
+import { REPO_ROOT } from '../services/embedded/stack/layout.ts';
+import { waitUntil } from '../services/embedded/stack/processes.ts';
+import { fleetAssetDefinitions, planFleet, type FleetPlan } from '../services/edge/simulator/provision-plan.ts';
+import { provisionFleet } from '../services/edge/simulator/provision.ts';
 import { parseConfig } from '../services/platform/config.ts';
 import { createLogger } from '../services/platform/logger.ts';
-import { createStack, lowerPriority } from '../services/stack/stack.ts';
+import { createStack, lowerPriority } from '../services/embedded/stack/stack.ts';
 import { BENCH_OPERATOR, nextMessage, startBenchStackOn, type BenchStack } from './_harness.ts';
 import type { CommandSeen, ControlDevicesCmd, ControlDevicesMsg, DeviceFinal, WorkerCounters, WorkerDevice } from './_control-devices.ts';
 
 export const CONTROL_OPERATOR_TOKEN = 'bench-control-operator';
 
-/** Services of the analytics tier, by name prefix: started at ANALYTICS_NICE (services/stack/stack.ts). */
+/** Services of the analytics tier, by name prefix: started at ANALYTICS_NICE (services/embedded/stack/stack.ts). */
 const ANALYTICS = ['ingest', 'forecast'];
 
 export interface ServiceHandle {
@@ -204,21 +204,21 @@ export const startSystem = async (o: SystemOptions): Promise<System> => {
     const tag = o.tag ?? '';
     const fleetId = tag === '' ? 'fleet' : `${tag}-fleet`;
     const gatewayCount = o.gateways ?? Math.max(1, Math.ceil(o.sites / 18_000));
-    const gateways = Array.from({ length: gatewayCount }, (_, i) => service(`gateway-${i}`, 'services/gateway/main.ts', sp + 100 + i, {
+    const gateways = Array.from({ length: gatewayCount }, (_, i) => service(`gateway-${i}`, 'services/operational/gateway/main.ts', sp + 100 + i, {
       GATEWAY_PORT: String(sp + 100 + i), GATEWAY_INSTANCE_ID: `sys-gw-${sp}-${i}`, OPERATOR_TOKEN: BENCH_OPERATOR, GATEWAY_MAX_PENDING: '200000',
     }));
     for (const g of gateways) g.start();
     for (const g of gateways) await healthy(g, '/healthz', 120_000);
-    const assets = Array.from({ length: o.assetsInstances ?? 2 }, (_, i) => service(`assets-${i}`, 'services/assets/main.ts', sp + 200 + i, {
+    const assets = Array.from({ length: o.assetsInstances ?? 2 }, (_, i) => service(`assets-${i}`, 'services/operational/assets/main.ts', sp + 200 + i, {
       ASSETS_PORT: String(sp + 200 + i), ASSETS_INSTANCE_ID: `sys-assets-${sp}-${i}`, ASSETS_SESSION_TIMEOUT_MS: '10000',
     }));
     for (const a of assets) a.start();
-    const control = service('control', 'services/control/main.ts', sp + 300, {
+    const control = service('control', 'services/operational/control/main.ts', sp + 300, {
       CONTROL_PORT: String(sp + 300), CONTROL_INSTANCE_ID: `sys-control-${sp}`,
       CONTROL_TOKENS: `operator:${CONTROL_OPERATOR_TOKEN}:bench,viewer:bench-control-viewer`,
     });
     control.start();
-    const ingest = o.ingest ? service('ingest', 'services/ingest/main.ts', sp + 400, { INGEST_METRICS_PORT: String(sp + 400) }) : undefined;
+    const ingest = o.ingest ? service('ingest', 'services/analytics/ingest/main.ts', sp + 400, { INGEST_METRICS_PORT: String(sp + 400) }) : undefined;
     ingest?.start();
 
     const plan = tagPlan(planFleet({ seed: 1, sites: o.sites, ...(o.sitesPerFeeder === undefined ? {} : { sitesPerFeeder: o.sitesPerFeeder }) }), tag);

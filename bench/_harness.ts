@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, type Config } from '../services/platform/config.ts';
 import { createLogger } from '../services/platform/logger.ts';
-import { REPO_ROOT, type PartName } from '../services/stack/layout.ts';
-import { waitUntil } from '../services/stack/processes.ts';
-import { createStack, type Stack } from '../services/stack/stack.ts';
+import { REPO_ROOT, type PartName } from '../services/embedded/stack/layout.ts';
+import { waitUntil } from '../services/embedded/stack/processes.ts';
+import { createStack, type Stack } from '../services/embedded/stack/stack.ts';
 
 export const BENCH_OPERATOR = 'bench-operator-token';
 
@@ -70,7 +70,7 @@ export const spawnGateways = async (count: number, basePort: number, env: Record
   const urls: string[] = [];
   for (let i = 0; i < count; i++) {
     urls.push(`http://127.0.0.1:${basePort + i}`);
-    procs.push(spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'services/gateway/main.ts')], {
+    procs.push(spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'services/operational/gateway/main.ts')], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env, GATEWAY_PORT: String(basePort + i), GATEWAY_INSTANCE_ID: `bench-gw-${basePort + i}`, OPERATOR_TOKEN: BENCH_OPERATOR },
       stdio: ['ignore', 'ignore', 'inherit'],

@@ -8,7 +8,7 @@
 import type { AvroCodec } from '../services/platform/avro-codec.ts';
 import type { KafkaAdapter, TopicOffsets } from '../services/platform/kafka.ts';
 import { TopicNames } from '../services/platform/topics.ts';
-import { waitUntil } from '../services/stack/processes.ts';
+import { waitUntil } from '../services/embedded/stack/processes.ts';
 import type { CommandLedger } from './_control-dispatch.ts';
 import type { System } from './_control-system.ts';
 import {

@@ -1,6 +1,6 @@
 /**
  * The faults of the isolation harness, each injected for real: parts of the stack stopped and
- * started again through services/stack (SIGTERM, then SIGKILL after a grace period), service
+ * started again through services/embedded/stack (SIGTERM, then SIGKILL after a grace period), service
  * processes killed with signals, an analyst's heavy queries, a burst of forecast bundles. A fault
  * runs for the whole phase (inject, hold, restore) while the harness keeps measuring the control
  * path. `analytics: true` marks the faults the pass rule holds control to (no effect on it).
@@ -11,7 +11,7 @@
 import type { AvroCodec } from '../services/platform/avro-codec.ts';
 import type { Producer } from '../services/platform/kafka.ts';
 import { TopicNames } from '../services/platform/topics.ts';
-import { waitUntil } from '../services/stack/processes.ts';
+import { waitUntil } from '../services/embedded/stack/processes.ts';
 import type { System } from './_control-system.ts';
 import { clickhouseQuery } from './_isolation-reconcile.ts';
 

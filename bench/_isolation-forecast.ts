@@ -1,6 +1,6 @@
 /**
  * The forecast tier's faults for the isolation harness, on the real forecast service
- * (services/forecast/cli.ts: BullMQ workers on Redis, runs reading ClickHouse and publishing a
+ * (services/analytics/forecast/cli.ts: BullMQ workers on Redis, runs reading ClickHouse and publishing a
  * bundle per site to fleet.forecasts.v1):
  *
  * - forecast-workers-killed: a sites run starts (its own process, with workers, as `npm run
@@ -9,19 +9,19 @@
  *   finish the run from the jobs Redis kept;
  * - forecast-burst: a full sites run publishing a bundle for every site at once.
  *
- * Without services/forecast/cli.ts (a checkout before the forecast tier), the burst is published
+ * Without services/analytics/forecast/cli.ts (a checkout before the forecast tier), the burst is published
  * the way a run's publish step does it (bench/_isolation-faults.ts) and Redis is restarted alone.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../services/stack/layout.ts';
-import { waitUntil } from '../services/stack/processes.ts';
-import { lowerPriority } from '../services/stack/stack.ts';
+import { REPO_ROOT } from '../services/embedded/stack/layout.ts';
+import { waitUntil } from '../services/embedded/stack/processes.ts';
+import { lowerPriority } from '../services/embedded/stack/stack.ts';
 import type { ServiceHandle, System } from './_control-system.ts';
 import { forecastBurstDirect, sleep, type Fault, type FaultContext } from './_isolation-faults.ts';
 
-const CLI = 'services/forecast/cli.ts';
+const CLI = 'services/analytics/forecast/cli.ts';
 export const forecastServiceAvailable = (): boolean => existsSync(join(REPO_ROOT, CLI));
 
 const forecastEnv = (sys: System): Record<string, string> => ({

@@ -4,7 +4,7 @@
  *
  * - telemetry: every frame the gateway acknowledged to a device is exactly once in ClickHouse by
  *   (device, seq); and every telemetry.v1 record written during the run is exactly once in
- *   ClickHouse by (partition, offset) (services/ingest/reconcile.ts compares the counts);
+ *   ClickHouse by (partition, offset) (services/analytics/ingest/reconcile.ts compares the counts);
  * - commands: every command on control.commands.v1 is acknowledged on control.acks.v1 or expired
  *   (its window ended unanswered, the reason recorded); every command a device received was
  *   acknowledged (the devices always answer, so a missing ack is a lost one);
@@ -17,7 +17,7 @@ import type { AvroCodec } from '../services/platform/avro-codec.ts';
 import type { CommandAck, SiteCommand, TopicValues } from '../services/platform/events.ts';
 import type { KafkaAdapter, TopicOffsets } from '../services/platform/kafka.ts';
 import { TopicNames } from '../services/platform/topics.ts';
-import { reconcile } from '../services/ingest/reconcile.ts';
+import { reconcile } from '../services/analytics/ingest/reconcile.ts';
 import type { DeviceFinal } from './_control-devices.ts';
 
 /** device -> seq -> rows in ClickHouse */

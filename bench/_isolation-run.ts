@@ -15,7 +15,7 @@ import { createAvroCodec, createRegistryClient } from '../services/platform/avro
 import { createKafkaAdapter, type KafkaAdapter, type Producer, type TopicOffsets } from '../services/platform/kafka.ts';
 import { createLogger } from '../services/platform/logger.ts';
 import { TopicNames } from '../services/platform/topics.ts';
-import type { PartName } from '../services/stack/layout.ts';
+import type { PartName } from '../services/embedded/stack/layout.ts';
 import { createCommandLedger, dispatch, eventDetail, type IssuedEvent } from './_control-dispatch.ts';
 import { startSystem, waitFleetOnline, type System } from './_control-system.ts';
 import { quantile } from './_harness.ts';

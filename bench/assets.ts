@@ -16,11 +16,11 @@ import type { Telemetry } from '../services/platform/events.ts';
 import { createKafkaAdapter, type KafkaAdapter } from '../services/platform/kafka.ts';
 import { createLogger } from '../services/platform/logger.ts';
 import { topicCatalog, TopicNames } from '../services/platform/topics.ts';
-import { REPO_ROOT } from '../services/stack/layout.ts';
-import { waitUntil } from '../services/stack/processes.ts';
-import { createHierarchy } from '../services/assets/hierarchy.ts';
-import { createSiteShard } from '../services/assets/shard.ts';
-import { fleetAssetDefinitions, planFleet } from '../services/fleet/provision-plan.ts';
+import { REPO_ROOT } from '../services/embedded/stack/layout.ts';
+import { waitUntil } from '../services/embedded/stack/processes.ts';
+import { createHierarchy } from '../services/operational/assets/hierarchy.ts';
+import { createSiteShard } from '../services/operational/assets/shard.ts';
+import { fleetAssetDefinitions, planFleet } from '../services/edge/simulator/provision-plan.ts';
 import { startBenchStack, stopAll, type BenchStack } from './_harness.ts';
 import type { Benchmark } from './types.ts';
 
@@ -90,7 +90,7 @@ const runOnce = async (
     for (let i = 0; i < instances; i++) {
       const port = PORT_BASE + 200 + instances * 10 + i;
       urls.push(`http://127.0.0.1:${port}`);
-      procs.push(spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'services/assets/main.ts')], {
+      procs.push(spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'services/operational/assets/main.ts')], {
         cwd: REPO_ROOT,
         env: { ...process.env, ...bench.env, ASSETS_PORT: String(port), ASSETS_TOPIC_PREFIX: prefix, ASSETS_INSTANCE_ID: `bench-${instances}-${i}`, ASSETS_GROUP_ID: `${prefix}assets`, LOG_LEVEL: process.env['BENCH_ASSETS_LOG'] ?? 'error', ASSETS_STALE_AFTER_MS: String(7 * 24 * 3_600_000) },
         stdio: ['ignore', 'ignore', 'inherit'],

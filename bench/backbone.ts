@@ -21,7 +21,7 @@ import type { Telemetry } from '../services/platform/events.ts';
 import { createKafkaAdapter } from '../services/platform/kafka.ts';
 import { createLogger } from '../services/platform/logger.ts';
 import { TopicNames } from '../services/platform/topics.ts';
-import { createStack } from '../services/stack/stack.ts';
+import { createStack } from '../services/embedded/stack/stack.ts';
 import type { Benchmark } from './types.ts';
 
 const rssMb = (pid: number | undefined): number => {

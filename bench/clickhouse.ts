@@ -86,7 +86,7 @@ const chdbApiTarget = (session: Session): Target => ({
 const startServer = async (dir: string, port: number): Promise<{ url: string; stop: () => Promise<void> }> => {
   const users = join(dir, 'users.json');
   writeFileSync(users, JSON.stringify({ users: { default: {} } }));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/clickhouse/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'services/embedded/clickhouse/main.ts'], {
     env: { ...process.env, CLICKHOUSE_PORT: String(port), GRIDFLEET_STATE_DIR: join(dir, 'state'), CLICKHOUSE_USERS_FILE: users, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -13,7 +13,7 @@ import { createAvroCodec, createRegistryClient } from '../services/platform/avro
 import { createKafkaAdapter } from '../services/platform/kafka.ts';
 import { createLogger } from '../services/platform/logger.ts';
 import { TopicNames } from '../services/platform/topics.ts';
-import { REPO_ROOT } from '../services/stack/layout.ts';
+import { REPO_ROOT } from '../services/embedded/stack/layout.ts';
 import { cpuSec, nextMessage, provisionDevices, spawnGateways, startBenchStack, stopAll, type BenchStack } from './_harness.ts';
 import type { Benchmark } from './types.ts';
 

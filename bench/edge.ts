@@ -2,7 +2,7 @@
  * The edge planner's value: a simulated fleet runs the same week twice on the same seed, once on
  * plain self-consumption (the agent with no forecast bundles, as when the cloud is unreachable)
  * and once with the agent planning from forecast bundles. The bench does not run the forecast
- * service (services/forecast needs the stack and history in ClickHouse; see docs/forecast.md), so
+ * service (services/analytics/forecast needs the stack and history in ClickHouse; see docs/forecast.md), so
  * bundles of the same shape are built from the simulator's own physics with noise that grows with
  * lead time (solar, load and carbon), issued every 6 h with a 48 h hourly horizon and the cell's storm
  * watch. A third run drops the storm watches from the bundles, to separate what planning saves
@@ -14,15 +14,15 @@
  *   [--forecastError=1 (scales the noise; 0 is a perfect forecast)] [--json]
  */
 import type { ForecastBundle } from '../services/platform/events.ts';
-import { createAgentState, decide, defaultAgentConfig, onBundle, type AgentSpec, type AgentState } from '../services/fleet/edge/agent.ts';
-import { planBattery } from '../services/fleet/edge/planner.ts';
-import { DEFAULT_TOU, gridCost, touTariff } from '../services/fleet/edge/tariff.ts';
-import { carbonGPerKwhAt } from '../services/fleet/physics/grid-mix.ts';
-import { householdLoadKw } from '../services/fleet/physics/household-load.ts';
-import { hash32, hashInts3, normalFrom, toUnit } from '../services/fleet/physics/random.ts';
-import { siteConditions, solarKwFrom, stepSite, type SiteSpec, type SiteState } from '../services/fleet/physics/site-sim.ts';
-import { createWeatherField, type CellWeather } from '../services/fleet/physics/weather-field.ts';
-import { planFleet, type SitePlan } from '../services/fleet/provision-plan.ts';
+import { createAgentState, decide, defaultAgentConfig, onBundle, type AgentSpec, type AgentState } from '../services/edge/agent/agent.ts';
+import { planBattery } from '../services/edge/agent/planner.ts';
+import { DEFAULT_TOU, gridCost, touTariff } from '../services/edge/agent/tariff.ts';
+import { carbonGPerKwhAt } from '../services/edge/simulator/physics/grid-mix.ts';
+import { householdLoadKw } from '../services/edge/simulator/physics/household-load.ts';
+import { hash32, hashInts3, normalFrom, toUnit } from '../services/edge/simulator/physics/random.ts';
+import { siteConditions, solarKwFrom, stepSite, type SiteSpec, type SiteState } from '../services/edge/simulator/physics/site-sim.ts';
+import { createWeatherField, type CellWeather } from '../services/edge/simulator/physics/weather-field.ts';
+import { planFleet, type SitePlan } from '../services/edge/simulator/provision-plan.ts';
 import type { BenchContext, BenchOutcome, Benchmark } from './types.ts';
 
 const HOUR = 3_600_000;

@@ -14,22 +14,22 @@
  *    persistence and seasonal naive on six weeks of the simulator's physics (two seeds).
  */
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
-import { buildBundle } from '../services/forecast/bundles.ts';
-import { parseForecastConfig } from '../services/forecast/forecast-config.ts';
-import { startForecastService, type ForecastService } from '../services/forecast/forecast-service.ts';
-import { backtest } from '../services/forecast/models/backtest.ts';
-import { baselinePeriod, loadWithTemperatureModel, seriesModel, type SeriesKind } from '../services/forecast/models/series-models.ts';
-import { chunkRanges, runIdOf } from '../services/forecast/run-kinds.ts';
-import type { RunRecord } from '../services/forecast/run-store.ts';
-import type { SiteFeatures } from '../services/forecast/site-features.ts';
-import { encodeShared, encodeSites, type SiteRunShared } from '../services/forecast/snapshot-codec.ts';
+import { buildBundle } from '../services/analytics/forecast/bundles.ts';
+import { parseForecastConfig } from '../services/analytics/forecast/forecast-config.ts';
+import { startForecastService, type ForecastService } from '../services/analytics/forecast/forecast-service.ts';
+import { backtest } from '../services/analytics/forecast/models/backtest.ts';
+import { baselinePeriod, loadWithTemperatureModel, seriesModel, type SeriesKind } from '../services/analytics/forecast/models/series-models.ts';
+import { chunkRanges, runIdOf } from '../services/analytics/forecast/run-kinds.ts';
+import type { RunRecord } from '../services/analytics/forecast/run-store.ts';
+import type { SiteFeatures } from '../services/analytics/forecast/site-features.ts';
+import { encodeShared, encodeSites, type SiteRunShared } from '../services/analytics/forecast/snapshot-codec.ts';
 import { createAvroCodec, createRegistryClient } from '../services/platform/avro-codec.ts';
 import { createLogger } from '../services/platform/logger.ts';
-import { seedHistory, START_MS } from '../test/integration/forecast/forecast-harness.ts';
-import { simSeries, SIM_PLACE } from '../test/unit/forecast/sim-series.ts';
+import { seedHistory, START_MS } from '../test/integration/analytics/forecast/forecast-harness.ts';
+import { simSeries, SIM_PLACE } from '../test/unit/analytics/forecast/sim-series.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../services/stack/layout.ts';
+import { REPO_ROOT } from '../services/embedded/stack/layout.ts';
 import { startBenchStack, stopAll } from './_harness.ts';
 import type { Benchmark } from './types.ts';
 
@@ -90,7 +90,7 @@ const bench: Benchmark = {
     // More worker processes on the same queues (`npm run forecast -- worker`): chunks spread over them.
     const workers = Number(ctx.options['workers'] ?? 2);
     const procs: ChildProcess[] = Array.from({ length: Math.max(0, workers - 1) }, () =>
-      spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'services/forecast/cli.ts'), 'worker'], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] }));
+      spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'services/analytics/forecast/cli.ts'), 'worker'], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] }));
     const client = createClient({ url: bs.config.clickhouseUrl, log: { level: ClickHouseLogLevel.OFF }, request_timeout: 300_000 });
     try {
       ctx.progress(`seeding three days of history for ${chSites} sites into ClickHouse...`);

@@ -10,7 +10,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../services/stack/layout.ts';
+import { REPO_ROOT } from '../services/embedded/stack/layout.ts';
 import { cpuSec, nextMessage as next, provisionDevices, rssKb, spawnGateways, startBenchStack, stopAll, type BenchStack } from './_harness.ts';
 import type { Benchmark } from './types.ts';
 

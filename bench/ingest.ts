@@ -10,7 +10,7 @@
  * the test stack 16379..19093.
  * Ingest's own /metrics takes a free port. Then:
  *  - throughput: pre-produces --events telemetry records (Avro, 24 partitions) and times
- *    services/ingest/main.ts (a child process, as in production) from start until ClickHouse has
+ *    services/analytics/ingest/main.ts (a child process, as in production) from start until ClickHouse has
  *    them all: eventsPerSec, sustained from Kafka to queryable rows;
  *  - latency: produces --latencyEvents at --rate/s with receivedAtMs = produce time while ingest
  *    runs; latency = inserted_at - received_at per row (produce to queryable), p50 and p99;
@@ -31,7 +31,7 @@ import type { Telemetry } from '../services/platform/events.ts';
 import { createKafkaAdapter } from '../services/platform/kafka.ts';
 import { createLogger } from '../services/platform/logger.ts';
 import { TopicNames } from '../services/platform/topics.ts';
-import { createStack } from '../services/stack/stack.ts';
+import { createStack } from '../services/embedded/stack/stack.ts';
 import type { Benchmark } from './types.ts';
 
 const frame = (i: number, nowMs: number): Telemetry => ({
@@ -58,7 +58,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 const bench: Benchmark = {
   name: 'ingest',
-  description: 'telemetry.v1 -> ClickHouse through services/ingest: rate, produce-to-queryable latency, bytes per event, analyst queries',
+  description: 'telemetry.v1 -> ClickHouse through services/analytics/ingest: rate, produce-to-queryable latency, bytes per event, analyst queries',
   async run({ options, progress }) {
     const events = Number(options['events'] ?? 300_000);
     const latencyEvents = Number(options['latencyEvents'] ?? 20_000);
@@ -94,7 +94,7 @@ const bench: Benchmark = {
       const count = (): Promise<number> => scalar(ch, 'SELECT count() FROM gridfleet.telemetry');
       progress('starting ingest...');
       const started = performance.now();
-      const child = spawn(process.execPath, ['--import', 'tsx', 'services/ingest/main.ts'], {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'services/analytics/ingest/main.ts'], {
         env: { PATH: process.env['PATH'] ?? '', ...env, INGEST_TOPICS: TopicNames.telemetry, INGEST_METRICS_PORT: '0' }, stdio: ['ignore', 'ignore', 'inherit'],
       });
       try {

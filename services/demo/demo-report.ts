@@ -1,5 +1,5 @@
 /** What `npm run demo` prints: progress lines and the closing summary. */
-import type { ShardStats } from '../fleet/fleet-runner.ts';
+import type { ShardStats } from '../edge/simulator/fleet-runner.ts';
 
 export interface GatewayCounters {
   readonly accepted: number;

@@ -4,7 +4,7 @@
  * cells, and a short outage on a substation. At the end, each event's target against the fleet's
  * measured response (from the asset actors' state, as control tracks it).
  */
-import type { FleetPlan } from '../fleet/provision-plan.ts';
+import type { FleetPlan } from '../edge/simulator/provision-plan.ts';
 
 export interface ScriptedEvent {
   readonly atFraction: number;

@@ -11,14 +11,14 @@ import { join } from 'node:path';
 import { parseConfig } from '../platform/config.ts';
 import { describeError } from '../platform/errors.ts';
 import { createLogger } from '../platform/logger.ts';
-import { REPO_ROOT } from '../stack/layout.ts';
-import { waitUntil } from '../stack/processes.ts';
-import { createStack, lowerPriority } from '../stack/stack.ts';
-import { parseFleetConfig } from '../fleet/fleet-config.ts';
-import type { ShardStats } from '../fleet/fleet-runner.ts';
-import { fleetAssetDefinitions, planFleet } from '../fleet/provision-plan.ts';
-import { provisionFleet, saveCredentials } from '../fleet/provision.ts';
-import { forecastSummary } from '../forecast/demo-summary.ts';
+import { REPO_ROOT } from '../embedded/stack/layout.ts';
+import { waitUntil } from '../embedded/stack/processes.ts';
+import { createStack, lowerPriority } from '../embedded/stack/stack.ts';
+import { parseFleetConfig } from '../edge/simulator/fleet-config.ts';
+import type { ShardStats } from '../edge/simulator/fleet-runner.ts';
+import { fleetAssetDefinitions, planFleet } from '../edge/simulator/provision-plan.ts';
+import { provisionFleet, saveCredentials } from '../edge/simulator/provision.ts';
+import { forecastSummary } from '../analytics/forecast/demo-summary.ts';
 import { parseDemoConfig } from './demo-config.ts';
 import { createEvent, eventSummary, gridEventDay } from './grid-event-day.ts';
 import { clickhouseRows, gatewayCounters, printProgress, printSummary, produceP99Ms, type GatewayCounters } from './demo-report.ts';
@@ -57,7 +57,7 @@ const main = async (): Promise<void> => {
     FLEET_SITES: String(demo.sites), FLEET_POLL_SHARE: String(demo.pollShare), FLEET_POLL_SEC: '5', FLEET_STEP_SEC: String(demo.stepSec),
   };
   out('starting the gateway...');
-  const gateway = service('gateway', 'services/gateway/main.ts', env);
+  const gateway = service('gateway', 'services/operational/gateway/main.ts', env);
   if (!(await waitUntil(async () => gateway.exitCode === null && (await fetch(`${gatewayUrl}/healthz`)).ok, 60_000))) {
     throw new Error(`the gateway did not start; see ${join(config.stateDir, 'logs', 'demo-gateway.log')}`);
   }
@@ -65,18 +65,18 @@ const main = async (): Promise<void> => {
   // The operational core: asset actors (a shard each) and control, before the fleet connects.
   const controlUrl = `http://127.0.0.1:${demo.controlPort}`;
   const operatorToken = 'dev-operator-token';
-  for (let i = 0; i < demo.assetsInstances; i++) service(`assets-${i}`, 'services/assets/main.ts', { ...env, ASSETS_PORT: String(demo.assetsPort + i), ASSETS_INSTANCE_ID: `demo-assets-${i}` });
-  const control = service('control', 'services/control/main.ts', { ...env, CONTROL_PORT: String(demo.controlPort) });
+  for (let i = 0; i < demo.assetsInstances; i++) service(`assets-${i}`, 'services/operational/assets/main.ts', { ...env, ASSETS_PORT: String(demo.assetsPort + i), ASSETS_INSTANCE_ID: `demo-assets-${i}` });
+  const control = service('control', 'services/operational/control/main.ts', { ...env, CONTROL_PORT: String(demo.controlPort) });
   if (!(await waitUntil(async () => control.exitCode === null && (await fetch(`${controlUrl}/health`)).ok, 90_000))) {
     throw new Error(`control did not start; see ${join(config.stateDir, 'logs', 'demo-control.log')}`);
   }
   out(`  asset actors: ${demo.assetsInstances} instances (read API http://127.0.0.1:${demo.assetsPort}/v1/assets/fleet); control ${controlUrl}`);
-  const hasIngest = existsSync(join(REPO_ROOT, 'services/ingest/main.ts'));
+  const hasIngest = existsSync(join(REPO_ROOT, 'services/analytics/ingest/main.ts'));
   if (hasIngest) {
-    analyticsTier(service('ingest', 'services/ingest/main.ts', env));
+    analyticsTier(service('ingest', 'services/analytics/ingest/main.ts', env));
     out('  ingest tier started (its own process and consumer group): data lands in ClickHouse while the demo runs');
     // The forecast tier (docs/forecast.md): its own process and Redis queues; site bundles every 10 simulated minutes.
-    analyticsTier(service('forecast', 'services/forecast/cli.ts', { ...env, FORECAST_SITES_EVERY_MIN: '10', FORECAST_WEATHER_EVERY_MIN: '15', FORECAST_EMISSIONS_EVERY_MIN: '15' }, ['start']));
+    analyticsTier(service('forecast', 'services/analytics/forecast/cli.ts', { ...env, FORECAST_SITES_EVERY_MIN: '10', FORECAST_WEATHER_EVERY_MIN: '15', FORECAST_EMISSIONS_EVERY_MIN: '15' }, ['start']));
     out('  forecast jobs started (BullMQ schedules on Redis): bundles on fleet.forecasts.v1 every 10 simulated minutes');
   }
   // The operations console (docs/console.md): watch the fleet and dispatch from a browser while the demo runs.
@@ -95,7 +95,7 @@ const main = async (): Promise<void> => {
 
   const shardStats = new Map<number, ShardStats>();
   for (let i = 0; i < demo.shards; i++) {
-    const shard = fork(join(REPO_ROOT, 'services/fleet/main.ts'), ['run'], {
+    const shard = fork(join(REPO_ROOT, 'services/edge/simulator/main.ts'), ['run'], {
       cwd: REPO_ROOT, execArgv: ['--import', 'tsx'], env: { ...process.env, ...env, FLEET_SHARD: `${i}/${demo.shards}`, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     shard.on('message', (m: { type: string; stats: ShardStats }) => {

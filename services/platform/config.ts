@@ -20,7 +20,7 @@ export interface StackPorts {
 }
 
 export interface Config {
-  /** GRIDFLEET_STATE_DIR, default `.state`: data of the embedded stack; a relative path is resolved against the repository root (services/stack/layout.ts), not the working directory. */
+  /** GRIDFLEET_STATE_DIR, default `.state`: data of the embedded stack; a relative path is resolved against the repository root (services/embedded/stack/layout.ts), not the working directory. */
   readonly stateDir: string;
   /** GRIDFLEET_CACHE_DIR, default `.state/cache`: downloads (the Kafka jars), shared by every state folder. */
   readonly cacheDir: string;

@@ -5,7 +5,7 @@
  * CHROMIUM_PATH points at another binary.
  */
 import { chromium, type Browser } from 'playwright-core';
-import { run, which } from '../../services/stack/processes.ts';
+import { run, which } from '../../services/embedded/stack/processes.ts';
 
 const CANDIDATES = ['chromium', '/usr/bin/chromium', 'chromium-browser', '/usr/bin/chromium-browser'];
 

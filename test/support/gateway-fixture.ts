@@ -2,8 +2,8 @@
 import { createAvroCodec, createRegistryClient } from '../../services/platform/avro-codec.ts';
 import type { AssetDefinition } from '../../services/platform/events.ts';
 import { createLogger } from '../../services/platform/logger.ts';
-import { parseGatewayConfig } from '../../services/gateway/config.ts';
-import { startGateway, type Gateway } from '../../services/gateway/gateway.ts';
+import { parseGatewayConfig } from '../../services/operational/gateway/config.ts';
+import { startGateway, type Gateway } from '../../services/operational/gateway/gateway.ts';
 import { freshName, TEST_STACK_ENV } from './stack-env.ts';
 import { testKafka } from './clients.ts';
 

@@ -3,7 +3,7 @@
  * afterwards unless GRIDFLEET_KEEP_TEST_STACK=1 (handy when running tests again and again).
  */
 import { createLogger } from '../../services/platform/logger.ts';
-import { createStack } from '../../services/stack/stack.ts';
+import { createStack } from '../../services/embedded/stack/stack.ts';
 import { testConfig } from './stack-env.ts';
 
 export default async function setup(): Promise<() => Promise<void>> {

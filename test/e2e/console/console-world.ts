@@ -1,26 +1,26 @@
 /**
  * The console's end-to-end world on the test stack: the gateway and control from their
- * integration fixtures, a real assets process (services/assets/main.ts with a group of its own),
+ * integration fixtures, a real assets process (services/operational/assets/main.ts with a group of its own),
  * a small fleet of its own (two regions; region A's eight community batteries can give 2.4 MW),
  * simulated devices that obey commands with the edge agent's rules and report what they do as
  * telemetry through the gateway, and the console itself. What the console shows therefore went
  * devices -> gateway -> telemetry.v1 -> asset actors -> asset.state.v1 -> control and the read API.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { freePort } from '../../integration/clickhouse/server-process.ts';
+import { freePort } from '../../integration/embedded/clickhouse/server-process.ts';
 import type { AssetDefinition, SiteCommand } from '../../../services/platform/events.ts';
 import { systemClock } from '../../../services/platform/clock.ts';
 import { createLogger } from '../../../services/platform/logger.ts';
-import { connectDevice, type DeviceClient } from '../../../services/fleet/device-client.ts';
-import { createAgentState, defaultAgentConfig, onCommand, type AgentState } from '../../../services/fleet/edge/agent.ts';
-import { touTariff } from '../../../services/fleet/edge/tariff.ts';
-import type { Gateway } from '../../../services/gateway/gateway.ts';
-import type { Control } from '../../../services/control/control.ts';
+import { connectDevice, type DeviceClient } from '../../../services/edge/simulator/device-client.ts';
+import { createAgentState, defaultAgentConfig, onCommand, type AgentState } from '../../../services/edge/agent/agent.ts';
+import { touTariff } from '../../../services/edge/agent/tariff.ts';
+import type { Gateway } from '../../../services/operational/gateway/gateway.ts';
+import type { Control } from '../../../services/operational/control/control.ts';
 import { parseConsoleConfig } from '../../../services/console/config.ts';
 import { startConsole, type ConsoleHandle } from '../../../services/console/console.ts';
 import { frame, OPERATOR, startTestGateway, type ProvisionedDevice } from '../../support/gateway-fixture.ts';
 import { freshName, TEST_STACK_ENV } from '../../support/stack-env.ts';
-import { startTestControl, TOKENS, until } from '../../integration/control/control-fixture.ts';
+import { startTestControl, TOKENS, until } from '../../integration/operational/control/control-fixture.ts';
 
 export { TOKENS, until };
 
@@ -46,7 +46,7 @@ export interface ConsoleWorld {
 
 const startAssetsProcess = (port: number): { child: ChildProcess; output: () => string } => {
   let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/assets/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'services/operational/assets/main.ts'], {
     env: {
       PATH: process.env['PATH'] ?? '', ...TEST_STACK_ENV, LOG_LEVEL: 'warn',
       ASSETS_PORT: String(port), ASSETS_GROUP_ID: freshName('console-assets'), ASSETS_INSTANCE_ID: freshName('console-assets'), ASSETS_TICK_MS: '1000',

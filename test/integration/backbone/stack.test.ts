@@ -28,7 +28,7 @@ describe('npm run stack when a port is taken', () => {
   it('says which port, which part and how to fix it, and starts nothing on it', async () => {
     const { createServer } = await import('node:net');
     const { parseConfig } = await import('../../../services/platform/config.ts');
-    const { createStack } = await import('../../../services/stack/stack.ts');
+    const { createStack } = await import('../../../services/embedded/stack/stack.ts');
     const { createLogger } = await import('../../../services/platform/logger.ts');
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
@@ -48,7 +48,7 @@ describe('npm run stack when a port is taken', () => {
     // Regression: only the client port was probed; a taken 9093 killed Kafka at start with a log tail.
     const { createServer } = await import('node:net');
     const { parseConfig } = await import('../../../services/platform/config.ts');
-    const { createStack } = await import('../../../services/stack/stack.ts');
+    const { createStack } = await import('../../../services/embedded/stack/stack.ts');
     const { createLogger } = await import('../../../services/platform/logger.ts');
     const listen = async (): Promise<{ port: number; close: () => void }> => {
       const srv = createServer();

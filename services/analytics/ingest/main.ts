@@ -1,0 +1,88 @@
+/**
+ * The ingest process: `npx tsx services/analytics/ingest/main.ts`. Wires Kafka (group gridfleet-ingest, its
+ * own process, never shared with the operational tier), the Avro codec, ClickHouse and /metrics
+ * into the runner, and the lag gauge's timer (lag-refresher.ts). Environment: the platform's
+ * (KAFKA_BROKERS, REGISTRY_URL, CLICKHOUSE_URL, LOG_LEVEL) and the INGEST_* variables of config.ts.
+ * SIGTERM/SIGINT flush what is buffered, commit and exit 0.
+ */
+import { createAvroCodec, createRegistryClient } from '../../platform/avro-codec.ts';
+import { systemClock } from '../../platform/clock.ts';
+import { parseConfig } from '../../platform/config.ts';
+import { describeError } from '../../platform/errors.ts';
+import { createKafkaAdapter } from '../../platform/kafka.ts';
+import { createLogger } from '../../platform/logger.ts';
+import { createClickHouseSink } from './clickhouse-sink.ts';
+import { parseIngestConfig } from './config.ts';
+import { createIngestMetrics, serveMetrics } from './ingest-metrics.ts';
+import { createIngestRunner } from './ingest-runner.ts';
+import { createLagRefresher } from './lag-refresher.ts';
+import { createRecordDecoder } from './record-decoder.ts';
+
+const main = async (): Promise<void> => {
+  const config = parseConfig(process.env);
+  const ingest = parseIngestConfig(process.env);
+  const logger = createLogger(config.logLevel, { service: 'ingest' });
+  const topics = new Map(ingest.topics.map((t) => [t, `${ingest.topicPrefix}${t}`]));
+  const kafka = createKafkaAdapter({ brokers: config.kafkaBrokers, clientId: 'gridfleet-ingest', logger });
+  const producer = await kafka.producer();
+  const consumer = await kafka.consumer({
+    groupId: ingest.groupId,
+    topics: [...topics.values()],
+    fromBeginning: true,
+    autoCommit: false,
+    sessionTimeoutMs: ingest.sessionTimeoutMs,
+    partitionsConsumedConcurrently: ingest.concurrency,
+  });
+  // Only for the partitions' high-water marks (the lag gauge); the consumer reads its own committed offsets.
+  const admin = await kafka.admin();
+  const sink = createClickHouseSink({ url: config.clickhouseUrl, database: ingest.database, username: ingest.clickhouseUser, password: ingest.clickhousePassword });
+  const metrics = createIngestMetrics(() => systemClock.now());
+  const registry = createRegistryClient(config.registryUrl);
+  const codec = createAvroCodec({ registry });
+  const runner = createIngestRunner({
+    consumer, producer, sink, metrics, logger, topics,
+    codec, decoder: createRecordDecoder(codec, registry),
+    clock: systemClock,
+    policy: { maxRecords: ingest.batchRecords, maxBytes: ingest.batchMaxBytes, maxWaitMs: ingest.maxWaitMs },
+    maxBufferedBytes: ingest.maxBufferedBytes,
+    retryMaxMs: ingest.retryMaxMs,
+    fault: ingest.fault,
+    recordPlans: ingest.recordPlans,
+    rejectedRetryMs: ingest.rejectedRetryMs,
+    die: () => process.kill(process.pid, 'SIGKILL'),
+  });
+  const lag = createLagRefresher({ consumer, admin, metrics, logger, intervalMs: ingest.lagRefreshMs });
+  lag.start();
+  const served = await serveMetrics(metrics, ingest.metricsPort, () => {
+    const problems = [...runner.rejected()].map(([topic, r]) => `rejected: ClickHouse refuses inserts into ${r.table} (from ${topic}) for good; next try in ${Math.max(0, Math.round((r.retryAtMs - systemClock.now()) / 1000))} s: ${r.error}`);
+    if (runner.isPaused()) problems.unshift('paused: ClickHouse is not accepting inserts');
+    return problems;
+  });
+  logger.info('ingest starting', { group: ingest.groupId, database: ingest.database, topics: [...topics.values()], metricsPort: served.port });
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('ingest stopping');
+    lag.stop();
+    runner
+      .stop()
+      .then(() => Promise.all([producer.disconnect(), sink.close(), admin.disconnect()]))
+      .then(() => {
+        served.server.close();
+        process.exit(0);
+      })
+      .catch((e: unknown) => {
+        logger.error('ingest stop failed', { error: describeError(e) });
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  await runner.start();
+};
+
+main().catch((e: unknown) => {
+  process.stderr.write(`ingest failed: ${describeError(e)}\n`);
+  process.exit(1);
+});

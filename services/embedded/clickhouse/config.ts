@@ -1,0 +1,57 @@
+/**
+ * The embedded ClickHouse server's configuration, parsed once from the environment. The shared
+ * fields (port, state directory, log level) come from the platform config so the stack and this
+ * server agree on them; the rest is specific to this server.
+ */
+import { join } from 'node:path';
+import { parseConfig } from '../../platform/config.ts';
+import { PlatformError } from '../../platform/errors.ts';
+import type { LogLevel } from '../../platform/logger.ts';
+
+export interface ClickhouseServerConfig {
+  /** Always 127.0.0.1: the embedded server is for this machine only. */
+  readonly host: string;
+  /** CLICKHOUSE_PORT, default 8123. */
+  readonly port: number;
+  /** `<GRIDFLEET_STATE_DIR>/clickhouse/data`: the chDB data directory (GRIDFLEET_STATE_DIR default `.state`). */
+  readonly dataDir: string;
+  /** CLICKHOUSE_USERS_FILE, default `infra/clickhouse/users.json`. */
+  readonly usersFile: string;
+  /** CLICKHOUSE_MAX_INSERT_MB, default 4096: largest insert body accepted (spooled to disk, not memory). */
+  readonly maxInsertBytes: number;
+  /** `<GRIDFLEET_STATE_DIR>/clickhouse/tmp`: insert bodies are spooled here while the engine reads them. */
+  readonly spoolDir: string;
+  /** LOG_LEVEL, default info. */
+  readonly logLevel: LogLevel;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export const parseClickhouseServerConfig = (env: Env): ClickhouseServerConfig => {
+  const base = parseConfig(env);
+  const problems: string[] = [];
+  const mb = (name: string, dflt: number, min: number, max: number): number => {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') return dflt * 1024 * 1024;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name}=${raw} must be an integer from ${min} to ${max}`);
+      return dflt * 1024 * 1024;
+    }
+    return n * 1024 * 1024;
+  };
+  const usersFile = env['CLICKHOUSE_USERS_FILE']?.trim() || join('infra', 'clickhouse', 'users.json');
+  const config: ClickhouseServerConfig = {
+    host: '127.0.0.1',
+    port: base.ports.clickhouse,
+    dataDir: join(base.stateDir, 'clickhouse', 'data'),
+    usersFile,
+    maxInsertBytes: mb('CLICKHOUSE_MAX_INSERT_MB', 4096, 1, 65536),
+    spoolDir: join(base.stateDir, 'clickhouse', 'tmp'),
+    logLevel: base.logLevel,
+  };
+  if (problems.length > 0) {
+    throw new PlatformError('CONFIG_INVALID', `Configuration is invalid:\n  - ${problems.join('\n  - ')}`);
+  }
+  return Object.freeze(config);
+};

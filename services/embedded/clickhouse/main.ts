@@ -1,0 +1,46 @@
+/**
+ * `npx tsx services/embedded/clickhouse/main.ts`: the embedded ClickHouse server. Wiring only: config,
+ * users, logger, server, signals. Exits 0 after SIGTERM/SIGINT once the engine is closed (data
+ * flushed); exits 1 with a clear message when it cannot start (port taken, bad users file).
+ */
+import { readFileSync } from 'node:fs';
+import { describeError } from '../../platform/errors.ts';
+import { createLogger } from '../../platform/logger.ts';
+import { parseClickhouseServerConfig } from './config.ts';
+import { startClickhouseServer } from './clickhouse-http-server.ts';
+import { parseUsers } from './users.ts';
+
+const main = async (): Promise<void> => {
+  const config = parseClickhouseServerConfig(process.env);
+  const log = createLogger(config.logLevel, { service: 'clickhouse' });
+  let usersJson: unknown;
+  try {
+    usersJson = JSON.parse(readFileSync(config.usersFile, 'utf8'));
+  } catch (e) {
+    throw new Error(`cannot read users file ${config.usersFile}: ${describeError(e)}`, { cause: e });
+  }
+  const users = parseUsers(usersJson);
+  if (!users.ok) throw new Error(`users file ${config.usersFile} is invalid: ${users.error}`);
+  const server = await startClickhouseServer({ ...config, users: users.value, log });
+  const shutdown = (signal: string): void => {
+    log.info('shutting down', { signal });
+    server.stop().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        log.error('shutdown failed', { error: describeError(e) });
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+};
+
+// Each running query or stream fetch holds a libuv pool thread; the default 4 would cap
+// concurrency. Must be set before the pool first starts, which is after this line.
+process.env['UV_THREADPOOL_SIZE'] ??= '16';
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', service: 'clickhouse', msg: 'failed to start', error: describeError(e) })}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,237 @@
+/**
+ * One ClickHouse HTTP query request, from URL and body to response: authenticate, find the query
+ * and any inline insert data, pick a connection (fresh, or the HTTP session's), apply database and
+ * settings, then run it the cheapest correct way: SELECTs stream block by block, inserts pass
+ * their bodies through a spool file the engine reads itself, everything else runs once.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Logger } from '../../platform/logger.ts';
+import type { Engine, EngineConnection, EngineStream } from './chdb-engine.ts';
+import { ownException, parseEngineError, type ChException } from './exception.ts';
+import { pickEncoding } from './formats.ts';
+import type { HttpSessions } from './http-sessions.ts';
+import { bodyReader, decodedBody, type BodyReader } from './request-body.ts';
+import { parseRequest, type ParsedRequest } from './request-params.ts';
+import { emptySummary, sendException, startBody, type ResponseContext, type Summary } from './response-writer.ts';
+import { planSettings, setStatement, tagForCancel } from './settings-plan.ts';
+import { infileInsert, isBlank, namedFormat, splitInsert, statementKind } from './sql-inspect.ts';
+import { authenticate, type Users } from './users.ts';
+
+export interface HandlerDeps {
+  readonly engine: Engine;
+  readonly sessions: HttpSessions;
+  readonly users: Users;
+  readonly version: string;
+  readonly timezone: string;
+  readonly maxInsertBytes: number;
+  readonly spoolDir: string;
+  readonly log: Logger;
+}
+
+/** Thrown inside the handler to answer with a ClickHouse exception. */
+class ChFailure extends Error {
+  constructor(readonly exception: ChException) {
+    super(exception.text);
+  }
+}
+function fail(e: ChException): never {
+  throw new ChFailure(e);
+}
+const toException = (e: unknown): ChException =>
+  e instanceof ChFailure ? e.exception : parseEngineError(e instanceof Error ? e.message : String(e));
+
+/** What to run: a plain query, or an insert prefix whose data comes from the body. */
+type Work =
+  | { readonly kind: 'query'; readonly sql: string }
+  | { readonly kind: 'insert'; readonly sql: string; readonly body: BodyReader };
+
+const HEAD_PEEK = 1024 * 1024;
+const STREAM_UNSUPPORTED = /Streaming query is not supported/;
+
+const resolveWork = async (method: string, p: ParsedRequest, body: BodyReader, maxBytes: number, spoolFile: string): Promise<Work> => {
+  const url = p.urlQuery;
+  if (method === 'GET') return { kind: 'query', sql: url ?? '' };
+  if (url !== undefined && statementKind(url) === 'insert') {
+    const head = await body.peek(1);
+    if (head.length === 0) return { kind: 'query', sql: url };
+    const sql = infileInsert(url, spoolFile);
+    if (sql !== undefined) return { kind: 'insert', sql, body };
+  }
+  if (url === undefined) {
+    const head = await body.peek(HEAD_PEEK);
+    const split = splitInsert(head.toString('latin1'));
+    if (split && split.dataOffset < head.length) {
+      const sql = infileInsert(head.subarray(0, Buffer.byteLength(split.query, 'latin1')).toString('utf8'), spoolFile);
+      if (sql !== undefined) {
+        body.skip(split.dataOffset);
+        return { kind: 'insert', sql, body };
+      }
+    }
+  }
+  const rest = await body.readAll(maxBytes);
+  if (!rest.ok) return fail(rest.error);
+  const text = rest.value.toString('utf8');
+  return { kind: 'query', sql: url === undefined ? text : text.length > 0 ? `${url}\n${text}` : url };
+};
+
+/** Spools the body to a file and lets the engine read it with INSERT ... FROM INFILE. */
+const runInsert = async (conn: EngineConnection, work: Extract<Work, { kind: 'insert' }>, sql: string, file: string, deps: HandlerDeps, summary: Summary): Promise<void> => {
+  let size = 0;
+  const limit = deps.maxInsertBytes;
+  await pipeline(
+    work.body.chunks(),
+    async function* (source: AsyncIterable<Buffer>) {
+      for await (const c of source) {
+        size += c.length;
+        if (size > limit) fail(ownException('QUERY_IS_TOO_LARGE', `Insert body is larger than the embedded server's limit of ${limit} bytes (CLICKHOUSE_MAX_INSERT_MB)`));
+        yield c;
+      }
+    },
+    createWriteStream(file),
+  );
+  const r = await conn.exec(sql, 'TabSeparated');
+  summary.writtenRows = r.rowsRead;
+  summary.writtenBytes = size;
+  summary.readRows = r.rowsRead;
+  summary.readBytes = size;
+};
+
+const runSelect = async (conn: EngineConnection, sql: string, p: ParsedRequest, ctx: ResponseContext, summary: Summary, res: ServerResponse, tag: string | undefined): Promise<boolean> => {
+  // Listen before the first block: a client that goes away while the engine still works on it
+  // gets its query killed (when tagged), not run to its end.
+  const gone = new AbortController();
+  const onClose = (): void => gone.abort();
+  res.once('close', onClose);
+  let stream: EngineStream;
+  try {
+    stream = await conn.stream(sql, ctx.format, p.params, tag === undefined ? { signal: gone.signal } : { signal: gone.signal, tag });
+  } catch (e) {
+    res.off('close', onClose);
+    if (STREAM_UNSUPPORTED.test(toException(e).text)) return false;
+    throw e;
+  }
+  try {
+    // Hold up to buffer_size bytes before the headers, as ClickHouse does, so an error early in
+    // the result still answers with its status code rather than a broken 200.
+    const it = stream[Symbol.asyncIterator]();
+    const held: Buffer[] = [];
+    let heldBytes = 0;
+    let ended = false;
+    while (heldBytes <= p.bufferSize) {
+      const r = await it.next();
+      if (r.done === true) {
+        ended = true;
+        break;
+      }
+      held.push(r.value.bytes);
+      heldBytes += r.value.bytes.length;
+      summary.resultRows += r.value.rows;
+      summary.resultBytes += r.value.bytes.length;
+    }
+    const out = startBody(ctx, summary, false);
+    try {
+      for (const b of held) await out.write(b);
+      held.length = 0;
+      while (!ended && !res.destroyed) {
+        const r = await it.next();
+        if (r.done === true) break;
+        await out.write(r.value.bytes);
+      }
+      await out.end();
+    } catch (e) {
+      out.fail(toException(e));
+    }
+  } finally {
+    res.off('close', onClose);
+    stream.cancel();
+  }
+  return true;
+};
+
+export const handleQuery = async (req: IncomingMessage, res: ServerResponse, url: URL, deps: HandlerDeps): Promise<void> => {
+  const method = req.method ?? 'GET';
+  const startedNs = process.hrtime.bigint();
+  const parsed = parseRequest(url.searchParams, req.headers);
+  const ctx: ResponseContext = {
+    res,
+    queryId: (parsed.ok ? parsed.value.queryId : undefined) ?? randomUUID(),
+    format: (parsed.ok ? parsed.value.defaultFormat : undefined) ?? 'TabSeparated',
+    timezone: deps.timezone,
+    version: deps.version,
+    displayName: 'gridfleet-embedded',
+    encoding: parsed.ok && parsed.value.compressResponse ? pickEncoding(req.headers['accept-encoding']) : undefined,
+    startedNs,
+  };
+  let lease: { conn: EngineConnection; done: () => void } | undefined;
+  const summary = emptySummary();
+  try {
+    if (!parsed.ok) fail(parsed.error);
+    const p = parsed.value;
+    if (method !== 'GET' && method !== 'POST') fail(ownException('UNSUPPORTED_METHOD', `HTTP method ${method} is not supported; use GET for reads and POST for everything`));
+    if ((req.headers['content-type'] ?? '').startsWith('multipart/form-data')) {
+      fail(ownException('NOT_IMPLEMENTED', 'multipart/form-data requests (external data, multipart query parameters) are not supported by the embedded server'));
+    }
+    const auth = authenticate(deps.users, p.credentials);
+    if (!auth.ok) fail(auth.error);
+    const user = auth.value;
+    const plan = planSettings({ user, requestSettings: p.settings, method, inSession: p.sessionId !== undefined });
+    if (!plan.ok) fail(plan.error);
+    const body = decodedBody(req);
+    if (!body.ok) fail(body.error);
+    const reader = bodyReader(body.value);
+    const spoolFile = join(deps.spoolDir, `${randomUUID()}.body`);
+    const work = await resolveWork(method, p, reader, deps.maxInsertBytes, spoolFile);
+    if (work.kind === 'query' && isBlank(work.sql)) fail(ownException('SYNTAX_ERROR', 'Empty query'));
+    const format = (work.kind === 'query' ? namedFormat(work.sql) : undefined) ?? ctx.format;
+    const rctx: ResponseContext = { ...ctx, format };
+
+    if (p.sessionId !== undefined) {
+      const l = deps.sessions.acquire(p.sessionId, user.name, p.sessionCheck);
+      if (!l.ok) fail(l.error);
+      const session = l.value;
+      lease = { conn: session.conn, done: () => session.release(p.sessionTimeoutSec) };
+    } else {
+      const conn = deps.engine.connect();
+      lease = { conn, done: () => void conn.close() };
+    }
+    const conn = lease.conn;
+    if (p.database !== undefined) await conn.exec(`USE ${quoteIdent(p.database)}`, 'TabSeparated');
+    const streamed = work.kind === 'query' && statementKind(work.sql) === 'select' && !p.waitEndOfQuery;
+    const tagged = streamed ? tagForCancel(plan.value, { inSession: p.sessionId !== undefined, tag: randomUUID() }) : { plan: plan.value, tag: undefined };
+    const set = setStatement(tagged.plan);
+    if (set !== undefined) await conn.exec(set, 'TabSeparated');
+
+    if (work.kind === 'insert') {
+      try {
+        await runInsert(conn, work, work.sql, spoolFile, deps, summary);
+      } finally {
+        await rm(spoolFile, { force: true });
+      }
+      await startBody(rctx, summary, true).end();
+      return;
+    }
+    if (streamed) {
+      if (await runSelect(conn, work.sql, p, rctx, summary, res, tagged.tag)) return;
+    }
+    const r = await conn.exec(work.sql, format, p.params);
+    Object.assign(summary, { readRows: r.rowsRead, readBytes: r.bytesRead, resultBytes: r.bytes.length });
+    const out = startBody(rctx, summary, true);
+    if (r.bytes.length > 0) await out.write(r.bytes);
+    await out.end();
+  } catch (e) {
+    const ex = toException(e);
+    deps.log.debug('query failed', { queryId: ctx.queryId, code: ex.code });
+    if (!res.headersSent && !res.destroyed) sendException(ctx, ex);
+    else res.destroy();
+    req.resume();
+  } finally {
+    lease?.done();
+  }
+};
+
+const quoteIdent = (name: string): string => `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``;

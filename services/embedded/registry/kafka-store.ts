@@ -1,0 +1,36 @@
+/**
+ * The registry's log in Kafka: the compacted single-partition topic `_schemas`, as Confluent's
+ * registry keeps it. One partition keeps the log totally ordered; compaction keeps the newest
+ * record per key, which is all a replay needs.
+ */
+import type { KafkaAdapter, Producer } from '../../platform/kafka.ts';
+import type { SchemaLogRecord, SchemaLogStore } from './schema-store.ts';
+
+export const SCHEMAS_TOPIC = '_schemas';
+
+export const createKafkaSchemaStore = async (kafka: KafkaAdapter, topic = SCHEMAS_TOPIC): Promise<SchemaLogStore & { close(): Promise<void> }> => {
+  const admin = await kafka.admin();
+  try {
+    await admin.ensureTopics([
+      { name: topic, key: 'registry key', description: 'schema registry log', partitions: 1, replicationFactor: 1, configs: { 'cleanup.policy': 'compact' } },
+    ]);
+  } finally {
+    await admin.disconnect();
+  }
+  let producer: Producer | undefined;
+  return {
+    async load() {
+      const records = await kafka.readAll(topic);
+      return records
+        .filter((r) => r.key !== null)
+        .map((r): SchemaLogRecord => ({ key: r.key ?? '', value: r.value === null ? null : r.value.toString('utf8') }));
+    },
+    async append(record) {
+      producer ??= await kafka.producer();
+      await producer.send(topic, [{ key: record.key, value: record.value === null ? null : Buffer.from(record.value, 'utf8'), partition: 0 }]);
+    },
+    async close() {
+      await producer?.disconnect();
+    },
+  };
+};

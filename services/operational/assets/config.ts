@@ -1,0 +1,52 @@
+/**
+ * The assets service's own settings, parsed once from the environment next to the platform's
+ * (`parseConfig`). Pure: main.ts passes process.env in. Every field documents its variable and
+ * default; an invalid value fails listing every problem at once.
+ */
+import { envReader, type Env } from '../../platform/config.ts';
+import { PlatformError } from '../../platform/errors.ts';
+
+export interface AssetsConfig {
+  /** ASSETS_PORT, default 8092 (0 picks a free port): the read API, /metrics and /healthz. */
+  readonly port: number;
+  /** ASSETS_GROUP_ID, default gridfleet-assets: the consumer group whose partitions are the shards. */
+  readonly groupId: string;
+  /** ASSETS_INSTANCE_ID, default assets-<pid> (main.ts fills it): names this instance's own read-model groups. */
+  readonly instanceId: string | null;
+  /** ASSETS_TOPIC_PREFIX, default empty: physical topic = prefix + logical name (tests use fresh prefixes). */
+  readonly topicPrefix: string;
+  /**
+   * ASSETS_STALE_AFTER_MS, default 900000 (15 min, three of the simulator's 5-minute telemetry
+   * intervals): a device whose last frame (gateway receive time) is older is offline. Event time:
+   * simulated when SIM_SPEED is set.
+   */
+  readonly staleAfterMs: number;
+  /** ASSETS_TICK_MS, default 5000: how often (real time) the staleness tick runs over the owned shards. */
+  readonly tickMs: number;
+  /** ASSETS_SESSION_TIMEOUT_MS, default 30000: Kafka group session timeout (how soon a dead instance's shards move). */
+  readonly sessionTimeoutMs: number;
+  /** ASSETS_CONCURRENCY, default 4: shards (partitions) processed at once. */
+  readonly concurrency: number;
+}
+
+export const parseAssetsConfig = (env: Env): AssetsConfig => {
+  const problems: string[] = [];
+  const { get, int } = envReader(env, problems);
+  const ident = (name: string, dflt: string | null): string | null => {
+    const v = get(name) ?? dflt;
+    if (v !== null && !/^[A-Za-z0-9._-]+$/.test(v)) problems.push(`${name}=${v} may hold only letters, digits, '.', '_' and '-'`);
+    return v;
+  };
+  const config: AssetsConfig = {
+    port: int('ASSETS_PORT', 8092, 0, 65535),
+    groupId: ident('ASSETS_GROUP_ID', 'gridfleet-assets') ?? 'gridfleet-assets',
+    instanceId: ident('ASSETS_INSTANCE_ID', null),
+    topicPrefix: get('ASSETS_TOPIC_PREFIX') === undefined ? '' : (ident('ASSETS_TOPIC_PREFIX', '') ?? ''),
+    staleAfterMs: int('ASSETS_STALE_AFTER_MS', 900_000, 1_000, 7 * 24 * 3_600_000),
+    tickMs: int('ASSETS_TICK_MS', 5_000, 100, 3_600_000),
+    sessionTimeoutMs: int('ASSETS_SESSION_TIMEOUT_MS', 30_000, 6_000, 300_000),
+    concurrency: int('ASSETS_CONCURRENCY', 4, 1, 64),
+  };
+  if (problems.length > 0) throw new PlatformError('CONFIG_INVALID', `Assets configuration is invalid:\n  - ${problems.join('\n  - ')}`);
+  return Object.freeze(config);
+};

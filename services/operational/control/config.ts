@@ -1,0 +1,74 @@
+/**
+ * Control configuration, parsed once from the environment (on top of the platform config).
+ * Every field documents its variable and default.
+ */
+import { envReader, parseConfig, type Config } from '../../platform/config.ts';
+import { PlatformError } from '../../platform/errors.ts';
+import type { Role, TokenEntry } from './auth.ts';
+
+export interface ControlConfig {
+  readonly platform: Config;
+  /** CONTROL_PORT, default 8091: the HTTP API. */
+  readonly port: number;
+  /**
+   * CONTROL_TOKENS: comma-separated `operator:TOKEN`, `viewer:TOKEN`, `customer:SITE_ID:TOKEN`
+   * (an optional name after the token, `operator:TOKEN:alice`, names who it is in the logs).
+   * Default (development only): DEV_CONTROL_TOKENS.
+   */
+  readonly tokens: readonly TokenEntry[];
+  readonly usesDevelopmentTokens: boolean;
+  /** CONTROL_INSTANCE_ID, default control-<pid>: names this instance's consumer groups. */
+  readonly instanceId: string;
+  /** CONTROL_REALLOCATE_SEC, default 5: how often (real seconds) active events re-allocate when sites dropped out. */
+  readonly reallocateEveryMs: number;
+  /** CONTROL_SAMPLE_SEC, default 60: bucket of the measured-response series (simulated seconds). */
+  readonly sampleEveryMs: number;
+}
+
+export const DEV_CONTROL_TOKENS = 'operator:dev-operator-token,viewer:dev-viewer-token,customer:site-000001:dev-customer-token';
+
+const ROLES: readonly Role[] = ['operator', 'viewer', 'customer'];
+
+/** Parses CONTROL_TOKENS; problems are pushed, never thrown, so every one is listed. */
+export const parseTokens = (raw: string, problems: string[]): TokenEntry[] => {
+  const out: TokenEntry[] = [];
+  for (const item of raw.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    const parts = item.split(':');
+    const role = ROLES.find((r) => r === parts[0]);
+    if (role === undefined) {
+      problems.push(`CONTROL_TOKENS entry "${parts[0] ?? ''}:..." must start with operator, viewer or customer`);
+      continue;
+    }
+    const siteId = role === 'customer' ? parts[1] : undefined;
+    const token = role === 'customer' ? parts[2] : parts[1];
+    const name = (role === 'customer' ? parts[3] : parts[2]) ?? (role === 'customer' ? `customer-${siteId ?? ''}` : `${role}-${out.length + 1}`);
+    if (role === 'customer' && (siteId === undefined || siteId === '')) problems.push('CONTROL_TOKENS customer entries are customer:SITE_ID:TOKEN');
+    if (token === undefined || token.length < 8) problems.push(`CONTROL_TOKENS ${role} token must be at least 8 characters`);
+    else out.push({ token, principal: { role, name: `${role}:${name}`, siteId: siteId ?? null } });
+  }
+  const seen = new Set<string>();
+  for (const t of out) {
+    if (seen.has(t.token)) problems.push('CONTROL_TOKENS has the same token twice');
+    seen.add(t.token);
+  }
+  if (out.length === 0) problems.push('CONTROL_TOKENS names no token');
+  return out;
+};
+
+export const parseControlConfig = (env: Readonly<Record<string, string | undefined>>): ControlConfig => {
+  const platform = parseConfig(env);
+  const problems: string[] = [];
+  const { int } = envReader(env, problems);
+  const rawTokens = env['CONTROL_TOKENS']?.trim() || DEV_CONTROL_TOKENS;
+  const config: ControlConfig = {
+    platform,
+    port: int('CONTROL_PORT', 8091, 0, 65535),
+    tokens: Object.freeze(parseTokens(rawTokens, problems)),
+    usesDevelopmentTokens: rawTokens === DEV_CONTROL_TOKENS,
+    instanceId: env['CONTROL_INSTANCE_ID']?.trim() || `control-${process.pid}`,
+    reallocateEveryMs: int('CONTROL_REALLOCATE_SEC', 5, 1, 3600) * 1000,
+    sampleEveryMs: int('CONTROL_SAMPLE_SEC', 60, 1, 86_400) * 1000,
+  };
+  if (problems.length > 0) throw new PlatformError('CONFIG_INVALID', `Control configuration is invalid:\n  - ${problems.join('\n  - ')}`);
+  return Object.freeze(config);
+};

@@ -1,0 +1,271 @@
+/**
+ * The device gateway: WebSocket (push mode) and HTTP (poll mode) for devices, the provisioning
+ * API for operators, /metrics and /healthz. Wires the pure core (protocol, credentials, directory,
+ * validation, rate limits, delivery state) to Kafka through the platform adapter.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { AvroCodec } from '../../platform/avro-codec.ts';
+import { clockFor, systemClock, type Clock } from '../../platform/clock.ts';
+import type { KafkaAdapter } from '../../platform/kafka.ts';
+import type { Logger } from '../../platform/logger.ts';
+import { TopicNames } from '../../platform/topics.ts';
+import type { GatewayConfig } from './config.ts';
+import { bearerOf, verifyDeviceToken } from './credentials.ts';
+import { createDeadLetterSink } from './dead-letter-sink.ts';
+import { acceptBundle, acceptCommand, emptyDeliveryState, etagMatches, liveCommands, pollAnswer } from './delivery-state.ts';
+import { admit, applyDefinition, emptyDirectory, type DeviceInfo } from './device-directory.ts';
+import { PROTOCOL_VERSION, type GatewayFrame, type Rejection } from '../../platform/device-protocol.ts';
+import { createFanout } from './fanout.ts';
+import { createFrameHandler, newSession, type Session } from './frame-handler.ts';
+import { readJsonBody, sameSecret, sendError, sendJson } from '../../platform/http.ts';
+import { follow } from '../../platform/topic-feed.ts';
+import { createGatewayMetrics } from './metrics.ts';
+import { createOperatorApi } from './operator-api.ts';
+import { createReadGate } from './read-gate.ts';
+import { createTelemetrySink } from './telemetry-sink.ts';
+import type { ReplayWindow } from './replay-window.ts';
+
+export interface Gateway {
+  readonly url: string;
+  readonly metrics: ReturnType<typeof createGatewayMetrics>;
+  connections(): number;
+  close(): Promise<void>;
+}
+
+interface PushSession extends Session {
+  readonly socket: WebSocket;
+  readonly iat: number;
+}
+
+const MAX_POLL_FRAMES = 500;
+
+export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAdapter; codec: AvroCodec; logger: Logger; wall?: Clock; random?: () => number }): Promise<Gateway> => {
+  const { kafka, codec, logger } = deps;
+  const wall = deps.wall ?? systemClock;
+  const clock = clockFor(config.platform.sim, wall);
+  const producer = await kafka.producer();
+  const directory = emptyDirectory();
+  const delivery = emptyDeliveryState();
+  const replay = new Map<string, ReplayWindow>();
+  const bySite = new Map<string, Set<PushSession>>();
+  const pollSessions = new Map<string, Session>();
+
+  const sink = createTelemetrySink({ producer, codec, maxPending: config.maxPending, observeLatencySec: (s) => metrics.produceLatency.observe(s) });
+  const metrics = createGatewayMetrics({ pendingFrames: () => sink.pending() });
+  const deadLetters = createDeadLetterSink({ producer, codec, service: 'gateway', logger, count: (result, n) => metrics.deadLetters.inc({ result }, n) });
+  const handler = createFrameHandler({
+    sink, deadLetters, delivery, replay, clock, wall, metrics,
+    skewMs: config.skewMs, maxAgeMs: config.maxAgeMs, maxFrameBytes: config.maxFrameBytes, policy: config.devicePolicy,
+    publishAck: async (ack) => {
+      await producer.send(TopicNames.controlAcks, [{ key: ack.siteId, value: await codec.encode(TopicNames.controlAcks, ack) }]);
+    },
+  });
+
+  const sendTo = (s: PushSession, frame: GatewayFrame): void => {
+    if (s.socket.readyState === s.socket.OPEN) s.socket.send(JSON.stringify(frame));
+  };
+  const fanout = createFanout<string>({
+    ratePerSec: config.fanoutPerSec, jitterMs: config.fanoutJitterMs, random: deps.random ?? Math.random, now: () => wall.now(),
+    deliver: (siteId) => {
+      const bundle = delivery.bundles.get(siteId);
+      if (!bundle) return;
+      for (const s of bySite.get(siteId) ?? []) {
+        sendTo(s, { type: 'forecast', bundle });
+        metrics.deliveries.inc({ kind: 'forecast', mode: 'push' });
+      }
+    },
+  });
+
+  const readGate = createReadGate(function* () {
+    for (const set of bySite.values()) for (const s of set) yield s.socket;
+  });
+  sink.onPressure((paused) => {
+    metrics.backpressure.set(paused ? 1 : 0);
+    readGate.set(paused);
+    logger.warn(paused ? 'backpressure: Kafka is slow, stopped reading from devices' : 'backpressure released');
+  });
+
+  const connectionCount = (): number => [...bySite.values()].reduce((a, set) => a + set.size, 0);
+
+  const closeRevoked = (deviceId: string, revokedBeforeMs: number): void => {
+    for (const set of bySite.values()) {
+      for (const s of set) if (s.device.deviceId === deviceId && s.iat < revokedBeforeMs) s.socket.close(4003, 'REVOKED: credentials revoked');
+    }
+    pollSessions.delete(deviceId);
+  };
+
+  const groupPrefix = `gateway-${config.instanceId}`;
+  const feeds = await Promise.all([
+    follow({ kafka, codec, topic: TopicNames.assetRegistry, groupPrefix, logger, onRecord: (key, def) => {
+      if (key === null) return;
+      applyDefinition(directory, key, def);
+      if (def?.credentialsRevokedBeforeMs != null) closeRevoked(key, def.credentialsRevokedBeforeMs);
+    } }),
+    follow({ kafka, codec, topic: TopicNames.controlCommands, groupPrefix, logger, onRecord: (_k, cmd) => {
+      if (cmd === null || !acceptCommand(delivery, cmd, clock.now())) return;
+      // Commands skip the fan-out queue: they are per site already, and control latency matters.
+      for (const s of bySite.get(cmd.siteId) ?? []) {
+        sendTo(s, { type: 'command', command: cmd });
+        metrics.deliveries.inc({ kind: 'command', mode: 'push' });
+      }
+    } }),
+    follow({ kafka, codec, topic: TopicNames.fleetForecasts, groupPrefix, logger, onRecord: (_k, bundle) => {
+      if (bundle !== null && acceptBundle(delivery, bundle) && bySite.has(bundle.siteId)) fanout.enqueue(bundle.siteId);
+    } }),
+  ]);
+  await feeds[0].caughtUp;
+
+  const authenticate = (req: IncomingMessage, url: URL): { ok: true; device: DeviceInfo; iat: number } | { ok: false; status: number; rejection: Rejection } => {
+    const token = bearerOf(req.headers.authorization, url);
+    if (token === undefined) return { ok: false, status: 401, rejection: { code: 'UNAUTHENTICATED', message: 'no credential: send Authorization: Bearer <device token>' } };
+    const claims = verifyDeviceToken(config.tokenSecret, token);
+    if (!claims.ok) return { ok: false, status: 401, rejection: { code: 'UNAUTHENTICATED', message: claims.error } };
+    const admitted = admit(directory, claims.value);
+    if (!admitted.ok) return { ok: false, status: admitted.error.code === 'UNKNOWN_DEVICE' ? 404 : 403, rejection: admitted.error };
+    return { ok: true, device: admitted.value, iat: claims.value.iat };
+  };
+
+  const operatorApi = createOperatorApi({ producer, codec, directory, tokenSecret: config.tokenSecret, wall, onRevoked: closeRevoked });
+
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://gateway');
+    const path = url.pathname;
+    if (req.method === 'GET' && path === '/metrics') {
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      return void res.end(await metrics.registry.metrics());
+    }
+    if (req.method === 'GET' && path === '/healthz') {
+      return sendJson(res, 200, { status: 'ok', instanceId: config.instanceId, devices: directory.devices.size, connections: connectionCount(), pendingFrames: sink.pending() });
+    }
+    if (path.startsWith('/v1/device/')) {
+      const auth = authenticate(req, url);
+      if (!auth.ok) {
+        metrics.rejects.inc({ code: auth.rejection.code });
+        return sendError(res, auth.status, auth.rejection.code, auth.rejection.message);
+      }
+      const session = pollSessions.get(auth.device.deviceId) ?? newSession(auth.device, 'poll', config.devicePolicy, wall.now());
+      pollSessions.set(auth.device.deviceId, session);
+      if (req.method === 'GET' && path === '/v1/device/inputs') {
+        const answer = pollAnswer(delivery, auth.device.siteId, clock.now());
+        if (etagMatches(req.headers['if-none-match'], answer.etag)) {
+          metrics.polls.inc({ status: '304' });
+          res.writeHead(304, { etag: answer.etag });
+          return void res.end();
+        }
+        metrics.polls.inc({ status: '200' });
+        metrics.deliveries.inc({ kind: 'forecast', mode: 'poll' }, answer.body.forecast ? 1 : 0);
+        metrics.deliveries.inc({ kind: 'command', mode: 'poll' }, answer.body.commands.length);
+        return sendJson(res, 200, answer.body, { etag: answer.etag });
+      }
+      if (req.method === 'POST' && path === '/v1/device/frames') {
+        if (sink.pending() >= config.maxPending) return sendError(res, 503, 'UNAVAILABLE', 'the gateway is applying backpressure; resend later');
+        const body = await readJsonBody(req, config.maxFrameBytes * MAX_POLL_FRAMES);
+        if (!body.ok) return sendError(res, body.error.status, body.error.code, body.error.message);
+        if (!Array.isArray(body.value) || body.value.length > MAX_POLL_FRAMES) return sendError(res, 400, 'SCHEMA_INVALID', `body must be an array of at most ${MAX_POLL_FRAMES} frames`);
+        // Started in order (checks are synchronous), awaited together.
+        const results = await Promise.all((body.value as unknown[]).map(async (v) => (await handler.handleValue(session, v)) ?? { type: 'ok' as const }));
+        return sendJson(res, 200, { results });
+      }
+      return sendError(res, 404, 'NOT_FOUND', `no device route ${req.method} ${path}`);
+    }
+    if (path.startsWith('/v1/provision') || path.startsWith('/v1/devices/')) {
+      if (!sameSecret(/^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1], config.operatorToken)) {
+        return sendError(res, 401, 'UNAUTHENTICATED', 'operator API: send Authorization: Bearer <operator token>');
+      }
+      if (req.method === 'POST' && path === '/v1/provision') return operatorApi.provision(req, res);
+      const m = /^\/v1\/devices\/([^/]+)(\/revoke)?$/.exec(path);
+      if (m?.[1] !== undefined && m[2] !== undefined && req.method === 'POST') return operatorApi.revoke(decodeURIComponent(m[1]), res);
+      if (m?.[1] !== undefined && m[2] === undefined && req.method === 'GET') return operatorApi.device(decodeURIComponent(m[1]), res);
+    }
+    sendError(res, 404, 'NOT_FOUND', `no route ${req.method} ${path}`);
+  };
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((e: unknown) => {
+      logger.error('request failed', { url: req.url, error: e instanceof Error ? e.message : String(e) });
+      if (!res.headersSent) sendError(res, 500, 'INTERNAL', 'internal error');
+    });
+  });
+  // Hard cap per WebSocket message: a message above maxFrameBytes but within the cap is read and
+  // refused with an OVERSIZED error frame (the device stays connected); ws does not read one above
+  // the cap and closes the socket with 1009 (handled in the 'error' listener below).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.wsMaxMessageBytes });
+
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://gateway');
+    if (url.pathname !== '/v1/device/connect') {
+      socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    const auth = authenticate(req, url);
+    if (!auth.ok) {
+      metrics.rejects.inc({ code: auth.rejection.code });
+      const body = JSON.stringify({ code: auth.rejection.code, message: auth.rejection.message });
+      socket.end(`HTTP/1.1 ${auth.status} ${auth.status === 401 ? 'Unauthorized' : auth.status === 404 ? 'Not Found' : 'Forbidden'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const s: PushSession = { ...newSession(auth.device, 'push', config.devicePolicy, wall.now()), socket: ws, iat: auth.iat };
+      const set = bySite.get(s.device.siteId) ?? new Set();
+      set.add(s);
+      bySite.set(s.device.siteId, set);
+      metrics.connections.inc();
+      readGate.admit(ws);
+      sendTo(s, { type: 'welcome', protocol: PROTOCOL_VERSION, deviceId: s.device.deviceId, siteId: s.device.siteId, serverTimeMs: clock.now() });
+      const bundle = delivery.bundles.get(s.device.siteId);
+      if (bundle) sendTo(s, { type: 'forecast', bundle });
+      for (const command of liveCommands(delivery, s.device.siteId, clock.now())) sendTo(s, { type: 'command', command });
+      ws.on('message', (data, isBinary) => {
+        const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+        // Not awaited in sequence on purpose: checks run synchronously in arrival order (see frame-handler.ts).
+        handler
+          .handleMessage(s, bytes, isBinary)
+          .then((reply) => {
+            if (reply) sendTo(s, reply);
+            if (s.disconnect) ws.close(4008, 'THROTTLED: rate limit exceeded for too long');
+          })
+          .catch((e: unknown) => logger.error('frame handling failed', { deviceId: s.device.deviceId, error: e instanceof Error ? e.message : String(e) }));
+      });
+      ws.on('close', () => {
+        set.delete(s);
+        if (set.size === 0) bySite.delete(s.device.siteId);
+        metrics.connections.dec();
+      });
+      ws.on('error', (e: Error & { code?: string }) => {
+        if (e.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+          // ws has sent the 1009 close frame already; terminating now could drop it before the
+          // device reads it, so the close handshake (bounded by ws's own timeout) ends the socket.
+          const cap = config.wsMaxMessageBytes;
+          handler.recordUnreadable(s, { code: 'OVERSIZED', message: `message of more than ${cap} bytes (the WebSocket hard cap) not read; connection closed with 1009` }, cap + 1);
+          return;
+        }
+        ws.terminate();
+      });
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info('gateway listening', { port, devices: directory.devices.size, instanceId: config.instanceId });
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    metrics,
+    connections: connectionCount,
+    async close() {
+      fanout.stop();
+      for (const c of wss.clients) c.close(1001, 'gateway stopping');
+      wss.close();
+      await new Promise<void>((r) => server.close(() => r()));
+      await sink.drain();
+      await deadLetters.drain();
+      await Promise.all(feeds.map((f) => f.stop()));
+      await producer.disconnect();
+    },
+  };
+};

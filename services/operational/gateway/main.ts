@@ -1,0 +1,24 @@
+/** The gateway process: `npx tsx services/operational/gateway/main.ts` (GATEWAY_PORT, default 8090). */
+import { createAvroCodec, createRegistryClient } from '../../platform/avro-codec.ts';
+import { createKafkaAdapter } from '../../platform/kafka.ts';
+import { createLogger } from '../../platform/logger.ts';
+import { parseGatewayConfig } from './config.ts';
+import { startGateway } from './gateway.ts';
+
+const config = parseGatewayConfig(process.env);
+const logger = createLogger(config.platform.logLevel, { service: 'gateway', instanceId: config.instanceId });
+if (config.usesDevelopmentSecrets) logger.warn('using development secrets: set GATEWAY_TOKEN_SECRET and OPERATOR_TOKEN in production');
+const gateway = await startGateway(config, {
+  kafka: createKafkaAdapter({ brokers: config.platform.kafkaBrokers, clientId: `gridfleet-${config.instanceId}`, logger }),
+  codec: createAvroCodec({ registry: createRegistryClient(config.platform.registryUrl) }),
+  logger,
+});
+let stopping = false;
+const stop = (signal: string): void => {
+  if (stopping) return;
+  stopping = true;
+  logger.info('stopping', { signal });
+  void gateway.close().finally(() => process.exit(0));
+};
+process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGINT', () => stop('SIGINT'));

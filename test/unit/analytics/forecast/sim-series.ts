@@ -1,0 +1,47 @@
+/**
+ * Hourly series from the fleet simulator's own physics (weather field, grid mix, household load,
+ * PV), sampled every 15 minutes and averaged per hour as ClickHouse's rollups would: the
+ * "simulated data" the models are backtested on. Not a test itself.
+ */
+import { gridMixAt, gridRegionParams } from '../../../../services/edge/simulator/physics/grid-mix.ts';
+import { householdLoadKw, loadProfileParams } from '../../../../services/edge/simulator/physics/household-load.ts';
+import { solarKwFrom } from '../../../../services/edge/simulator/physics/site-sim.ts';
+import { createWeatherField } from '../../../../services/edge/simulator/physics/weather-field.ts';
+import { HOUR_MS, type HourlySeries } from '../../../../services/analytics/forecast/models/hourly-series.ts';
+
+export const SIM_PLACE = { latitudeDeg: 48.1, longitudeDeg: 11.6 } as const;
+
+export interface SimSeries {
+  readonly temperature: HourlySeries;
+  readonly cloud: HourlySeries;
+  readonly irradiance: HourlySeries;
+  readonly carbon: HourlySeries;
+  readonly solar: HourlySeries;
+  readonly load: HourlySeries;
+}
+
+export const simSeries = (seed: number, startMs: number, days: number): SimSeries => {
+  const field = createWeatherField(seed, [{ cellId: 'c1', ...SIM_PLACE }]);
+  const grid = gridRegionParams(seed, 'r1', SIM_PLACE.latitudeDeg, SIM_PLACE.longitudeDeg);
+  const load = loadProfileParams(seed, 'site-1', 1);
+  const n = days * 24;
+  const mk = (): Float64Array => new Float64Array(n);
+  const s = { temperature: mk(), cloud: mk(), irradiance: mk(), carbon: mk(), solar: mk(), load: mk() };
+  for (let i = 0; i < n; i++) {
+    const acc = [0, 0, 0, 0, 0, 0];
+    for (let q = 0; q < 4; q++) {
+      const t = startMs + i * HOUR_MS + q * 15 * 60_000;
+      const w = field.at('c1', t);
+      const parts = [w.temperatureC, w.cloudCoverPct, w.irradianceWPerM2, gridMixAt(grid, t).carbonGPerKwh, solarKwFrom(5, w.irradianceWPerM2, w.temperatureC), householdLoadKw(load, t, w.temperatureC)];
+      parts.forEach((x, k) => (acc[k] = (acc[k] ?? 0) + x / 4));
+    }
+    s.temperature[i] = acc[0] ?? 0;
+    s.cloud[i] = acc[1] ?? 0;
+    s.irradiance[i] = acc[2] ?? 0;
+    s.carbon[i] = acc[3] ?? 0;
+    s.solar[i] = acc[4] ?? 0;
+    s.load[i] = acc[5] ?? 0;
+  }
+  const wrap = (values: Float64Array): HourlySeries => ({ startMs, values });
+  return { temperature: wrap(s.temperature), cloud: wrap(s.cloud), irradiance: wrap(s.irradiance), carbon: wrap(s.carbon), solar: wrap(s.solar), load: wrap(s.load) };
+};
