@@ -1,6 +1,7 @@
 /**
  * TypeScript shapes of the Avro values on each topic (schemas/<topic>.avsc is the contract; a
- * unit test checks these shapes against the schemas by round-tripping the fixtures). Nullable
+ * unit test, test/unit/platform/event-types.test.ts, reads these types with the compiler and
+ * fails when one disagrees with its schema). Nullable
  * union fields are plain `T | null` because the codecs unwrap ["null", T] unions.
  * Units are in field names; times are UTC epoch milliseconds.
  */
