@@ -229,7 +229,7 @@ export const startSystem = async (o: SystemOptions): Promise<System> => {
       if (!ok) throw new Error(`${g.name} did not learn every device`);
     }
     for (const a of assets) await healthy(a, '/healthz', 300_000);
-    await healthy(control, '/health', 300_000);
+    await healthy(control, '/healthz', 300_000);
 
     await o.beforeDevices?.(bench);
     const workerCount = o.workers ?? Math.max(2, Math.ceil(o.sites / 18_000));

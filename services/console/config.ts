@@ -17,7 +17,7 @@ export interface ConsoleConfig {
   readonly assetsUrl: string;
   /** CONSOLE_GATEWAY_URL, default http://127.0.0.1:8090: the gateway's /metrics and /healthz. */
   readonly gatewayUrl: string;
-  /** CONSOLE_INGEST_URL, default http://127.0.0.1:9464: ingest's /metrics and /health. */
+  /** CONSOLE_INGEST_URL, default http://127.0.0.1:9464: ingest's /metrics and /healthz. */
   readonly ingestUrl: string;
   /** CONSOLE_FORECAST_URL, default http://127.0.0.1:9465: the forecast jobs' /metrics (run outcomes, age per kind). */
   readonly forecastUrl: string;

@@ -84,8 +84,8 @@ export const createLiveFeed = (deps: {
   const pollHealth = async (): Promise<HealthView> => {
     const [gwHealth, gwMetrics, ingHealth, ingMetrics, ctl, assets, fcMetrics] = await Promise.all([
       call(`${config.gatewayUrl}/healthz`, { timeoutMs: t }), metrics(config.gatewayUrl),
-      call(`${config.ingestUrl}/health`, { timeoutMs: t }), metrics(config.ingestUrl),
-      call(`${config.controlUrl}/health`, { timeoutMs: t }), call(`${config.assetsUrl}/healthz`, { timeoutMs: t }), metrics(config.forecastUrl),
+      call(`${config.ingestUrl}/healthz`, { timeoutMs: t }), metrics(config.ingestUrl),
+      call(`${config.controlUrl}/healthz`, { timeoutMs: t }), call(`${config.assetsUrl}/healthz`, { timeoutMs: t }), metrics(config.forecastUrl),
     ]);
     const kinds = forecastKinds(fcMetrics.samples);
     const at = deps.now();

@@ -67,7 +67,7 @@ const main = async (): Promise<void> => {
   const operatorToken = 'dev-operator-token';
   for (let i = 0; i < demo.assetsInstances; i++) service(`assets-${i}`, 'services/operational/assets/main.ts', { ...env, ASSETS_PORT: String(demo.assetsPort + i), ASSETS_INSTANCE_ID: `demo-assets-${i}` });
   const control = service('control', 'services/operational/control/main.ts', { ...env, CONTROL_PORT: String(demo.controlPort) });
-  if (!(await waitUntil(async () => control.exitCode === null && (await fetch(`${controlUrl}/health`)).ok, 90_000))) {
+  if (!(await waitUntil(async () => control.exitCode === null && (await fetch(`${controlUrl}/healthz`)).ok, 90_000))) {
     throw new Error(`control did not start; see ${join(config.stateDir, 'logs', 'demo-control.log')}`);
   }
   out(`  asset actors: ${demo.assetsInstances} instances (read API http://127.0.0.1:${demo.assetsPort}/v1/assets/fleet); control ${controlUrl}`);

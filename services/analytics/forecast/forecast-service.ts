@@ -1,7 +1,7 @@
 /**
  * Wiring of the forecast tier (its own process, its own Redis queues, its own Kafka producer and
  * ClickHouse client: nothing shared with the operational services): job schedulers, the three
- * workers, the bundle publisher and /metrics. The CLI starts it; tests and the bench start it
+ * workers, the bundle publisher, /metrics and /healthz. The CLI starts it; tests and the bench start it
  * in-process with their own prefixes.
  */
 import { createServer, type Server } from 'node:http';
@@ -118,6 +118,8 @@ export const startForecastService = async (opts: { config: Config; fcfg: Forecas
       const server = createServer((req, res) => {
         if (req.url === '/metrics') {
           metrics.registry.metrics().then((body) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body), (e: unknown) => res.writeHead(500).end(describeError(e)));
+        } else if (req.url === '/healthz') {
+          res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
         } else res.writeHead(404).end();
       });
       await new Promise<void>((r) => server.listen(fcfg.metricsPort, '127.0.0.1', r));

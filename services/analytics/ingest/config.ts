@@ -49,7 +49,7 @@ export interface IngestConfig {
   readonly sessionTimeoutMs: number;
   /** INGEST_LAG_REFRESH_MS, default 5000: how often the lag gauge is read from Kafka (high-water marks and committed offsets). */
   readonly lagRefreshMs: number;
-  /** INGEST_METRICS_PORT, default 9464 (0 picks a free port): /metrics and /health. */
+  /** INGEST_METRICS_PORT, default 9464 (0 picks a free port): /metrics and /healthz. */
   readonly metricsPort: number;
   /**
    * INGEST_RECORD_PLANS, default 1: commit each batch's range to the group before inserting it, so

@@ -1,6 +1,6 @@
 /**
  * Ingest's Prometheus metrics (prom-client, a registry of its own) and the small HTTP server that
- * serves them: GET /metrics, GET /health. Lag is per topic and partition: records in Kafka not yet
+ * serves them: GET /metrics, GET /healthz. Lag is per topic and partition: records in Kafka not yet
  * acknowledged by ClickHouse (high-water mark minus the group's committed offset), set on a timer
  * by lag-refresher.ts so it keeps growing while ingest is paused. rows/s is a gauge over the last
  * 10 s next to the rows counter, so a dashboard without PromQL rate() still reads it.
@@ -67,7 +67,7 @@ export const createIngestMetrics = (now: () => number): IngestMetrics => {
   };
 };
 
-/** Serves /metrics and /health (503 listing `problems()` when there are any) on 127.0.0.1:port (0 picks one); resolves with the port. */
+/** Serves /metrics and /healthz (503 listing `problems()` when there are any) on 127.0.0.1:port (0 picks one); resolves with the port. */
 export const serveMetrics = async (metrics: IngestMetrics, port: number, problems: () => readonly string[]): Promise<{ port: number; server: Server }> => {
   const server = createServer((req, res) => {
     if (req.url === '/metrics') {
@@ -81,7 +81,7 @@ export const serveMetrics = async (metrics: IngestMetrics, port: number, problem
           res.end(String(e));
         },
       );
-    } else if (req.url === '/health') {
+    } else if (req.url === '/healthz') {
       const found = problems();
       res.writeHead(found.length === 0 ? 200 : 503, { 'content-type': 'text/plain' });
       res.end(found.length === 0 ? 'ok\n' : `${found.join('\n')}\n`);

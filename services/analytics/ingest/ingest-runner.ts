@@ -20,7 +20,7 @@
  * When ClickHouse is unavailable (canRetry), the runner pauses every topic, drops that partition's
  * batch and seeks it back (Kafka keeps the records, so memory stays bounded by what is buffered),
  * probes with backoff, and resumes when it answers. When ClickHouse rejects an insert for good
- * (e.g. an unmigrated table), only that topic pauses, /health and /metrics say so, and it is tried
+ * (e.g. an unmigrated table), only that topic pauses, /healthz and /metrics say so, and it is tried
  * again every `rejectedRetryMs`, so a migration applied later heals it without a restart. A record
  * that cannot be decoded or mapped goes to dead.letters.v1 and its partition keeps moving.
  */

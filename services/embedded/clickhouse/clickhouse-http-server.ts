@@ -72,7 +72,8 @@ export const startClickhouseServer = async (opts: ServerOptions): Promise<Runnin
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
-    if (path === '/ping' || path === '/replicas_status') return plain(res, 200, 'Ok.\n');
+    // /healthz is the project's one health path; /ping and /replicas_status are ClickHouse's.
+    if (path === '/ping' || path === '/replicas_status' || path === '/healthz') return plain(res, 200, 'Ok.\n');
     if (path !== '/' && path !== '') return plain(res, 404, `There is no handle ${path}\n\nUse / or /ping for health checks.\n`);
     const hasQuery = url.searchParams.has('query');
     if ((req.method === 'GET' || req.method === 'HEAD') && !hasQuery) return plain(res, 200, 'Ok.\n');

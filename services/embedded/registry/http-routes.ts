@@ -55,6 +55,8 @@ const route = (method: Method, path: string, handle: Route['handle']): Route => 
 
 const routes: readonly Route[] = [
   route('GET', '/', () => read(ok({}))),
+  // The project's one health path (every service answers it); not part of the Confluent API.
+  route('GET', '/healthz', () => read(ok({ status: 'ok' }))),
   route('GET', '/subjects', (r) => read(listSubjects(r.state, flag(r.query, 'deleted')))),
   route('GET', '/schemas/types', () => read(ok(['AVRO']))),
   route('GET', '/schemas/ids/:id', (r) => read(getSchemaById(r.state, p(r, 'id')))),

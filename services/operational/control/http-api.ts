@@ -78,7 +78,7 @@ export const createHttpApi = (deps: { service: ControlService; tokens: readonly 
     res.on('finish', () => {
       deps.logger.info('request', { method: req.method, path, who: who?.name ?? null, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 });
     });
-    if (path === '/health') return send(res, 200, { ok: true });
+    if (path === '/healthz') return send(res, 200, { ok: true });
     const matches = table.map((r) => ({ r, m: r.pattern.exec(path) })).filter((x) => x.m !== null);
     if (matches.length === 0) return sendError(res, 404, 'NOT_FOUND', `no route ${path}`);
     const hit = matches.find((x) => x.r.method === req.method);

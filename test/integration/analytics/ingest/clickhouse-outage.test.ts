@@ -39,7 +39,7 @@ describe('ingest while ClickHouse is stopped', () => {
         await produceTelemetry(w, round * 5_000, (round + 1) * 5_000);
         rssMax = Math.max(rssMax, rssMb(ingest.child.pid ?? 0));
       }
-      expect(await eventually(async () => (await fetch(`${url}/health`)).status === 503, 10_000)).toBe(true);
+      expect(await eventually(async () => (await fetch(`${url}/healthz`)).status === 503, 10_000)).toBe(true);
       expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/gridfleet_ingest_paused 1/);
       // 30,000 frames are waiting in Kafka, not in the ingest process.
       expect(rssMax).toBeLessThan(400);
@@ -57,7 +57,7 @@ describe('ingest while ClickHouse is stopped', () => {
 
       await testStack().up(['clickhouse']);
       expect(await eventually(async () => (await countOf(w.ch, `SELECT count() FROM ${w.database}.telemetry`)) >= 40_000, 60_000), ingest.output()).toBe(true);
-      expect(await eventually(async () => (await fetch(`${url}/health`)).status === 200, 10_000)).toBe(true);
+      expect(await eventually(async () => (await fetch(`${url}/healthz`)).status === 200, 10_000)).toBe(true);
     } finally {
       expect(await ingest.stop()).toBe('0');
     }

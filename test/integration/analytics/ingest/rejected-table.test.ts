@@ -1,6 +1,6 @@
 /**
  * Guards the retry-forever loop on an insert a retry cannot fix: with the telemetry table missing
- * (an unmigrated database), ingest must say so loudly (/health 503 naming the table, the rejected
+ * (an unmigrated database), ingest must say so loudly (/healthz 503 naming the table, the rejected
  * gauge, failures of kind "rejected"), keep that topic paused and try it only every
  * INGEST_REJECTED_RETRY_MS instead of hammering ClickHouse, and heal on its own once the table
  * exists, landing every record once.
@@ -28,8 +28,8 @@ describe('ingest when ClickHouse rejects a table for good', () => {
     try {
       expect(await eventually(() => Promise.resolve(/"metricsPort":(\d+)/.test(ingest.output())), 20_000)).toBe(true);
       const url = `http://127.0.0.1:${/"metricsPort":(\d+)/.exec(ingest.output())?.[1]}`;
-      expect(await eventually(async () => /rejected: ClickHouse refuses inserts into telemetry/.test(await (await fetch(`${url}/health`)).text()), 20_000), ingest.output()).toBe(true);
-      expect((await fetch(`${url}/health`)).status).toBe(503);
+      expect(await eventually(async () => /rejected: ClickHouse refuses inserts into telemetry/.test(await (await fetch(`${url}/healthz`)).text()), 20_000), ingest.output()).toBe(true);
+      expect((await fetch(`${url}/healthz`)).status).toBe(503);
       expect(ingest.output()).toMatch(/"level":"error","msg":"ClickHouse rejects inserts into this table.*UNKNOWN_TABLE/);
       const failures = async (): Promise<number> => Number(/gridfleet_ingest_insert_failures_total\{table="telemetry",kind="rejected"\} (\d+)/.exec(await (await fetch(`${url}/metrics`)).text())?.[1] ?? 0);
       const before = await failures();
@@ -42,7 +42,7 @@ describe('ingest when ClickHouse rejects a table for good', () => {
 
       await w.ch.command({ query: create[0]?.statement ?? '' });
       expect(await eventually(async () => (await countOf(w.ch, `SELECT count() FROM ${w.database}.telemetry`)) >= FRAMES, 30_000), ingest.output()).toBe(true);
-      expect(await eventually(async () => (await fetch(`${url}/health`)).status === 200, 10_000)).toBe(true);
+      expect(await eventually(async () => (await fetch(`${url}/healthz`)).status === 200, 10_000)).toBe(true);
       expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/gridfleet_ingest_table_rejected\{table="telemetry"\} 0/);
     } finally {
       expect(await ingest.stop()).toBe('0');
