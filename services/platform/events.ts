@@ -177,6 +177,21 @@ export interface ForecastBundle {
   modelVersion: string;
 }
 
+/**
+ * What an outside provider said about one quantity of one area, as fetched (provider.forecasts.v1,
+ * key sourceId): analytics input only. Times are UTC epoch ms; values are in the unit the quantity
+ * names. A point's actual is the provider's own measurement where its response carries one.
+ */
+export interface ProviderForecast {
+  sourceId: string;
+  provider: string;
+  areaId: string;
+  quantity: string;
+  issuedAtMs: number;
+  fetchedAtMs: number;
+  points: Array<{ targetMs: number; intervalMinutes: number; forecast: number | null; actual: number | null }>;
+}
+
 export interface DeadLetter {
   source: string;
   service: string;
@@ -219,5 +234,6 @@ export interface TopicValues {
   [TopicNames.weatherObservations]: WeatherObservation;
   [TopicNames.gridMix]: GridMix;
   [TopicNames.fleetForecasts]: ForecastBundle;
+  [TopicNames.providerForecasts]: ProviderForecast;
   [TopicNames.deadLetters]: DeadLetter;
 }

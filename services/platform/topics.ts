@@ -19,6 +19,7 @@ export const TopicNames = {
   weatherObservations: 'weather.observations.v1',
   gridMix: 'grid.mix.v1',
   fleetForecasts: 'fleet.forecasts.v1',
+  providerForecasts: 'provider.forecasts.v1',
   deadLetters: 'dead.letters.v1',
 } as const;
 
@@ -80,6 +81,7 @@ export const topicCatalog = (opts: { scale?: number; replicationFactor?: number 
     base(TopicNames.weatherObservations, 'cellId', 'weather provider feed', 6 * scale, timeRetention(14)),
     base(TopicNames.gridMix, 'regionId', 'grid generation mix and carbon intensity feed', 3 * scale, timeRetention(14)),
     base(TopicNames.fleetForecasts, 'siteId', 'the narrow topic: one forecast bundle per site', SITE_PARTITIONS * scale, compacted),
+    base(TopicNames.providerForecasts, 'sourceId', 'forecasts fetched from outside providers (grid carbon, weather), analytics input only', 3 * scale, timeRetention(30)),
     base(TopicNames.deadLetters, 'source', 'rejected input with reason and origin', 6 * scale, timeRetention(30)),
   ].map((t) => ({ ...t, replicationFactor: rf, configs: { ...t.configs, 'min.insync.replicas': minIsr } }));
 };

@@ -293,6 +293,41 @@ const forecasts: TableMapping<typeof TopicNames.fleetForecasts> = {
   },
 };
 
+/**
+ * A provider's forecast becomes one row per point (who said it, when issued, for which time), so
+ * SQL can pick the newest issue at or before any instant and score it by horizon. A point with
+ * neither a forecast nor an actual says nothing and is not stored.
+ */
+const providerForecasts: TableMapping<typeof TopicNames.providerForecasts> = {
+  topic: TopicNames.providerForecasts,
+  table: 'provider_forecasts',
+  columns: cols(`
+    source_id String
+    provider LowCardinality(String)
+    area_id String
+    quantity LowCardinality(String)
+    issued_at DT
+    fetched_at DT
+    target_at DT
+    interval_minutes UInt32
+    horizon_minutes Int32
+    forecast Nullable(Float64)
+    actual Nullable(Float64)`),
+  toRows: (f, meta) => {
+    if (f === null) return err(`${TopicNames.providerForecasts}: a null value (tombstone) is not expected on this topic`);
+    const rows: Cell[][] = [];
+    for (const p of f.points) {
+      if (p.forecast === null && p.actual === null) continue;
+      if (!Number.isFinite(p.targetMs) || !(p.intervalMinutes > 0)) return err(`${TopicNames.providerForecasts}: ${f.sourceId} has a point with target ${p.targetMs} and interval ${p.intervalMinutes} min`);
+      rows.push([
+        f.sourceId, f.provider, f.areaId, f.quantity, f.issuedAtMs, f.fetchedAtMs, p.targetMs, p.intervalMinutes,
+        Math.round((p.targetMs - f.issuedAtMs) / MINUTE_MS), p.forecast, p.actual, meta.partition, meta.offset,
+      ]);
+    }
+    return ok(rows);
+  },
+};
+
 /** Payloads kept in dead_letters are capped: the table is for triage, Kafka keeps the original. */
 export const DEAD_LETTER_PAYLOAD_LIMIT = 16 * 1024;
 
@@ -352,6 +387,7 @@ export const TABLE_MAPPINGS: { readonly [T in TopicName]: TableMapping<T> } = {
   [TopicNames.weatherObservations]: weather,
   [TopicNames.gridMix]: gridMix,
   [TopicNames.fleetForecasts]: forecasts,
+  [TopicNames.providerForecasts]: providerForecasts,
   [TopicNames.deadLetters]: deadLetters,
 };
 

@@ -41,3 +41,20 @@ describe('row mapping', () => {
     expect(mappingOf(TopicNames.telemetry).toRows(null, meta)).toMatchObject({ ok: false, error: expect.stringMatching(/tombstone/) as unknown });
   });
 });
+
+describe('provider forecasts', () => {
+  it('become one row per point with the horizon from the issue time, skipping points that say nothing', () => {
+    const m = mappingOf(TopicNames.providerForecasts);
+    const rows = m.toRows({
+      sourceId: 'carbonintensity-uk:national', provider: 'carbonintensity-uk', areaId: 'gb', quantity: 'carbonGPerKwh', issuedAtMs: 3_600_000, fetchedAtMs: 3_660_000,
+      points: [
+        { targetMs: 1_800_000, intervalMinutes: 30, forecast: 200, actual: 190 },
+        { targetMs: 3_600_000, intervalMinutes: 30, forecast: null, actual: null },
+        { targetMs: 5_400_000, intervalMinutes: 30, forecast: 210, actual: null },
+      ],
+    }, meta);
+    expect(rows.ok && rows.value.map((r) => [r[6], r[8], r[9], r[10]])).toEqual([[1_800_000, -30, 200, 190], [5_400_000, 30, 210, null]]);
+    if (rows.ok) for (const r of rows.value) compileRowEncoder(m.columns)(new ByteSink(), r);
+    expect(m.toRows(null, meta)).toMatchObject({ ok: false });
+  });
+});
