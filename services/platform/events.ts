@@ -81,6 +81,78 @@ export interface AssetState {
    * encoding, which writes [].
    */
   children?: ChildAggregate[];
+  /** v3: set when the record is a shard's batch (compact view or snapshot), null for one actor; may be left out when encoding. */
+  batch?: ShardBatch | null;
+}
+
+export type BatchContent = 'SITE_VIEW' | 'PARENT_VIEW' | 'SITE_SNAPSHOT' | 'PARENT_SNAPSHOT';
+
+/** A site's aggregate in the compact view (single precision on the wire). */
+export type CompactAggregate = Aggregate;
+
+export interface CompactSite {
+  siteId: string;
+  updatedAtMs: number;
+  lastSeenMs: number | null;
+  online: boolean;
+  socPct: number | null;
+  mode: OperatingMode;
+  alarms: string[];
+  activeCommandIds: string[];
+  aggregate: CompactAggregate;
+}
+
+export interface CompactParent {
+  assetId: string;
+  kind: AssetKind;
+  updatedAtMs: number;
+  aggregate: Aggregate;
+}
+
+export interface DeviceSnapshot {
+  deviceId: string;
+  siteId: string;
+  version: number;
+  lastSeq: number;
+  lastSeenMs: number;
+  online: boolean;
+  socPct: number;
+  batteryKw: number;
+  solarKw: number;
+  loadKw: number;
+  gridKw: number;
+  mode: OperatingMode;
+  alarms: string[];
+  activeCommandId: string | null;
+}
+
+export interface PartialSource {
+  shard: number;
+  version: number;
+  aggregate: Aggregate;
+}
+
+export interface ParentPartials {
+  parentId: string;
+  kind: AssetKind;
+  sources: PartialSource[];
+}
+
+/** v3 of asset.state.v1: what a whole shard writes (see schemas/asset.state.v1.avsc). */
+export interface ShardBatch {
+  shard: number;
+  content: BatchContent;
+  seq: number;
+  full: boolean;
+  part: number;
+  parts: number;
+  coversOffset: number | null;
+  oldestInputAtMs: number | null;
+  sites: CompactSite[];
+  removedIds: string[];
+  parents: CompactParent[];
+  devices: DeviceSnapshot[];
+  partials: ParentPartials[];
 }
 
 export interface ChildAggregate {
@@ -97,6 +169,17 @@ export interface RollupDelta {
   delta: Aggregate;
   /** v2: the child's whole aggregate after the change; null (or absent when encoding) from v1 writers. */
   aggregate?: Aggregate | null;
+  /** v3: the site shard whose partials these are; -1 (or absent when encoding) for a v1/v2 child delta. */
+  sourceShard?: number;
+  /** v3: a site shard's partial aggregates, all at version childVersion. */
+  partials?: PartialAggregate[];
+  /** v3: Kafka time of the oldest telemetry first reflected here (for lag). */
+  oldestInputAtMs?: number | null;
+}
+
+export interface PartialAggregate {
+  parentId: string;
+  aggregate: Aggregate;
 }
 
 export interface GridEvent {
