@@ -19,10 +19,10 @@ import { followSiteLocations, type SiteLocations } from './site-locations.ts';
 
 const WEB = join(dirname(fileURLToPath(import.meta.url)), 'web');
 
-/** The page: index.html and app.css as they are, app.js bundled (with Chart.js) by esbuild. */
+/** The page: index.html and app.css as they are, app.ts bundled (with Chart.js) by esbuild into app.js. */
 export const bundlePage = async (): Promise<Page> => {
   const out = await build({
-    entryPoints: [join(WEB, 'app.js')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
+    entryPoints: [join(WEB, 'app.ts')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
     minify: true, write: false, legalComments: 'none', logLevel: 'silent',
   });
   const js = out.outputFiles[0]?.text;

@@ -1,5 +1,5 @@
 /**
- * The page's scripts are plain ES modules checked as JavaScript against the DOM by their own
+ * The page's scripts are TypeScript checked against the DOM by their own
  * tsconfig (the root one has no DOM types); this runs that check, and bundles the page as the
  * console does at start.
  */

@@ -1,5 +1,3 @@
-// @ts-check
-/* global HTMLElement, HTMLInputElement, HTMLCanvasElement, HTMLFormElement */
 /**
  * The forecast panel: the latest forecast against what happened, and the error by horizon, from
  * ClickHouse through the console. When analytics is down it says so; nothing else on the page
@@ -7,11 +5,11 @@
  */
 import { KIND_UNITS } from '../forecast-queries.ts';
 import { formatCount, formatPowerKw, formatUtc } from '../format.ts';
-import { barChart, timeChart } from './charts.js';
-import { api, byId, el, errorText } from './dom.js';
+import { barChart, timeChart } from './charts.ts';
+import { api, byId, el, errorText } from './dom.ts';
 
-/** @typedef {import('../forecast-queries.ts').ForecastView} ForecastView */
-/** @typedef {import('../forecast-queries.ts').ForecastQuantity} ForecastQuantity */
+import type { ForecastView } from '../forecast-queries.ts';
+import type { ForecastQuantity } from '../forecast-queries.ts';
 
 export const createForecastPanel = () => {
   const form = byId('forecast-form', HTMLFormElement);
@@ -20,8 +18,7 @@ export const createForecastPanel = () => {
   const charts = byId('forecast-charts', HTMLElement);
   const table = byId('fc-error-table', HTMLElement);
   const errorNote = byId('fc-error-note', HTMLElement);
-  /** @param {string} id @param {string} unit */
-  const line = (id, unit) => timeChart(byId(id, HTMLCanvasElement), { yTitle: unit, series: [{ label: `forecast (${unit})`, colour: '#9333ea', dashed: true }, { label: `actual (${unit})`, colour: '#0b63c5' }] });
+  const line = (id: string, unit: string) => timeChart(byId(id, HTMLCanvasElement), { yTitle: unit, series: [{ label: `forecast (${unit})`, colour: '#9333ea', dashed: true }, { label: `actual (${unit})`, colour: '#0b63c5' }] });
   const solar = line('fc-solar', 'kW');
   const load = line('fc-load', 'kW');
   const carbon = line('fc-carbon', 'gCO₂/kWh');
@@ -29,19 +26,14 @@ export const createForecastPanel = () => {
   const errors = barChart(byId('fc-error', HTMLCanvasElement), 'mean absolute error (kW)');
   let loading = false;
 
-  /**
-   * @param {ReturnType<typeof line>} chart
-   * @param {ForecastQuantity} q
-   */
-  const fill = (chart, q) => {
+    const fill = (chart: ReturnType<typeof line>, q: ForecastQuantity) => {
     const [f, a] = chart.data.datasets;
     if (f !== undefined) f.data = [...q.forecast];
     if (a !== undefined) a.data = [...q.actual];
     chart.update();
   };
 
-  /** @param {ForecastView} v */
-  const show = (v) => {
+  const show = (v: ForecastView) => {
     status.classList.toggle('unavailable', v.state === 'unavailable');
     status.dataset['state'] = v.state;
     if (v.state === 'unavailable') {
@@ -61,17 +53,15 @@ export const createForecastPanel = () => {
     fill(carbon, v.carbonGPerKwh);
     fill(temp, v.temperatureC);
     const horizons = [...new Set(v.errorByHorizon.map((h) => h.horizonH))].sort((a, b) => a - b);
-    /** @param {string} kind */
-    const maeAt = (kind) => horizons.map((hh) => v.errorByHorizon.find((h) => h.kind === kind && h.horizonH === hh)?.mae ?? null);
+    const maeAt = (kind: string) => horizons.map((hh) => v.errorByHorizon.find((h) => h.kind === kind && h.horizonH === hh)?.mae ?? null);
     errors.data.labels = horizons.map((h) => `${h} h`);
     const [s, l] = errors.data.datasets;
-    if (s !== undefined) s.data = /** @type {number[]} */ (maeAt('solar'));
-    if (l !== undefined) l.data = /** @type {number[]} */ (maeAt('load'));
+    if (s !== undefined) s.data = (maeAt('solar') as number[]);
+    if (l !== undefined) l.data = (maeAt('load') as number[]);
     errors.update();
     // One row per horizon, one column per kind: mean absolute error with the bias (forecast − actual) after it.
     const kinds = Object.keys(KIND_UNITS).filter((k) => v.errorByHorizon.some((h) => h.kind === k));
-    /** @param {number} x @param {string} unit */
-    const withUnit = (x, unit) => (unit === 'kW' ? formatPowerKw(x) : `${x.toFixed(unit === 'gCO₂/kWh' || unit === 'W/m²' ? 0 : 1)} ${unit}`);
+    const withUnit = (x: number, unit: string) => (unit === 'kW' ? formatPowerKw(x) : `${x.toFixed(unit === 'gCO₂/kWh' || unit === 'W/m²' ? 0 : 1)} ${unit}`);
     const head = el('tr');
     head.append(el('th', { scope: 'col' }, 'Horizon'), ...kinds.map((k) => el('th', { scope: 'col' }, `${k} MAE (bias)`)), el('th', { scope: 'col' }, 'Points'));
     table.replaceChildren(head, ...horizons.map((hh) => {
@@ -100,14 +90,14 @@ export const createForecastPanel = () => {
     loading = true;
     status.textContent = `Asking analytics about ${s}…`;
     status.dataset['state'] = 'loading';
-    void api(`/api/forecast?scope=${encodeURIComponent(s)}`).then((r) => {
+    void api<ForecastView>(`/api/forecast?scope=${encodeURIComponent(s)}`).then((r) => {
       loading = false;
-      if (r.status === 200) show(r.body);
+      if (r.status === 200 && r.body !== null) show(r.body);
       else {
         status.dataset['state'] = 'error';
         status.textContent = errorText(r);
       }
-    }, (/** @type {unknown} */ e) => {
+    }, (/** @type {unknown} */ e: unknown) => {
       loading = false;
       status.dataset['state'] = 'error';
       status.textContent = `The console did not answer: ${String(e)}`;
@@ -119,8 +109,7 @@ export const createForecastPanel = () => {
   });
 
   return {
-    /** @param {string} assetId */
-    setScope(assetId) {
+    setScope(assetId: string) {
       if (scope.value.trim() === '') scope.value = assetId;
     },
   };

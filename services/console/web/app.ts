@@ -1,5 +1,3 @@
-// @ts-check
-/* global document, window, EventSource, HTMLElement, HTMLInputElement, HTMLButtonElement, HTMLFormElement, KeyboardEvent */
 /**
  * The page's entry: sign-in, the views a role may see (tabs, arrow keys between them), and the
  * live stream (server-sent events from /api/stream) that feeds the panels. The console checks the
@@ -7,22 +5,26 @@
  */
 import { formatUtc } from '../format.ts';
 import { capabilitiesOf, dispatchRefusal } from '../roles.ts';
-import { createDispatchPanel } from './dispatch-panel.js';
-import { api, byId, el, errorText } from './dom.js';
-import { createFleetPanel } from './fleet-panel.js';
-import { createForecastPanel } from './forecast-panel.js';
-import { createHealthPanel } from './health-panel.js';
-import { createSitePanel } from './site-panel.js';
+import { createDispatchPanel } from './dispatch-panel.ts';
+import { api, byId, el, errorText } from './dom.ts';
+import { createFleetPanel } from './fleet-panel.ts';
+import { createForecastPanel } from './forecast-panel.ts';
+import { createHealthPanel } from './health-panel.ts';
+import { createSitePanel } from './site-panel.ts';
 
-/** @typedef {import('../roles.ts').ConsoleRole} ConsoleRole */
+import type { ConsoleRole } from '../roles.ts';
+
+type FleetPanel = ReturnType<typeof createFleetPanel>;
+type DispatchPanel = ReturnType<typeof createDispatchPanel>;
+type HealthPanel = ReturnType<typeof createHealthPanel>;
+type SitePanel = ReturnType<typeof createSitePanel>;
 
 const signinSection = byId('signin', HTMLElement);
 const app = byId('app', HTMLElement);
 const whoami = byId('whoami', HTMLElement);
 const liveState = byId('live-state', HTMLElement);
 
-/** @param {string} view */
-const showView = (view) => {
+const showView = (view: string) => {
   for (const tab of document.querySelectorAll('[role="tab"]')) {
     const on = tab.getAttribute('data-view') === view;
     tab.setAttribute('aria-selected', String(on));
@@ -46,17 +48,15 @@ document.querySelector('[role="tablist"]')?.addEventListener('keydown', (ev) => 
 });
 for (const tab of document.querySelectorAll('[role="tab"]')) tab.addEventListener('click', () => showView(tab.getAttribute('data-view') ?? 'fleet'));
 
-/**
- * @param {{ role: ConsoleRole, siteId: string | null }} who
- */
-const start = (who) => {
+type Who = { role: ConsoleRole; siteId: string | null };
+
+const start = (who: Who): void => {
   const caps = capabilitiesOf(who.role);
   signinSection.hidden = true;
   app.hidden = false;
   whoami.hidden = false;
   byId('role-badge', HTMLElement).textContent = who.siteId === null ? who.role : `${who.role} · ${who.siteId}`;
-  /** @type {Record<string, boolean>} */
-  const visible = { fleet: caps.seeFleet, dispatch: caps.seeEvents, forecasts: caps.seeForecasts, health: caps.seeHealth, site: caps.ownSite };
+  const visible: Record<string, boolean> = { fleet: caps.seeFleet, dispatch: caps.seeEvents, forecasts: caps.seeForecasts, health: caps.seeHealth, site: caps.ownSite };
   for (const [view, on] of Object.entries(visible)) byId(`tab-${view}`, HTMLElement).hidden = !on;
   showView(caps.ownSite ? 'site' : 'fleet');
 
@@ -81,24 +81,23 @@ const start = (who) => {
   const options = byId('scope-options', HTMLElement);
 
   const stream = new EventSource('/api/stream');
-  /** @param {string} name @param {(data: any) => void} fn */
-  const on = (name, fn) => stream.addEventListener(name, (ev) => {
+  const on = <T>(name: string, fn: (data: T) => void): void => stream.addEventListener(name, (ev) => {
     try {
-      fn(JSON.parse(/** @type {{ data: string }} */ (ev).data));
+      fn(JSON.parse((ev as MessageEvent<string>).data) as T);
     } catch (e) {
       liveState.textContent = `bad ${name} message: ${String(e)}`;
     }
   });
   on('hello', () => (liveState.textContent = 'live'));
-  on('fleet', (m) => {
+  on<Parameters<FleetPanel['update']>[0]>('fleet', (m) => {
     fleet?.update(m);
     const ids = fleet?.assetIds() ?? [];
     if (options.childElementCount !== ids.length) options.replaceChildren(...ids.map((id) => el('option', { value: id })));
     liveState.textContent = `live · fleet time ${formatUtc(m.atMs)}`;
   });
-  on('events', (m) => dispatch?.update(m));
-  on('health', (m) => health?.update(m));
-  on('site', (m) => site?.update(m));
+  on<Parameters<DispatchPanel['update']>[0]>('events', (m) => dispatch?.update(m));
+  on<Parameters<HealthPanel['update']>[0]>('health', (m) => health?.update(m));
+  on<Parameters<SitePanel['update']>[0]>('site', (m) => site?.update(m));
   stream.addEventListener('error', () => (liveState.textContent = 'reconnecting…'));
   byId('signout', HTMLButtonElement).addEventListener('click', () => {
     stream.close();
@@ -116,17 +115,17 @@ byId('signin-form', HTMLFormElement).addEventListener('submit', (ev) => {
     return;
   }
   error.textContent = 'Checking the token with control…';
-  void api('/api/session', { method: 'POST', body: { token, siteId } }).then((r) => {
+  void api<Who>('/api/session', { method: 'POST', body: { token, siteId } }).then((r) => {
     if (r.status !== 200) {
       error.textContent = errorText(r);
       return;
     }
     error.textContent = '';
-    start(r.body);
+    if (r.body !== null) start(r.body);
   });
 });
 
-void api('/api/session').then((r) => {
-  if (r.status === 200) start(r.body);
+void api<Who>('/api/session').then((r) => {
+  if (r.status === 200 && r.body !== null) start(r.body);
   else byId('signin-token', HTMLInputElement).focus();
 });

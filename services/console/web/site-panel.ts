@@ -1,19 +1,14 @@
-// @ts-check
-/* global HTMLElement, HTMLInputElement, HTMLFormElement */
 /** A customer's view: their one site's state, the events it is in with opt-out, and its reserve. */
 import { formatPct, formatPowerKw, formatUtc } from '../format.ts';
-import { api, byId, el, errorText, fillPairs } from './dom.js';
-import { aggregatePairs } from './fleet-panel.js';
+import { api, byId, el, errorText, fillPairs } from './dom.ts';
+import { aggregatePairs } from './fleet-panel.ts';
 
-/** @typedef {import('../fleet-view.ts').FleetNode} FleetNode */
+import type { FleetNode } from '../fleet-view.ts';
 
-/**
- * @typedef {{ eventId: string, kind: string, status: string, startMs: number, endMs: number, powerKw: number | null, optedOut: boolean }} SiteEvent
- * @typedef {{ atMs: number, siteId: string, node: FleetNode | null, choices: { reservePct: number | null, events: SiteEvent[] } | null, error: string | null }} SiteMessage
- */
+type SiteEvent = { eventId: string, kind: string, status: string, startMs: number, endMs: number, powerKw: number | null, optedOut: boolean };
+type SiteMessage = { atMs: number, siteId: string, node: FleetNode | null, choices: { reservePct: number | null, events: SiteEvent[] } | null, error: string | null };
 
-/** @param {string} siteId */
-export const createSitePanel = (siteId) => {
+export const createSitePanel = (siteId: string) => {
   const title = byId('site-title', HTMLElement);
   const state = byId('site-state', HTMLElement);
   const error = byId('site-error', HTMLElement);
@@ -37,8 +32,7 @@ export const createSitePanel = (siteId) => {
   });
 
   return {
-    /** @param {SiteMessage} m */
-    update(m) {
+    update(m: SiteMessage) {
       error.textContent = m.error ?? '';
       if (m.node !== null) fillPairs(state, aggregatePairs(m.node));
       const events = m.choices?.events ?? [];

@@ -1,18 +1,15 @@
-// @ts-check
-/* global HTMLElement */
 /** The health panel: each tier's state, and the live figures with their units. */
 import { forecastLagMs } from '../health-view.ts';
 import { formatCount, formatDurationMs, formatRate, formatUtc } from '../format.ts';
-import { byId, el, fillPairs } from './dom.js';
+import { byId, el, fillPairs } from './dom.ts';
 
-/** @typedef {import('../health-view.ts').HealthView} HealthView */
+import type { HealthView } from '../health-view.ts';
 
 export const createHealthPanel = () => {
   const tiers = byId('tiers-body', HTMLElement);
   const figures = byId('health-figures', HTMLElement);
   return {
-    /** @param {HealthView} h */
-    update(h) {
+    update(h: HealthView) {
       tiers.replaceChildren(...h.tiers.map((t) => {
         const tr = el('tr', { 'data-tier': t.tier });
         tr.append(el('th', { scope: 'row' }, t.tier), el('td', { class: `state-${t.state}` }, t.state), el('td', {}, t.detail));
@@ -28,10 +25,10 @@ export const createHealthPanel = () => {
         ['Ingest rows', formatRate(h.ingestRowsPerSec, 'rows')],
         ['Newest forecast bundle issued', formatUtc(h.newestForecastMs, true)],
         ['Forecast age vs newest telemetry (fleet time)', formatDurationMs(forecastLagMs(h))],
-        ...h.forecastKinds.map((k) => /** @type {[string, string]} */ ([
+        ...h.forecastKinds.map((k) => ([
           `Forecast ${k.kind}`,
           `newest run ${formatDurationMs(k.ageSec === null ? null : k.ageSec * 1000)} old (fleet time); runs ${formatCount(k.completed, 'completed')}, ${formatCount(k.partial, 'partial')}, ${formatCount(k.failed, 'failed')}`,
-        ])),
+        ] as [string, string])),
         ['Updated', formatUtc(h.atMs)],
       ]);
     },

@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * Chart.js set-up for the page: time lines (x is UTC epoch ms on a linear axis, labelled as UTC
  * clock time, so no date adapter is needed), the site map (a scatter of longitude and latitude),
@@ -11,12 +10,7 @@ Chart.register(...registerables);
 Chart.defaults.animation = false;
 Chart.defaults.font.family = 'system-ui, sans-serif';
 
-/**
- * @param {HTMLCanvasElement} canvas
- * @param {{ yTitle: string, fromZero?: boolean, series: ReadonlyArray<{ label: string, colour: string, dashed?: boolean, stepped?: boolean }> }} o
- * @returns {Chart<'line', Array<{x: number, y: number}>>}
- */
-export const timeChart = (canvas, o) =>
+export const timeChart = (canvas: HTMLCanvasElement, o: { yTitle: string; fromZero?: boolean; series: ReadonlyArray<{ label: string; colour: string; dashed?: boolean; stepped?: boolean; }>; }): Chart<'line',Array<{ x: number; y: number; }>> =>
   new Chart(canvas, {
     type: 'line',
     data: {
@@ -40,11 +34,7 @@ export const timeChart = (canvas, o) =>
     },
   });
 
-/**
- * @param {HTMLCanvasElement} canvas
- * @returns {Chart<'scatter', Array<{x: number, y: number}>>}
- */
-export const mapChart = (canvas) =>
+export const mapChart = (canvas: HTMLCanvasElement): Chart<'scatter',Array<{ x: number; y: number; }>> =>
   new Chart(canvas, {
     type: 'scatter',
     data: { datasets: [{ label: 'sites', data: [], pointRadius: 4, pointBackgroundColor: [], pointBorderWidth: 0 }] },
@@ -55,12 +45,7 @@ export const mapChart = (canvas) =>
     },
   });
 
-/**
- * @param {HTMLCanvasElement} canvas
- * @param {string} yTitle
- * @returns {Chart<'bar', number[], string>}
- */
-export const barChart = (canvas, yTitle) =>
+export const barChart = (canvas: HTMLCanvasElement, yTitle: string): Chart<'bar',number[],string> =>
   new Chart(canvas, {
     type: 'bar',
     data: { labels: [], datasets: [{ label: 'solar MAE (kW)', data: [], backgroundColor: '#f59e0b' }, { label: 'load MAE (kW)', data: [], backgroundColor: '#3b82f6' }] },

@@ -1,5 +1,3 @@
-// @ts-check
-/* global HTMLElement, HTMLInputElement, HTMLSelectElement, HTMLButtonElement, HTMLCanvasElement, HTMLFormElement */
 /**
  * The dispatch panel: the new-event form (disabled with the reason for roles that may not
  * dispatch), the events list, and the selected event's fulfillment: target against measured
@@ -7,16 +5,13 @@
  */
 import { chartSeries, dispatchBody, isOpen, metShare } from '../fulfillment-view.ts';
 import { formatCount, formatPct, formatPowerKw, formatUtc } from '../format.ts';
-import { timeChart } from './charts.js';
-import { api, byId, el, errorText, fillPairs } from './dom.js';
+import { timeChart } from './charts.ts';
+import { api, byId, el, errorText, fillPairs } from './dom.ts';
 
-/** @typedef {import('../fulfillment-view.ts').EventSummary} EventSummary */
-/** @typedef {import('../fulfillment-view.ts').FulfillmentDetail} FulfillmentDetail */
+import type { EventSummary } from '../fulfillment-view.ts';
+import type { FulfillmentDetail } from '../fulfillment-view.ts';
 
-/**
- * @param {{ canDispatch: boolean, why: string | null }} o
- */
-export const createDispatchPanel = (o) => {
+export const createDispatchPanel = (o: { canDispatch: boolean; why: string | null; }) => {
   const form = byId('dispatch-form', HTMLFormElement);
   const kind = byId('dispatch-kind', HTMLSelectElement);
   const scope = byId('dispatch-scope', HTMLInputElement);
@@ -47,12 +42,9 @@ export const createDispatchPanel = (o) => {
   why.textContent = o.why === null ? '' : `Dispatch is disabled: ${o.why}.`;
   for (const input of [kind, scope, target, duration, reason]) input.disabled = !o.canDispatch;
 
-  /** @type {EventSummary[]} */
-  let events = [];
-  /** @type {Map<string, FulfillmentDetail>} */
-  let details = new Map();
-  /** @type {string | null} */
-  let selected = null;
+  let events: EventSummary[] = [];
+  let details: Map<string, FulfillmentDetail> = new Map();
+  let selected: string | null = null;
   // "Now" in the services' time (simulated in a simulation), from the newest stream message.
   let nowMs = Date.now();
 
@@ -123,7 +115,7 @@ export const createDispatchPanel = (o) => {
     submit.disabled = true;
     message.className = '';
     message.textContent = 'Sending…';
-    void api('/api/events', { method: 'POST', body: b.value }).then((r) => {
+    void api<{ event?: { eventId?: string }; sites?: number; allocatedKw?: number }>('/api/events', { method: 'POST', body: b.value }).then((r) => {
       submit.disabled = !o.canDispatch;
       if (r.status !== 201) {
         message.className = 'error';
@@ -148,8 +140,7 @@ export const createDispatchPanel = (o) => {
   });
 
   return {
-    /** @param {{ atMs: number, events: EventSummary[], details: FulfillmentDetail[], error: string | null }} m */
-    update(m) {
+    update(m: { atMs: number; events: EventSummary[]; details: FulfillmentDetail[]; error: string | null; }) {
       nowMs = m.atMs;
       eventsError.textContent = m.error === null ? '' : `Events may be stale: ${m.error}`;
       if (m.error !== null) return;
@@ -159,8 +150,7 @@ export const createDispatchPanel = (o) => {
       renderList();
       renderSelected();
     },
-    /** @param {string} assetId */
-    setScope(assetId) {
+    setScope(assetId: string) {
       scope.value = assetId;
       if (o.canDispatch) target.focus();
     },

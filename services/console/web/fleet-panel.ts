@@ -1,25 +1,18 @@
-// @ts-check
-/* global document, CSS, HTMLElement, HTMLInputElement, HTMLButtonElement, HTMLCanvasElement, KeyboardEvent */
 /**
  * The fleet panel: the hierarchy as a keyboard-navigable tree (role=tree, one row in the tab
  * order at a time), the selected asset's live aggregate, and the map of sites.
  */
 import { findNode, STATUS_COLOURS, STATUS_LABELS, treeRows } from '../fleet-view.ts';
 import { formatCount, formatEnergyKwh, formatPct, formatPowerKw, formatUtc } from '../format.ts';
-import { mapChart } from './charts.js';
-import { byId, el, fillPairs } from './dom.js';
+import { mapChart } from './charts.ts';
+import { byId, el, fillPairs } from './dom.ts';
 
-/** @typedef {import('../fleet-view.ts').FleetNode} FleetNode */
-/** @typedef {import('../fleet-view.ts').FleetSnapshot} FleetSnapshot */
+import type { FleetNode } from '../fleet-view.ts';
+import type { FleetSnapshot } from '../fleet-view.ts';
 
-/**
- * @param {FleetNode} n
- * @returns {Array<[string, string]>}
- */
-export const aggregatePairs = (n) => {
+export const aggregatePairs = (n: FleetNode): Array<[string, string]> => {
   const a = n.aggregate;
-  /** @type {Array<[string, string]>} */
-  const pairs = [
+  const pairs: Array<[string, string]> = [
     ['Online', `${formatCount(a.onlineCount, 'devices')} of ${formatCount(a.deviceCount, 'devices')}`],
     ['Available energy (above reserve)', formatEnergyKwh(a.availableEnergyKwh)],
     ['Discharge headroom', formatPowerKw(a.dischargeHeadroomKw)],
@@ -34,10 +27,7 @@ export const aggregatePairs = (n) => {
   return pairs;
 };
 
-/**
- * @param {{ onDispatchFrom: (assetId: string) => void, canDispatch: boolean, dispatchWhy: string | null, onSelect: (assetId: string) => void }} o
- */
-export const createFleetPanel = (o) => {
+export const createFleetPanel = (o: { onDispatchFrom: (assetId: string) => void; canDispatch: boolean; dispatchWhy: string | null; onSelect: (assetId: string) => void; }) => {
   const tree = byId('tree', HTMLElement);
   const filter = byId('tree-filter', HTMLInputElement);
   const errorEl = byId('fleet-error', HTMLElement);
@@ -51,19 +41,15 @@ export const createFleetPanel = (o) => {
   legend.replaceChildren(...Object.entries(STATUS_LABELS).map(([k, label]) => {
     const li = el('li');
     const sw = el('span', { class: 'swatch' });
-    sw.style.background = STATUS_COLOURS[/** @type {keyof typeof STATUS_COLOURS} */ (k)];
+    sw.style.background = STATUS_COLOURS[(k as keyof typeof STATUS_COLOURS)];
     li.append(sw, label);
     return li;
   }));
 
-  /** @type {FleetNode | null} */
-  let root = null;
-  /** @type {Set<string>} */
-  const expanded = new Set();
-  /** @type {string | null} */
-  let selected = null;
-  /** @type {string | null} */
-  let focused = null;
+  let root: FleetNode | null = null;
+  const expanded: Set<string> = new Set();
+  let selected: string | null = null;
+  let focused: string | null = null;
 
   const showSelected = () => {
     const n = root === null || selected === null ? null : findNode(root, selected);
@@ -108,16 +94,14 @@ export const createFleetPanel = (o) => {
     showSelected();
   };
 
-  /** @param {string} id */
-  const focusRow = (id) => {
+  const focusRow = (id: string) => {
     focused = id;
     for (const r of tree.querySelectorAll('[role="treeitem"]')) r.setAttribute('tabindex', r.getAttribute('data-asset-id') === id ? '0' : '-1');
     const target = tree.querySelector(`[data-asset-id="${CSS.escape(id)}"]`);
     if (target instanceof HTMLElement) target.focus();
   };
 
-  /** @param {string} id */
-  const select = (id) => {
+  const select = (id: string) => {
     selected = id;
     focused = id;
     if (root !== null && findNode(root, id)?.children.length) expanded.add(id);
@@ -144,7 +128,7 @@ export const createFleetPanel = (o) => {
     const i = rows.findIndex((r) => r.assetId === focused);
     const row = rows[i];
     if (row === undefined) return;
-    const move = (/** @type {number} */ j) => {
+    const move = (/** @type {number} */ j: number) => {
       const r = rows[Math.max(0, Math.min(rows.length - 1, j))];
       if (r !== undefined) focusRow(r.assetId);
     };
@@ -185,8 +169,7 @@ export const createFleetPanel = (o) => {
   });
 
   return {
-    /** @param {FleetSnapshot} s */
-    update(s) {
+    update(s: FleetSnapshot) {
       errorEl.textContent = s.error === null ? '' : `Fleet data may be stale: ${s.error}`;
       if (s.root === null) return;
       root = s.root;
@@ -200,10 +183,9 @@ export const createFleetPanel = (o) => {
       mapNote.textContent = `${formatCount(s.points.length, 'sites')} on the map${s.unplaced > 0 ? `, ${formatCount(s.unplaced, 'sites')} without a known location yet` : ''}${s.truncated ? '; the fleet is larger than the read API returns at once, so some branches show no children' : ''}. Updated ${formatUtc(s.atMs)}.`;
     },
     /** @returns {string[]} */
-    assetIds() {
-      /** @type {string[]} */
-      const ids = [];
-      const walk = (/** @type {FleetNode} */ n) => {
+    assetIds(): string[] {
+      const ids: string[] = [];
+      const walk = (/** @type {FleetNode} */ n: FleetNode) => {
         if (n.kind !== 'SITE' && n.kind !== 'DEVICE') ids.push(n.assetId);
         for (const c of n.children) walk(c);
       };
