@@ -6,6 +6,7 @@
  *   scheduler                 upsert the job schedulers (one per kind) and exit
  *   run --kind K [--issued-at MS]   one run now, with workers in this process; prints its outcome
  *   status [--limit N]        the newest runs with their progress and outcome
+ *   providers                 poll the outside providers of FORECAST_PROVIDERS into provider.forecasts.v1
  *   backtest --kind K --csv FILE [--time-col C] [--value-col C] [--lat X --lon Y]
  *            [--steps 48] [--stride 6] [--warmup-days 21] [--json]
  *
@@ -21,6 +22,8 @@ import { parseArgs } from './cli-args.ts';
 import { parseCsvSeries } from './csv-series.ts';
 import { parseForecastConfig } from './forecast-config.ts';
 import { startForecastService } from './forecast-service.ts';
+import { parseProviderConfig } from './providers/provider-config.ts';
+import { startProviderService } from './providers/provider-service.ts';
 import { backtest } from './models/backtest.ts';
 import { baselinePeriod, isSeriesKind, needsLocation, seriesModel, SeriesKinds } from './models/series-models.ts';
 import { isRunKind, RunKinds } from './run-kinds.ts';
@@ -118,6 +121,18 @@ const main = async (argv: readonly string[]): Promise<number> => {
         await svc.stop();
       }
     }
+    case 'providers': {
+      const pcfg = parseProviderConfig(process.env);
+      if (pcfg.adapters.length === 0) return fail('no providers configured: set FORECAST_PROVIDERS (see docs/forecast.md)');
+      const svc = await startProviderService({ config, pcfg, topicPrefix: fcfg.topicPrefix, logger });
+      logger.info('provider pollers running', { sources: pcfg.adapters.map((a) => a.sourceId), everyMin: pcfg.everyMin });
+      await new Promise<void>((resolve) => {
+        process.once('SIGTERM', resolve);
+        process.once('SIGINT', resolve);
+      });
+      await svc.stop();
+      return 0;
+    }
     case 'status': {
       const svc = await startForecastService({ config, fcfg, logger, schedule: false, work: false });
       const runs = await svc.store.listRuns(Number(flags.get('limit') ?? '20'));
@@ -127,7 +142,7 @@ const main = async (argv: readonly string[]): Promise<number> => {
       return 0;
     }
     default:
-      return fail('usage: npm run forecast -- start | worker | scheduler | run --kind <weather|emissions|sites> [--issued-at MS] | status [--limit N] | backtest --kind <kind> --csv <file> [--json]');
+      return fail('usage: npm run forecast -- start | worker | scheduler | run --kind <weather|emissions|sites> [--issued-at MS] | status [--limit N] | providers | backtest --kind <kind> --csv <file> [--json]');
   }
 };
 
