@@ -25,8 +25,20 @@ export interface Config {
   /** GRIDFLEET_CACHE_DIR, default `.state/cache`: downloads (the Kafka jars), shared by every state folder. */
   readonly cacheDir: string;
   readonly ports: StackPorts;
-  /** KAFKA_BROKERS, default `127.0.0.1:<KAFKA_PORT>`: comma-separated host:port list. */
+  /**
+   * KAFKA_BROKER_COUNT, default 1: how many KRaft nodes the embedded stack runs (1, or 3 for a
+   * replicated cluster; `npm run stack -- up --brokers=3` sets it). Node n (1-based) listens on
+   * KAFKA_PORT + 2(n-1) and KAFKA_CONTROLLER_PORT + 2(n-1) (see kafkaNodes).
+   */
+  readonly kafkaBrokerCount: number;
+  /** KAFKA_BROKERS, default every embedded node, `127.0.0.1:<KAFKA_PORT>,...`: comma-separated host:port list. */
   readonly kafkaBrokers: readonly string[];
+  /**
+   * Replication of the topics the stack creates: min(3, KAFKA_BROKER_COUNT). Topics then require
+   * replication - 1 in-sync replicas (min.insync.replicas=2 on three brokers), so acks=-1 survives
+   * the loss of one broker and refuses writes only one broker could hold.
+   */
+  readonly kafkaReplicationFactor: number;
   /** REGISTRY_URL, default `http://127.0.0.1:<REGISTRY_PORT>`. */
   readonly registryUrl: string;
   /** CLICKHOUSE_URL, default `http://127.0.0.1:<CLICKHOUSE_PORT>`. */
@@ -48,6 +60,17 @@ export interface Config {
    */
   readonly sim: { readonly speed: number; readonly simStartMs: number; readonly realStartMs: number } | null;
 }
+
+/** One embedded KRaft node: its id and the two ports it listens on. */
+export interface KafkaNode {
+  readonly id: number;
+  readonly port: number;
+  readonly controllerPort: number;
+}
+
+/** The embedded stack's Kafka nodes: ids 1..count, ports two apart from the configured pair. Pure. */
+export const kafkaNodes = (ports: Pick<StackPorts, 'kafka' | 'kafkaController'>, count: number): readonly KafkaNode[] =>
+  Array.from({ length: count }, (_, i) => ({ id: i + 1, port: ports.kafka + 2 * i, controllerPort: ports.kafkaController + 2 * i }));
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -102,7 +125,17 @@ export const parseConfig = (env: Env): Config => {
     if (clash) problems.push(`ports ${name} and ${clash[0]} are both ${port}`);
   }
 
-  const brokers = (get('KAFKA_BROKERS') ?? `127.0.0.1:${ports.kafka}`).split(',').map((b) => b.trim());
+  const brokerCount = int('KAFKA_BROKER_COUNT', 1, 1, 9);
+  const nodes = kafkaNodes(ports, brokerCount);
+  // Node 1 is checked with the other ports above; the further nodes' ports must be free of them all.
+  const taken = new Set(Object.values(ports));
+  for (const n of nodes.slice(1)) {
+    for (const p of [n.port, n.controllerPort]) {
+      if (taken.has(p) || p > 65535) problems.push(`Kafka node ${n.id}'s port ${p} (KAFKA_PORT or KAFKA_CONTROLLER_PORT + ${2 * (n.id - 1)}) clashes with another port or is out of range`);
+      taken.add(p);
+    }
+  }
+  const brokers = (get('KAFKA_BROKERS') ?? nodes.map((n) => `127.0.0.1:${n.port}`).join(',')).split(',').map((b) => b.trim());
   for (const b of brokers) if (!/^[^:\s]+:\d{1,5}$/.test(b)) problems.push(`KAFKA_BROKERS entry "${b}" must be host:port`);
 
   const logLevelRaw = get('LOG_LEVEL') ?? 'info';
@@ -123,7 +156,9 @@ export const parseConfig = (env: Env): Config => {
     stateDir: get('GRIDFLEET_STATE_DIR') ?? '.state',
     cacheDir: get('GRIDFLEET_CACHE_DIR') ?? '.state/cache',
     ports,
+    kafkaBrokerCount: brokerCount,
     kafkaBrokers: Object.freeze(brokers),
+    kafkaReplicationFactor: Math.min(3, brokerCount),
     registryUrl: url('REGISTRY_URL', `http://127.0.0.1:${ports.registry}`, ['http:', 'https:']),
     clickhouseUrl: url('CLICKHOUSE_URL', `http://127.0.0.1:${ports.clickhouse}`, ['http:', 'https:']),
     redisUrl: url('REDIS_URL', `redis://127.0.0.1:${ports.redis}`, ['redis:', 'rediss:']),

@@ -8,11 +8,12 @@ import type { SchemaLogRecord, SchemaLogStore } from './schema-store.ts';
 
 export const SCHEMAS_TOPIC = '_schemas';
 
-export const createKafkaSchemaStore = async (kafka: KafkaAdapter, topic = SCHEMAS_TOPIC): Promise<SchemaLogStore & { close(): Promise<void> }> => {
+/** replicationFactor follows the cluster (config.kafkaReplicationFactor): a registry whose log sat on one node of three would stop with that node. */
+export const createKafkaSchemaStore = async (kafka: KafkaAdapter, topic = SCHEMAS_TOPIC, replicationFactor = 1): Promise<SchemaLogStore & { close(): Promise<void> }> => {
   const admin = await kafka.admin();
   try {
     await admin.ensureTopics([
-      { name: topic, key: 'registry key', description: 'schema registry log', partitions: 1, replicationFactor: 1, configs: { 'cleanup.policy': 'compact' } },
+      { name: topic, key: 'registry key', description: 'schema registry log', partitions: 1, replicationFactor, configs: { 'cleanup.policy': 'compact', 'min.insync.replicas': String(Math.max(1, replicationFactor - 1)) } },
     ]);
   } finally {
     await admin.disconnect();

@@ -8,7 +8,7 @@ import { startRegistryServer } from './server.ts';
 const config = parseConfig(process.env);
 const logger = createLogger(config.logLevel, { service: 'registry' });
 const kafka = createKafkaAdapter({ brokers: config.kafkaBrokers, clientId: 'gridfleet-registry', logger });
-const store = await createKafkaSchemaStore(kafka);
+const store = await createKafkaSchemaStore(kafka, undefined, config.kafkaReplicationFactor);
 const server = await startRegistryServer({ store, port: config.ports.registry, host: '127.0.0.1', logger });
 logger.info('schema registry listening', { url: server.url });
 

@@ -2,11 +2,16 @@
 import { parseConfig } from '../../platform/config.ts';
 import { describeError, isPlatformError } from '../../platform/errors.ts';
 import { createLogger } from '../../platform/logger.ts';
-import type { PartName } from './layout.ts';
+import { existsSync, readdirSync } from 'node:fs';
+import { stackLayout, type PartName } from './layout.ts';
 import { ALL_PARTS, createStack } from './stack.ts';
 
-const usage = `usage: npm run stack -- <up|down> [part ...] | status | migrate
+const usage = `usage: npm run stack -- <up|down> [part ...] | status | migrate   [--brokers=1|3]
   up [part ...]    start what is not running (idempotent) and wait until every part answers
+  --brokers=3      three KRaft brokers (ports KAFKA_PORT, +2, +4; controllers KAFKA_CONTROLLER_PORT,
+                   +2, +4), topics replicated 3 times with min.insync.replicas=2; the same as
+                   KAFKA_BROKER_COUNT=3, which services need too so KAFKA_BROKERS lists every node.
+                   status and down find a running cluster without it
   down [part ...]  stop what 'up' started
   status           every part's port, pid and health
   migrate          apply the topic catalog, register the schemas and apply the ClickHouse
@@ -18,8 +23,24 @@ REDIS_PORT (6379); data: GRIDFLEET_STATE_DIR (.state, relative to the repository
 /** Commands that act on every part: naming parts for them is a usage error, not silently ignored. */
 const takesParts: ReadonlySet<string> = new Set(['up', 'down']);
 
+/** The broker count: --brokers=N, else KAFKA_BROKER_COUNT, else (status, down) the nodes that run. */
+const brokerCount = (flag: string | undefined, command: string | undefined): string | undefined => {
+  if (flag !== undefined) return flag;
+  if (process.env['KAFKA_BROKER_COUNT'] !== undefined || (command !== 'status' && command !== 'down')) return process.env['KAFKA_BROKER_COUNT'];
+  const single = parseConfig(process.env);
+  const layout = stackLayout(single.stateDir, single.cacheDir);
+  const nodes = existsSync(layout.runDir) ? readdirSync(layout.runDir).filter((f) => /^kafka-\d+\.pid$/.test(f)) : [];
+  return nodes.length > 0 ? String(nodes.length) : undefined;
+};
+
 const main = async (argv: readonly string[]): Promise<number> => {
-  const [command, ...rest] = argv;
+  const flags = argv.filter((a) => a.startsWith('--'));
+  const badFlag = flags.find((f) => !/^--brokers=\d+$/.test(f));
+  if (badFlag !== undefined) {
+    process.stderr.write(`unknown option ${badFlag}\n${usage}\n`);
+    return 2;
+  }
+  const [command, ...rest] = argv.filter((a) => !a.startsWith('--'));
   const unknown = rest.filter((p) => !ALL_PARTS.includes(p as PartName));
   if (unknown.length > 0 || command === undefined) {
     process.stderr.write(`${unknown.length > 0 ? `unknown part(s): ${unknown.join(', ')}\n` : ''}${usage}\n`);
@@ -30,13 +51,14 @@ const main = async (argv: readonly string[]): Promise<number> => {
     return 2;
   }
   const parts = rest.length > 0 ? (rest as PartName[]) : ALL_PARTS;
-  const config = parseConfig(process.env);
+  const brokers = brokerCount(flags[0]?.slice('--brokers='.length), command);
+  const config = parseConfig(brokers === undefined ? process.env : { ...process.env, KAFKA_BROKER_COUNT: brokers });
   const stack = createStack(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, { service: 'stack' }));
   switch (command) {
     case 'up': {
       const r = await stack.up(parts);
       process.stdout.write(`stack up in ${r.seconds.toFixed(1)}s (started: ${r.started.join(', ') || 'none'}; already running: ${r.alreadyRunning.join(', ') || 'none'})\n`);
-      process.stdout.write(`  Kafka      127.0.0.1:${config.ports.kafka}\n  registry   ${config.registryUrl}\n  ClickHouse ${config.clickhouseUrl}\n  Redis      ${config.redisUrl}\n  logs       ${stack.layout.logsDir}\n`);
+      process.stdout.write(`  Kafka      ${config.kafkaBrokers.join(',')}${config.kafkaBrokerCount > 1 ? ` (replication ${config.kafkaReplicationFactor}, min.insync.replicas ${Math.max(1, config.kafkaReplicationFactor - 1)}; give services KAFKA_BROKER_COUNT=${config.kafkaBrokerCount})` : ''}\n  registry   ${config.registryUrl}\n  ClickHouse ${config.clickhouseUrl}\n  Redis      ${config.redisUrl}\n  logs       ${stack.layout.logsDir}\n`);
       return 0;
     }
     case 'down': {

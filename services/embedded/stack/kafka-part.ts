@@ -1,25 +1,59 @@
 /**
- * The embedded Kafka broker: Apache Kafka in KRaft mode, one combined broker+controller node,
+ * The embedded Kafka broker: Apache Kafka in KRaft mode, one combined broker+controller node (or,
+ * with KAFKA_BROKER_COUNT=3, three of them forming one quorum and replicating every topic),
  * jars resolved from Maven Central by Maven (infra/kafka/pom.xml) into the stack's cache and run
  * on the local JVM with a bounded heap. Data lives under <state>/kafka, so a restart keeps topics
  * and offsets; the storage is formatted once, with a cluster id kept beside it.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PlatformError } from '../../platform/errors.ts';
-import type { Config } from '../../platform/config.ts';
+import { kafkaNodes, type Config, type KafkaNode } from '../../platform/config.ts';
 import { createKafkaAdapter } from '../../platform/kafka.ts';
 import { createLogger } from '../../platform/logger.ts';
-import { REPO_ROOT, type StackLayout } from './layout.ts';
+import { REPO_ROOT, type ProcessName, type StackLayout } from './layout.ts';
 import type { Part } from './part.ts';
 import { run, spawnDetached, which } from './processes.ts';
 
-export const brokerProperties = (o: { dataDir: string; port: number; controllerPort: number }): string =>
-  [
+export interface BrokerPropertiesOptions {
+  readonly dataDir: string;
+  /** This node's client listener. */
+  readonly port: number;
+  /** This node's KRaft controller listener. */
+  readonly controllerPort: number;
+  /** This node's id (default 1). */
+  readonly nodeId?: number;
+  /** Every controller voter of the cluster, this node included (default: this node alone). */
+  readonly voters?: readonly KafkaNode[];
+}
+
+/**
+ * server.properties of one node: a pure function of the options, so further modes (a secured
+ * listener) compose with the cluster mode. With one voter it is the single broker of old, key for
+ * key (infra/docker-compose.yml mirrors it); with several, every internal topic is replicated
+ * min(3, nodes) times with replicas - 1 in sync, and a node that stops heartbeating is fenced
+ * after 6 s rather than Kafka's 9 s, which bounds how long a partition of a killed leader waits
+ * for its new leader.
+ */
+export const brokerProperties = (o: BrokerPropertiesOptions): string => {
+  const nodeId = o.nodeId ?? 1;
+  const voters = o.voters ?? [{ id: nodeId, port: o.port, controllerPort: o.controllerPort }];
+  const rf = Math.min(3, voters.length);
+  const minIsr = Math.max(1, rf - 1);
+  const cluster = voters.length > 1
+    ? [
+      `default.replication.factor=${rf}`,
+      `min.insync.replicas=${minIsr}`,
+      'broker.heartbeat.interval.ms=1000',
+      'broker.session.timeout.ms=6000',
+    ]
+    : [];
+  return [
     '# Written by `npm run stack -- up`; edits are overwritten.',
     'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.voters=1@127.0.0.1:${o.controllerPort}`,
+    `node.id=${nodeId}`,
+    `controller.quorum.voters=${voters.map((v) => `${v.id}@127.0.0.1:${v.controllerPort}`).join(',')}`,
     `listeners=PLAINTEXT://127.0.0.1:${o.port},CONTROLLER://127.0.0.1:${o.controllerPort}`,
     `advertised.listeners=PLAINTEXT://127.0.0.1:${o.port}`,
     'controller.listener.names=CONTROLLER',
@@ -28,62 +62,107 @@ export const brokerProperties = (o: { dataDir: string; port: number; controllerP
     `log.dirs=${join(o.dataDir, 'logs')}`,
     'num.partitions=3',
     'auto.create.topics.enable=false',
-    'offsets.topic.replication.factor=1',
+    `offsets.topic.replication.factor=${rf}`,
     'offsets.topic.num.partitions=12',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
-    'share.coordinator.state.topic.replication.factor=1',
-    'share.coordinator.state.topic.min.isr=1',
+    `transaction.state.log.replication.factor=${rf}`,
+    `transaction.state.log.min.isr=${minIsr}`,
+    `share.coordinator.state.topic.replication.factor=${rf}`,
+    `share.coordinator.state.topic.min.isr=${minIsr}`,
     'group.initial.rebalance.delay.ms=0',
-    // A single node: fsync is left to the OS, as Kafka does by default; acks=-1 waits for the leader's log.
+    ...cluster,
+    // fsync is left to the OS, as Kafka does by default; acks=-1 waits for the in-sync replicas' logs.
     'log.retention.check.interval.ms=60000',
     'message.max.bytes=1048588',
     '',
   ].join('\n');
+};
 
-export const kafkaPart = (config: Config, layout: StackLayout): Part => {
-  const dataDir = layout.dataDir('kafka');
-  const libDir = join(layout.cacheDir, `kafka-${config.kafkaVersion}`);
-  const propsFile = join(dataDir, 'server.properties');
-  const clusterIdFile = join(dataDir, 'cluster.id');
-  const javaCp = `${libDir}/*`;
+/**
+ * A KRaft cluster id (what `kafka-storage random-uuid` prints: 16 random bytes, URL-safe base64,
+ * never starting with '-'), created once beside the data and shared by every node. Synchronous, so
+ * nodes preparing side by side in one process agree on it.
+ */
+const ensureClusterId = (file: string): string => {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  let id = randomBytes(16).toString('base64url');
+  while (id.startsWith('-')) id = randomBytes(16).toString('base64url');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, id);
+  return id;
+};
 
-  const resolveJars = async (): Promise<void> => {
+/** What Maven resolves: the broker (infra/kafka/pom.xml) or Kafka's own tools (infra/kafka/tools-pom.xml, for benches). */
+export type KafkaJars = 'broker' | 'tools';
+
+const JARS: Record<KafkaJars, { pom: string; dir: string; mustHave: string }> = {
+  broker: { pom: 'infra/kafka/pom.xml', dir: 'kafka', mustHave: 'kafka_2.13-' },
+  tools: { pom: 'infra/kafka/tools-pom.xml', dir: 'kafka-tools', mustHave: 'kafka-tools-' },
+};
+
+/** The folder of a resolved jar set, in the stack's cache; put `<dir>/*` on a JVM's class path. */
+export const kafkaJarDir = (config: Pick<Config, 'kafkaVersion'>, layout: Pick<StackLayout, 'cacheDir'>, which: KafkaJars): string =>
+  join(layout.cacheDir, `${JARS[which].dir}-${config.kafkaVersion}`);
+
+/** One Maven resolution per jar folder, however many nodes prepare at once. */
+const resolving = new Map<string, Promise<void>>();
+
+/**
+ * Resolves a jar set of the configured Kafka version from Maven Central into the cache, once
+ * (a `.complete` marker lists the jars); later calls return at once.
+ */
+export const resolveKafkaJars = (config: Pick<Config, 'kafkaVersion'>, layout: Pick<StackLayout, 'cacheDir'>, set: KafkaJars): Promise<void> => {
+  const libDir = kafkaJarDir(config, layout, set);
+  const spec = JARS[set];
+  const resolve = async (): Promise<void> => {
     if (existsSync(join(libDir, '.complete'))) return;
     if (!(await which('mvn'))) {
       throw new PlatformError('STACK_PREREQUISITE_MISSING', 'Maven (mvn) is needed once to fetch the Kafka jars: apt-get install -y maven');
     }
-    process.stderr.write(`stack: resolving Apache Kafka ${config.kafkaVersion} from Maven Central (first run only)...\n`);
+    process.stderr.write(`stack: resolving Apache Kafka ${set} ${config.kafkaVersion} from Maven Central (first run only)...\n`);
     mkdirSync(libDir, { recursive: true });
-    await run('mvn', ['-q', '-B', '-f', join(REPO_ROOT, 'infra/kafka/pom.xml'), 'dependency:copy-dependencies',
+    await run('mvn', ['-q', '-B', '-f', join(REPO_ROOT, spec.pom), 'dependency:copy-dependencies',
       `-Dkafka.version=${config.kafkaVersion}`, `-DoutputDirectory=${libDir}`]);
     const jars = readdirSync(libDir).filter((f) => f.endsWith('.jar'));
-    if (!jars.some((j) => j.startsWith('kafka_2.13-'))) throw new PlatformError('STACK_START_FAILED', `Maven resolved no Kafka jar into ${libDir}`);
+    if (!jars.some((j) => j.startsWith(spec.mustHave))) throw new PlatformError('STACK_START_FAILED', `Maven resolved no ${spec.mustHave}*.jar into ${libDir}`);
     writeFileSync(join(libDir, '.complete'), jars.join('\n'));
   };
+  const pending = resolving.get(libDir) ?? resolve().finally(() => resolving.delete(libDir));
+  resolving.set(libDir, pending);
+  return pending;
+};
+
+/** The process name of node n: `kafka` for the single broker, `kafka-<n>` in a cluster. */
+export const kafkaNodeName = (id: number, count: number): ProcessName => (count === 1 ? 'kafka' : `kafka-${id}`);
+
+const kafkaNodePart = (config: Config, layout: StackLayout, node: KafkaNode, voters: readonly KafkaNode[]): Part => {
+  const name = kafkaNodeName(node.id, voters.length);
+  const dataDir = layout.dataDir(name);
+  const libDir = kafkaJarDir(config, layout, 'broker');
+  const propsFile = join(dataDir, 'server.properties');
+  // The single broker keeps its id beside its data (as before); cluster nodes share one.
+  const clusterIdFile = voters.length === 1 ? join(dataDir, 'cluster.id') : join(dirname(dataDir), 'cluster.id');
+  const javaCp = `${libDir}/*`;
 
   const format = async (): Promise<void> => {
     if (existsSync(join(dataDir, 'logs', 'meta.properties'))) return;
-    const clusterId = existsSync(clusterIdFile)
-      ? readFileSync(clusterIdFile, 'utf8').trim()
-      : (await run('java', ['-cp', javaCp, 'kafka.tools.StorageTool', 'random-uuid'])).trim().split('\n').pop() ?? '';
-    writeFileSync(clusterIdFile, clusterId);
-    await run('java', ['-cp', javaCp, 'kafka.tools.StorageTool', 'format', '--ignore-formatted', '-t', clusterId, '-c', propsFile]);
+    await run('java', ['-cp', javaCp, 'kafka.tools.StorageTool', 'format', '--ignore-formatted', '-t', ensureClusterId(clusterIdFile), '-c', propsFile]);
   };
 
+  const offset = 2 * (node.id - 1);
+  const moved = (variable: string): string => (offset === 0 ? variable : `${variable} (+${offset} for node ${node.id})`);
   return {
-    name: 'kafka',
-    port: config.ports.kafka,
-    portVariable: 'KAFKA_PORT',
-    extraPorts: [{ port: config.ports.kafkaController, variable: 'KAFKA_CONTROLLER_PORT', role: 'KRaft controller listener' }],
+    name,
+    port: node.port,
+    portVariable: moved('KAFKA_PORT'),
+    extraPorts: [{ port: node.controllerPort, variable: moved('KAFKA_CONTROLLER_PORT'), role: 'KRaft controller listener' }],
     startTimeoutMs: 90_000,
     async prepare() {
       if (!(await which('java'))) {
         throw new PlatformError('STACK_PREREQUISITE_MISSING', 'Java 17 or newer is needed for the Kafka broker: apt-get install -y openjdk-17-jre-headless');
       }
-      await resolveJars();
+      await resolveKafkaJars(config, layout, 'broker');
       mkdirSync(dataDir, { recursive: true });
-      writeFileSync(propsFile, brokerProperties({ dataDir, port: config.ports.kafka, controllerPort: config.ports.kafkaController }));
+      writeFileSync(propsFile, brokerProperties({ dataDir, port: node.port, controllerPort: node.controllerPort, nodeId: node.id, voters }));
       await format();
     },
     launch: () =>
@@ -94,12 +173,14 @@ export const kafkaPart = (config: Config, layout: StackLayout): Part => {
           '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${join(REPO_ROOT, 'infra/kafka/log4j2.properties')}`,
           '-cp', javaCp, 'kafka.Kafka', propsFile,
         ],
-        logFile: layout.logFile('kafka'),
-        pidFile: layout.pidFile('kafka'),
+        logFile: layout.logFile(name),
+        pidFile: layout.pidFile(name),
       }),
+    // A node answers clients only once the quorum has registered and unfenced it, so "answers
+    // metadata on its own port" means it can lead and follow partitions.
     async healthy() {
       const admin = await createKafkaAdapter({
-        brokers: [`127.0.0.1:${config.ports.kafka}`],
+        brokers: [`127.0.0.1:${node.port}`],
         clientId: 'gridfleet-stack-health',
         logger: createLogger('silent'),
         connectTimeoutMs: 2_000,
@@ -112,4 +193,10 @@ export const kafkaPart = (config: Config, layout: StackLayout): Part => {
       }
     },
   };
+};
+
+/** The Kafka parts of the stack: one combined broker+controller node per KAFKA_BROKER_COUNT, all voters. */
+export const kafkaParts = (config: Config, layout: StackLayout): readonly Part[] => {
+  const nodes = kafkaNodes(config.ports, config.kafkaBrokerCount);
+  return nodes.map((n) => kafkaNodePart(config, layout, n, nodes));
 };

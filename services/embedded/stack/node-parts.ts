@@ -18,6 +18,7 @@ export const childEnv = (config: Config, layout: StackLayout): Record<string, st
   REGISTRY_PORT: String(config.ports.registry),
   CLICKHOUSE_PORT: String(config.ports.clickhouse),
   REDIS_PORT: String(config.ports.redis),
+  KAFKA_BROKER_COUNT: String(config.kafkaBrokerCount),
   KAFKA_BROKERS: config.kafkaBrokers.join(','),
   LOG_LEVEL: config.logLevel,
 });

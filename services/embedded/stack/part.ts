@@ -1,5 +1,5 @@
 /** One part of the embedded stack: a process the stack starts, watches and stops. */
-import type { PartName } from './layout.ts';
+import type { ProcessName } from './layout.ts';
 
 /** A further port a part listens on, with the env variable that moves it. */
 export interface PartPort {
@@ -10,7 +10,8 @@ export interface PartPort {
 }
 
 export interface Part {
-  readonly name: PartName;
+  /** A part, or one node of a Kafka cluster: it names the pid file, log and data folder. */
+  readonly name: ProcessName;
   readonly port: number;
   /** Env variable that moves the port, for "port taken" advice. */
   readonly portVariable: string;

@@ -3,6 +3,7 @@
  * answers), `down` (stops only what `up` started, by pid file), `status`, and `migrate` (topic
  * catalog, schema registration and ClickHouse migrations, also run by `up`).
  */
+import { existsSync, readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
@@ -14,8 +15,8 @@ import type { Logger } from '../../platform/logger.ts';
 import { createAvroCodec, createRegistryClient } from '../../platform/avro-codec.ts';
 import { allTopics } from '../../platform/schemas.ts';
 import { topicCatalog } from '../../platform/topics.ts';
-import { kafkaPart } from './kafka-part.ts';
-import { REPO_ROOT, stackLayout, type PartName, type StackLayout } from './layout.ts';
+import { kafkaParts } from './kafka-part.ts';
+import { REPO_ROOT, stackLayout, type PartName, type ProcessName, type StackLayout } from './layout.ts';
 import { clickhousePart, registryPart } from './node-parts.ts';
 import type { Part, PartPort } from './part.ts';
 import { livePid, portFree, removeFile, stopPid, tailOf, waitUntil } from './processes.ts';
@@ -24,7 +25,8 @@ import { redisPart } from './redis-part.ts';
 export const ALL_PARTS: readonly PartName[] = ['kafka', 'registry', 'redis', 'clickhouse'];
 
 export interface PartStatus {
-  readonly name: PartName;
+  /** A part, or one Kafka node of a cluster (kafka-1, kafka-2, ...). */
+  readonly name: ProcessName;
   readonly port: number;
   readonly pid: number | undefined;
   readonly state: 'up' | 'down' | 'unhealthy';
@@ -32,8 +34,9 @@ export interface PartStatus {
 
 export interface Stack {
   readonly layout: StackLayout;
-  up(parts?: readonly PartName[]): Promise<{ started: PartName[]; alreadyRunning: PartName[]; seconds: number }>;
-  down(parts?: readonly PartName[]): Promise<PartName[]>;
+  up(parts?: readonly PartName[]): Promise<{ started: ProcessName[]; alreadyRunning: ProcessName[]; seconds: number }>;
+  /** Stops what `up` started; for 'kafka', every node it finds a pid file of, whatever the configured count. */
+  down(parts?: readonly PartName[]): Promise<ProcessName[]>;
   status(): Promise<PartStatus[]>;
   /** Topic catalog and schemas (Kafka and registry), then ClickHouse migrations. */
   migrate(): Promise<{ topicsCreated: string[]; schemaIds: Record<string, number>; clickhouseApplied: string[] }>;
@@ -46,14 +49,20 @@ export const partPorts = (p: Pick<Part, 'port' | 'portVariable' | 'extraPorts'>)
 ];
 
 /** What to tell the user when a port of a part is taken: which port, which part, how to fix it. Pure. */
-export const portTakenMessage = (name: PartName, taken: PartPort): string => {
+export const portTakenMessage = (name: ProcessName, taken: PartPort): string => {
   const other = taken.port + 10000 <= 65535 ? taken.port + 10000 : taken.port - 10000;
   return `port ${taken.port} for ${name}${taken.role === '' ? '' : ` (${taken.role})`} is taken by a process this stack did not start. ` +
     `Stop that process (see: ss -ltnp 'sport = :${taken.port}') or choose another port, e.g. ${taken.variable}=${other} npm run stack -- up`;
 };
 
+/** The Kafka processes (the single broker, or cluster nodes) that have a pid file in runDir, whatever the config says. */
+const kafkaProcessesOnDisk = (runDir: string): ProcessName[] =>
+  existsSync(runDir)
+    ? readdirSync(runDir).map((f) => /^(kafka(?:-\d+)?)\.pid$/.exec(f)?.[1]).filter((n): n is ProcessName => n !== undefined)
+    : [];
+
 /** The parts only the analytics tier uses; the operational tier never waits on them. */
-const ANALYTICS_PARTS: ReadonlySet<PartName> = new Set(['clickhouse', 'redis']);
+const ANALYTICS_PARTS: ReadonlySet<ProcessName> = new Set(['clickhouse', 'redis']);
 
 /** Analytics processes run at this niceness (best effort: an unprivileged user may only raise it). */
 export const ANALYTICS_NICE = 10;
@@ -68,8 +77,8 @@ export const lowerPriority = (pid: number): void => {
 
 export const createStack = (config: Config, logger: Logger): Stack => {
   const layout = stackLayout(config.stateDir, config.cacheDir);
-  const parts: Record<PartName, Part> = {
-    kafka: kafkaPart(config, layout),
+  const kafkaNodes = kafkaParts(config, layout);
+  const parts: Record<Exclude<PartName, 'kafka'>, Part> = {
     registry: registryPart(config, layout),
     redis: redisPart(config, layout),
     clickhouse: clickhousePart(config, layout),
@@ -80,6 +89,10 @@ export const createStack = (config: Config, logger: Logger): Stack => {
   /** Starts one part unless it runs already; returns whether it was started. */
   const ensure = async (p: Part): Promise<boolean> => {
     const pidFile = layout.pidFile(p.name);
+    const otherMode = kafkaProcessesOnDisk(layout.runDir).filter((n) => n !== p.name && (n === 'kafka') !== (p.name === 'kafka'));
+    if (p.name.startsWith('kafka') && otherMode.some((n) => livePid(layout.pidFile(n)) !== undefined)) {
+      throw new PlatformError('STACK_START_FAILED', `Kafka runs in the other mode (${otherMode.join(', ')}) in ${layout.stateDir}; run 'npm run stack -- down' first, then 'up' with the broker count you want`);
+    }
     const pid = livePid(pidFile);
     if (pid !== undefined) {
       if (await waitUntil(() => healthy(p), p.startTimeoutMs)) return false;
@@ -114,7 +127,7 @@ export const createStack = (config: Config, logger: Logger): Stack => {
   const migrateKafka = async (): Promise<{ topicsCreated: string[]; schemaIds: Record<string, number> }> => {
     const admin = await createKafkaAdapter({ brokers: config.kafkaBrokers, clientId: 'gridfleet-migrate', logger }).admin();
     try {
-      const topicsCreated = await admin.ensureTopics(topicCatalog({ scale: config.partitionsScale }));
+      const topicsCreated = await admin.ensureTopics(topicCatalog({ scale: config.partitionsScale, replicationFactor: config.kafkaReplicationFactor }));
       const codec = createAvroCodec({ registry: createRegistryClient(config.registryUrl) });
       const schemaIds = await codec.registerAll(allTopics());
       return { topicsCreated, schemaIds };
@@ -139,14 +152,15 @@ export const createStack = (config: Config, logger: Logger): Stack => {
     async up(only = ALL_PARTS) {
       const t0 = Date.now();
       const want = (n: PartName): boolean => only.includes(n);
-      const started: PartName[] = [];
-      const already: PartName[] = [];
+      const started: ProcessName[] = [];
+      const already: ProcessName[] = [];
       const track = async (p: Part): Promise<void> => {
         (await ensure(p) ? started : already).push(p.name);
       };
       // Kafka then the registry (it stores schemas in Kafka); Redis and ClickHouse meanwhile.
       const kafkaChain = async (): Promise<void> => {
-        if (want('kafka')) await track(parts.kafka);
+        // Every node at once: a node of a three-voter quorum answers only once a second one is up.
+        if (want('kafka')) await Promise.all(kafkaNodes.map(track));
         if (want('registry')) await track(parts.registry);
         if (want('kafka') && want('registry')) await migrateKafka();
       };
@@ -168,26 +182,31 @@ export const createStack = (config: Config, logger: Logger): Stack => {
       return { started, alreadyRunning: already, seconds: (Date.now() - t0) / 1000 };
     },
     async down(only = ALL_PARTS) {
-      const stopped: PartName[] = [];
-      // Reverse dependency order: the registry before Kafka.
-      for (const name of [...ALL_PARTS].reverse().filter((n) => only.includes(n))) {
+      const stopped: ProcessName[] = [];
+      const stop = async (name: ProcessName): Promise<void> => {
         const pid = livePid(layout.pidFile(name));
         if (pid !== undefined) {
-          const how = await stopPid(pid, name === 'kafka' ? 60_000 : 20_000);
+          const how = await stopPid(pid, name.startsWith('kafka') ? 60_000 : 20_000);
           logger.info('stopped', { part: name, pid, how });
           stopped.push(name);
         }
         removeFile(layout.pidFile(name));
+      };
+      // Reverse dependency order: the registry before Kafka.
+      for (const name of [...ALL_PARTS].reverse().filter((n) => only.includes(n))) {
+        if (name !== 'kafka') await stop(name);
+        // Every node found, in parallel: a node waits for its quorum to shut down cleanly.
+        else await Promise.all([...new Set([...kafkaNodes.map((k) => k.name), ...kafkaProcessesOnDisk(layout.runDir)])].map(stop));
       }
       return stopped;
     },
     async status() {
+      const all: Part[] = [...kafkaNodes, parts.registry, parts.redis, parts.clickhouse];
       return Promise.all(
-        ALL_PARTS.map(async (name): Promise<PartStatus> => {
-          const p = parts[name];
-          const pid = livePid(layout.pidFile(name));
-          if (pid === undefined) return { name, port: p.port, pid, state: 'down' };
-          return { name, port: p.port, pid, state: (await healthy(p)) ? 'up' : 'unhealthy' };
+        all.map(async (p): Promise<PartStatus> => {
+          const pid = livePid(layout.pidFile(p.name));
+          if (pid === undefined) return { name: p.name, port: p.port, pid, state: 'down' };
+          return { name: p.name, port: p.port, pid, state: (await healthy(p)) ? 'up' : 'unhealthy' };
         }),
       );
     },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../../services/platform/config.ts';
-import { kafkaPart } from '../../../../services/embedded/stack/kafka-part.ts';
+import { kafkaParts } from '../../../../services/embedded/stack/kafka-part.ts';
 import { stackLayout } from '../../../../services/embedded/stack/layout.ts';
 import { partPorts, portTakenMessage } from '../../../../services/embedded/stack/stack.ts';
 
@@ -8,7 +8,9 @@ describe('ports a part needs free before it starts', () => {
   it("checks Kafka's controller port as well as its client port", () => {
     // Regression: only the main port was probed, so a taken 9093 killed Kafka at start with only a log tail.
     const config = parseConfig({ KAFKA_PORT: '19092', KAFKA_CONTROLLER_PORT: '19093' });
-    const ports = partPorts(kafkaPart(config, stackLayout('.state/unit-ports')));
+    const [single] = kafkaParts(config, stackLayout('.state/unit-ports'));
+    if (single === undefined) throw new Error('no Kafka part');
+    const ports = partPorts(single);
     expect(ports.map((p) => [p.port, p.variable])).toEqual([[19092, 'KAFKA_PORT'], [19093, 'KAFKA_CONTROLLER_PORT']]);
   });
 
