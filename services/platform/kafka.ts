@@ -1,26 +1,20 @@
 /**
- * The one Kafka adapter. Every Kafka access in the project goes through this module; kafkajs is
- * imported nowhere else. It exposes what services need (idempotent producer with acks=-1,
- * consumer groups with manual commits and rebalance hooks, topic administration) and turns
- * kafkajs failures into PlatformErrors with a code and retry hint.
+ * The one Kafka adapter. Every Kafka access in the project goes through this module and its
+ * parts (`kafka-client.ts` builds the kafkajs client, `kafka-producer.ts` is the producer);
+ * kafkajs is imported nowhere else. It exposes what services need (idempotent producer with
+ * acks=-1 and several requests in flight, consumer groups with manual commits and rebalance
+ * hooks, topic administration) and turns kafkajs failures into PlatformErrors with a code and
+ * retry hint. Services write through the typed topic writer (`topic-writer.ts`) on top of it.
  */
 import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
-import type { Logger } from './logger.ts';
 import { PlatformError } from './errors.ts';
+import { createKafkaClient, wrap, type KafkaAdapterOptions } from './kafka-client.ts';
+import { createProducer, type Producer, type ProducerOptions } from './kafka-producer.ts';
 import type { TopicSpec } from './topics.ts';
 
-const { Kafka, logLevel: KafkaLogLevel, CompressionTypes } = kafkajs;
-
-export interface OutgoingMessage {
-  readonly key: string;
-  /** null is a tombstone on compacted topics. */
-  readonly value: Buffer | null;
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly partition?: number;
-  /** Event time, UTC epoch ms; defaults to the broker's append time policy of the topic. */
-  readonly timestampMs?: number;
-}
+export type { KafkaAdapterOptions } from './kafka-client.ts';
+export type { OutgoingMessage, ProducedRecord, Producer, ProducerOptions } from './kafka-producer.ts';
 
 export interface IncomingRecord {
   readonly topic: string;
@@ -31,18 +25,6 @@ export interface IncomingRecord {
   readonly value: Buffer | null;
   readonly timestampMs: number;
   readonly headers: Readonly<Record<string, string>>;
-}
-
-export interface ProducedRecord {
-  readonly topic: string;
-  readonly partition: number;
-  readonly baseOffset: string;
-}
-
-export interface Producer {
-  /** Resolves once every replica in sync has the records (acks=-1). */
-  send(topic: string, messages: readonly OutgoingMessage[]): Promise<ProducedRecord[]>;
-  disconnect(): Promise<void>;
 }
 
 export interface PartitionAssignment {
@@ -158,39 +140,11 @@ export interface KafkaAdapter {
     timeoutMs?: number;
     fromOffsets?: readonly TopicOffsets[];
   }): Promise<IncomingRecord[]>;
-  producer(opts?: { transactionalId?: string }): Promise<Producer>;
+  /** See kafka-producer.ts: lanes are requests in flight, lingerMs gathers small records. */
+  producer(opts?: ProducerOptions): Promise<Producer>;
   consumer(opts: ConsumerOptions): Promise<Consumer>;
   admin(): Promise<Admin>;
 }
-
-export interface KafkaAdapterOptions {
-  readonly brokers: readonly string[];
-  readonly clientId: string;
-  readonly logger: Logger;
-  /** How long to keep retrying a connection before failing (ms, default 30000). */
-  readonly connectTimeoutMs?: number;
-}
-
-const toLogger = (logger: Logger): kafkajs.logCreator => () => (entry) => {
-  const { message, ...rest } = entry.log;
-  const fields = { ...rest, namespace: entry.namespace };
-  // Sends retry a bounded number of times on purpose, so a caller learns that Kafka is down
-  // instead of waiting forever; ordering and deduplication still hold within those retries.
-  if (message.startsWith('Limiting retries for the idempotent producer')) return;
-  // kafkajs logs retriable coordinator states at error level while a broker boots; keep them as warnings.
-  if (entry.level === KafkaLogLevel.ERROR) logger.warn(message, fields);
-  else if (entry.level === KafkaLogLevel.WARN) logger.warn(message, fields);
-  else if (entry.level === KafkaLogLevel.INFO) logger.debug(message, fields);
-};
-
-const wrap = async <T>(code: 'KAFKA_UNAVAILABLE' | 'KAFKA_PRODUCE_FAILED', what: string, fn: () => Promise<T>): Promise<T> => {
-  try {
-    return await fn();
-  } catch (e) {
-    const retriable = typeof e === 'object' && e !== null && 'retriable' in e ? Boolean(e.retriable) : true;
-    throw new PlatformError(code, `${what}: ${e instanceof Error ? e.message : String(e)}`, { cause: e, canRetry: retriable });
-  }
-};
 
 /**
  * Retries a retriable admin call (e.g. NOT_LEADER_FOR_PARTITION right after topics were created
@@ -231,72 +185,29 @@ const toRecord = (topic: string, partition: number, m: kafkajs.KafkaMessage): In
 const nextOffset = (offset: string): string => (BigInt(offset) + 1n).toString();
 
 export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
-  const kafka = new Kafka({
-    clientId: opts.clientId,
-    brokers: [...opts.brokers],
-    logLevel: KafkaLogLevel.WARN,
-    logCreator: toLogger(opts.logger.child({ component: 'kafkajs' })),
-    connectionTimeout: 5_000,
-    retry: { initialRetryTime: 200, retries: 10, maxRetryTime: Math.max(1_000, (opts.connectTimeoutMs ?? 30_000) / 4) },
-  });
+  const kafka = createKafkaClient(opts);
 
-  /**
-   * The idempotent producer, made safe to share. kafkajs numbers each partition's batches and,
-   * when a send fails, winds the numbers back; if the failed batch had in fact been written (the
-   * broker went down before answering), the next, different batch reuses those numbers and the
-   * broker acknowledges it as a duplicate without writing it: silent loss, seen in our broker
-   * restart test. So sends go one at a time, and after a failed send the producer is replaced
-   * (a new producer id starts new sequences). The caller resends what failed; a batch that did
-   * land may then be written twice, which consumers deduplicate by key and sequence.
-   */
-  const producer = async (p?: { transactionalId?: string }): Promise<Producer> => {
-    const connectOne = async (): Promise<kafkajs.Producer> => {
-      const inner = kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 5,
-        allowAutoTopicCreation: false,
-        createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
-        ...(p?.transactionalId === undefined ? {} : { transactionalId: p.transactionalId }),
-      });
-      await wrap('KAFKA_UNAVAILABLE', 'producer connect', () => inner.connect());
-      return inner;
+  // Each producer has its own metadata admin (for partition counts), closed with it.
+  const producer = async (p: ProducerOptions = {}): Promise<Producer> => {
+    let meta: Promise<Admin> | undefined;
+    const metaAdmin = (): Promise<Admin> => {
+      meta ??= admin();
+      meta.catch(() => (meta = undefined));
+      return meta;
     };
-    let current: kafkajs.Producer | undefined = await connectOne();
-    let queue: Promise<unknown> = Promise.resolve();
-    const sendNow = async (topic: string, messages: readonly OutgoingMessage[]): Promise<ProducedRecord[]> => {
-      current ??= await connectOne();
-      const inner = current;
-      try {
-        const res = await inner.send({
-          topic,
-          acks: -1,
-          compression: CompressionTypes.None,
-          messages: messages.map((m) => ({
-            key: m.key,
-            value: m.value,
-            ...(m.headers === undefined ? {} : { headers: { ...m.headers } }),
-            ...(m.partition === undefined ? {} : { partition: m.partition }),
-            ...(m.timestampMs === undefined ? {} : { timestamp: String(m.timestampMs) }),
-          })),
-        });
-        return res.map((r) => ({ topic: r.topicName, partition: r.partition, baseOffset: r.baseOffset ?? '-1' }));
-      } catch (e) {
-        current = undefined;
-        await inner.disconnect().catch(() => undefined);
-        throw e;
-      }
-    };
-    return {
-      send: (topic, messages) => {
-        const result = queue.then(() => wrap('KAFKA_PRODUCE_FAILED', `produce to ${topic}`, () => sendNow(topic, messages)));
-        queue = result.catch(() => undefined);
-        return result;
+    return createProducer({
+      kafka,
+      partitionCount: async (topic) => {
+        const n = await (await metaAdmin()).partitionCount(topic);
+        if (n === 0) throw new PlatformError('KAFKA_PRODUCE_FAILED', `produce to ${topic}: the topic does not exist`, { canRetry: false });
+        return n;
       },
-      disconnect: async () => {
-        await queue;
-        await current?.disconnect();
+      close: async () => {
+        const m = meta;
+        meta = undefined;
+        await m?.then((a) => a.disconnect()).catch(() => undefined);
       },
-    };
+    }, p);
   };
 
   const consumer = async (c: ConsumerOptions): Promise<Consumer> => {

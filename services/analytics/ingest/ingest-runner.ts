@@ -35,7 +35,6 @@ import { add, admit, emptyBatch, flushReason, isEmpty, parsePlan, planMetadata, 
 import { bodyOf, type ClickHouseSink } from './clickhouse-sink.ts';
 import type { FaultPlan } from './config.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
-import type { RecordDecoder } from './record-decoder.ts';
 import { recordToRows, topicWriter, type TopicWriter } from './record-rows.ts';
 import { ByteSink } from './row-binary.ts';
 
@@ -44,7 +43,8 @@ export interface RunnerDeps {
   readonly producer: Producer;
   /** Encodes dead letters. */
   readonly codec: AvroCodec;
-  readonly decoder: RecordDecoder;
+  /** The platform codec's decode: synchronous once a record's schema id is known. */
+  readonly decoder: Pick<AvroCodec, 'decode'>;
   readonly sink: ClickHouseSink;
   readonly metrics: IngestMetrics;
   readonly clock: Clock;

@@ -16,7 +16,6 @@ import { parseIngestConfig } from './config.ts';
 import { createIngestMetrics, serveMetrics } from './ingest-metrics.ts';
 import { createIngestRunner } from './ingest-runner.ts';
 import { createLagRefresher } from './lag-refresher.ts';
-import { createRecordDecoder } from './record-decoder.ts';
 
 const main = async (): Promise<void> => {
   const config = parseConfig(process.env);
@@ -41,7 +40,7 @@ const main = async (): Promise<void> => {
   const codec = createAvroCodec({ registry });
   const runner = createIngestRunner({
     consumer, producer, sink, metrics, logger, topics,
-    codec, decoder: createRecordDecoder(codec, registry),
+    codec, decoder: codec,
     clock: systemClock,
     policy: { maxRecords: ingest.batchRecords, maxBytes: ingest.batchMaxBytes, maxWaitMs: ingest.maxWaitMs },
     maxBufferedBytes: ingest.maxBufferedBytes,

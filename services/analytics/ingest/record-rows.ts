@@ -6,7 +6,7 @@
 import type { IncomingRecord } from '../../platform/kafka.ts';
 import type { TopicName } from '../../platform/topics.ts';
 import type { Addition } from './batcher.ts';
-import type { RecordDecoder } from './record-decoder.ts';
+import type { AvroCodec } from '../../platform/avro-codec.ts';
 import { compileRowEncoder, type ByteSink, type RowEncoder } from './row-binary.ts';
 import { mappingOf, type TableMapping } from './row-mapping.ts';
 
@@ -23,13 +23,13 @@ export const topicWriter = (topic: TopicName): TopicWriter => {
   return { topic, mapping, encode: compileRowEncoder(mapping.columns) };
 };
 
-type Decoded = Awaited<ReturnType<RecordDecoder['decode']>>;
+type Decoded = Awaited<ReturnType<AvroCodec['decode']>>;
 
 /**
  * Synchronous when the record's schema is already known (the common case: no promise per record),
  * a promise otherwise.
  */
-export const recordToRows = (decoder: RecordDecoder, w: TopicWriter, r: IncomingRecord, sink: ByteSink): Addition | Promise<Addition> => {
+export const recordToRows = (decoder: Pick<AvroCodec, 'decode'>, w: TopicWriter, r: IncomingRecord, sink: ByteSink): Addition | Promise<Addition> => {
   if (r.value === null) return toRows(w, r, null, sink);
   const decoded = decoder.decode(w.topic, r.value);
   return decoded instanceof Promise ? decoded.then((d) => toRows(w, r, d, sink)) : toRows(w, r, decoded, sink);

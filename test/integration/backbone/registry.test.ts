@@ -109,7 +109,7 @@ describe('the typed Avro codec over the registry', () => {
       const writer = createAvroCodec({ registry: createRegistryClient(url) });
       const bytes = await writer.encode(TopicNames.telemetry, telemetry);
       const reader = createAvroCodec({ registry: createRegistryClient(`http://127.0.0.1:${port}`) });
-      const results = await Promise.all(Array.from({ length: 50 }, () => reader.decode(TopicNames.telemetry, bytes)));
+      const results = await Promise.all(Array.from({ length: 50 }, async () => reader.decode(TopicNames.telemetry, bytes)));
       expect(results.every((r) => r.ok)).toBe(true);
       const idFetches = [...counts.entries()].filter(([path]) => path.startsWith('/schemas/ids/'));
       expect(idFetches).toHaveLength(1);

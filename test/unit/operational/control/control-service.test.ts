@@ -42,6 +42,8 @@ const setup = (failCommandSends = 0) => {
   const codec = {
     encode: (_t: string, v: unknown) => Promise.resolve(Buffer.from(JSON.stringify(v))),
     decode: (_t: string, b: Buffer) => Promise.resolve(ok(JSON.parse(b.toString()) as never)),
+    encodeSync: (_t: string, v: unknown) => Buffer.from(JSON.stringify(v)),
+    prepare: () => Promise.resolve(),
     registerAll: () => Promise.resolve({}),
   } as AvroCodec;
   const model = createReadModel();

@@ -1,0 +1,50 @@
+/**
+ * The kafkajs client of the adapter, built in one place: brokers, client id, logging, timeouts and
+ * retries. Connection security (SASL, TLS) belongs here too, so a change to how the project
+ * connects to Kafka stays in this file. Only the adapter's own modules (kafka*.ts) import it.
+ */
+import kafkajs from 'kafkajs';
+import { PlatformError } from './errors.ts';
+import type { Logger } from './logger.ts';
+
+const { Kafka, logLevel: KafkaLogLevel } = kafkajs;
+
+export interface KafkaAdapterOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly logger: Logger;
+  /** How long to keep retrying a connection before failing (ms, default 30000). */
+  readonly connectTimeoutMs?: number;
+}
+
+const toLogger = (logger: Logger): kafkajs.logCreator => () => (entry) => {
+  const { message, ...rest } = entry.log;
+  const fields = { ...rest, namespace: entry.namespace };
+  // Sends retry a bounded number of times on purpose, so a caller learns that Kafka is down
+  // instead of waiting forever; ordering and deduplication still hold within those retries.
+  if (message.startsWith('Limiting retries for the idempotent producer')) return;
+  // kafkajs logs retriable coordinator states at error level while a broker boots; keep them as warnings.
+  if (entry.level === KafkaLogLevel.ERROR) logger.warn(message, fields);
+  else if (entry.level === KafkaLogLevel.WARN) logger.warn(message, fields);
+  else if (entry.level === KafkaLogLevel.INFO) logger.debug(message, fields);
+};
+
+export const createKafkaClient = (opts: KafkaAdapterOptions): kafkajs.Kafka =>
+  new Kafka({
+    clientId: opts.clientId,
+    brokers: [...opts.brokers],
+    logLevel: KafkaLogLevel.WARN,
+    logCreator: toLogger(opts.logger.child({ component: 'kafkajs' })),
+    connectionTimeout: 5_000,
+    retry: { initialRetryTime: 200, retries: 10, maxRetryTime: Math.max(1_000, (opts.connectTimeoutMs ?? 30_000) / 4) },
+  });
+
+/** Runs a kafkajs call and turns its failure into a PlatformError with the call's retry hint. */
+export const wrap = async <T>(code: 'KAFKA_UNAVAILABLE' | 'KAFKA_PRODUCE_FAILED', what: string, fn: () => Promise<T>): Promise<T> => {
+  try {
+    return await fn();
+  } catch (e) {
+    const retriable = typeof e === 'object' && e !== null && 'retriable' in e ? Boolean(e.retriable) : true;
+    throw new PlatformError(code, `${what}: ${e instanceof Error ? e.message : String(e)}`, { cause: e, canRetry: retriable });
+  }
+};
