@@ -4,10 +4,10 @@
  * asset states and its own past events are read, so it never allocates from an empty model.
  */
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import type { AvroCodec } from '../../platform/avro-codec.ts';
 import { clockFor, type Clock } from '../../platform/clock.ts';
 import type { KafkaAdapter } from '../../platform/kafka.ts';
+import { listen } from '../../platform/http-server.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { TopicNames } from '../../platform/topics.ts';
 import type { ControlConfig } from './config.ts';
@@ -47,9 +47,9 @@ export const startControl = async (config: ControlConfig, deps: { kafka: KafkaAd
   await Promise.all(feeds.map((f) => f.caughtUp));
   const producer = await kafka.producer();
   const service = createControlService({ producer, codec, clock, newId: deps.newId ?? (() => randomUUID().slice(0, 13)), logger, model, book });
-  const server = createHttpApi({ service, tokens: config.tokens, logger });
-  await new Promise<void>((resolve) => server.listen(config.port, resolve));
-  const port = (server.address() as AddressInfo).port;
+  const app = await createHttpApi({ service, tokens: config.tokens, logger });
+  // All interfaces, as before the move to fastify (bind addresses are the security work's).
+  const { port } = await listen(app, config.port, '::');
   let running = true;
   let inFlight: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
@@ -66,8 +66,8 @@ export const startControl = async (config: ControlConfig, deps: { kafka: KafkaAd
       running = false;
       clearInterval(timer);
       await inFlight;
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      app.server.closeAllConnections();
+      await app.close();
       await producer.disconnect();
       await Promise.all(feeds.map((f) => f.stop()));
     },

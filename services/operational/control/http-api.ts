@@ -1,99 +1,112 @@
 /**
- * The HTTP API (docs/control.md). Every request is authenticated by a bearer token, authorized by
- * role, and logged with who made it; the use cases live in control-service.ts.
+ * The HTTP API (docs/control.md, docs/openapi/control.json). Every /v1 request is authenticated
+ * by a bearer token, authorized by role, and logged with who made it; the use cases live in
+ * control-service.ts and answer domain codes, mapped to statuses by their Failure.
  */
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import { readJsonBody } from '../../platform/http.ts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Registry } from 'prom-client';
+import { createHttpApp, errors, sendProblem, type HttpApp } from '../../platform/http-server.ts';
 import type { Logger } from '../../platform/logger.ts';
+import type { Result } from '../../platform/result.ts';
 import { authenticate, authorize, type Action, type Principal, type TokenEntry } from './auth.ts';
 import type { ControlService, Failure } from './control-service.ts';
-import type { Result } from '../../platform/result.ts';
+import {
+  CancelBody, CreateEventBody, EventDetail, EventList, EventParams, EventSummary, Health, IdempotencyHeaders, OptOutBody, OptOutResult,
+  ReserveBody, ReserveResult, SiteParams, SiteView,
+} from './http-schemas.ts';
+import { createIdempotencyStore } from './idempotency.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
+const bearer = [{ bearer: [] }];
 
-const send = (res: ServerResponse, status: number, body: unknown): void => {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-};
-const sendError = (res: ServerResponse, status: number, code: string, message: string): void => send(res, status, { code, message });
-
-interface Route {
-  readonly method: string;
-  readonly pattern: RegExp;
-  readonly action: (params: string[]) => Action;
-  readonly handle: (ctx: { who: Principal; params: string[]; body: unknown; res: ServerResponse }) => Promise<void> | void;
+declare module 'fastify' {
+  interface FastifyRequest { who?: Principal }
 }
 
-const reply = <T>(res: ServerResponse, r: Result<T, Failure>, okStatus = 200): void => {
-  if (r.ok) send(res, okStatus, r.value);
-  else sendError(res, r.error.status, r.error.code, r.error.message);
-};
+const send = <T>(reply: FastifyReply, r: Result<T, Failure>, okStatus = 200): FastifyReply =>
+  r.ok ? reply.code(okStatus).send(r.value) : sendProblem(reply, r.error.status, r.error.code, r.error.message);
 
-const field = (body: unknown, name: string): unknown => (typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined);
+export interface HttpApiDeps {
+  readonly service: ControlService;
+  readonly tokens: readonly TokenEntry[];
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
 
-const routes = (svc: ControlService): Route[] => [
-  { method: 'POST', pattern: /^\/v1\/events$/, action: () => ({ kind: 'dispatch' }), handle: async ({ who, body, res }) => reply(res, await svc.createEvent(who, body), 201) },
-  { method: 'GET', pattern: /^\/v1\/events$/, action: () => ({ kind: 'read-events' }), handle: ({ res }) => send(res, 200, { events: svc.listEvents() }) },
-  {
-    method: 'GET', pattern: /^\/v1\/events\/([^/]+)$/, action: () => ({ kind: 'read-events' }),
-    handle: ({ params, res }) => {
-      const e = svc.event(params[0] ?? '');
-      if (e === null) sendError(res, 404, 'UNKNOWN_EVENT', `no event ${params[0] ?? ''}`);
-      else send(res, 200, e);
-    },
-  },
-  {
-    method: 'POST', pattern: /^\/v1\/events\/([^/]+)\/cancel$/, action: () => ({ kind: 'dispatch' }),
-    handle: async ({ who, params, body, res }) => {
-      const reason = field(body, 'reason');
-      reply(res, await svc.cancelEvent(who, params[0] ?? '', typeof reason === 'string' ? reason.slice(0, 500) : null));
-    },
-  },
-  { method: 'GET', pattern: /^\/v1\/sites\/([^/]+)$/, action: (p) => ({ kind: 'site', siteId: p[0] ?? '' }), handle: ({ params, res }) => send(res, 200, svc.site(params[0] ?? '')) },
-  {
-    method: 'POST', pattern: /^\/v1\/sites\/([^/]+)\/opt-outs$/, action: (p) => ({ kind: 'site', siteId: p[0] ?? '' }),
-    handle: async ({ who, params, body, res }) => {
-      const eventId = field(body, 'eventId');
-      if (typeof eventId !== 'string') return sendError(res, 400, 'INVALID_OPT_OUT', 'body must be {"eventId": "..."}');
-      reply(res, await svc.optOut(who, params[0] ?? '', eventId));
-    },
-  },
-  {
-    method: 'PUT', pattern: /^\/v1\/sites\/([^/]+)\/reserve$/, action: (p) => ({ kind: 'site', siteId: p[0] ?? '' }),
-    handle: async ({ who, params, body, res }) => {
-      const pct = field(body, 'reservePct');
-      if (pct !== null && typeof pct !== 'number') return sendError(res, 400, 'INVALID_RESERVE', 'body must be {"reservePct": 0..100 | null}');
-      reply(res, await svc.setReserve(who, params[0] ?? '', pct));
-    },
-  },
-];
-
-export const createHttpApi = (deps: { service: ControlService; tokens: readonly TokenEntry[]; logger: Logger }): Server => {
-  const table = routes(deps.service);
-  return createServer((req, res) => {
-    const started = process.hrtime.bigint();
-    const path = new URL(req.url ?? '/', 'http://control').pathname;
-    const who = authenticate(deps.tokens, req.headers.authorization);
-    res.on('finish', () => {
-      deps.logger.info('request', { method: req.method, path, who: who?.name ?? null, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 });
-    });
-    if (path === '/healthz') return send(res, 200, { ok: true });
-    const matches = table.map((r) => ({ r, m: r.pattern.exec(path) })).filter((x) => x.m !== null);
-    if (matches.length === 0) return sendError(res, 404, 'NOT_FOUND', `no route ${path}`);
-    const hit = matches.find((x) => x.r.method === req.method);
-    if (hit === undefined || hit.m === null) return sendError(res, 405, 'METHOD_NOT_ALLOWED', `${req.method ?? ''} is not allowed on ${path}`);
-    if (who === null) return sendError(res, 401, 'UNAUTHENTICATED', 'send Authorization: Bearer <token>');
-    const params = hit.m.slice(1).map((p) => decodeURIComponent(p));
-    const allowed = authorize(who, hit.r.action(params));
-    if (!allowed.ok) return sendError(res, 403, 'FORBIDDEN', allowed.message);
-    void (async () => {
-      const body = req.method === 'GET' ? { ok: true as const, value: undefined } : await readJsonBody(req, MAX_BODY_BYTES, { empty: {} });
-      if (!body.ok) return sendError(res, body.error.status, body.error.code, body.error.message);
-      await hit.r.handle({ who, params, body: body.value, res });
-    })().catch((e: unknown) => {
-      deps.logger.error('request failed', { path, who: who.name, error: e instanceof Error ? e.message : String(e) });
-      if (!res.headersSent) sendError(res, 503, 'UNAVAILABLE', e instanceof Error ? e.message : String(e));
-    });
+/** Builds the app (not listening): routes, schemas, /healthz, /metrics, /openapi.json. */
+export const createHttpApi = async (deps: HttpApiDeps): Promise<HttpApp> => {
+  const svc = deps.service;
+  const metrics = new Registry();
+  const app = await createHttpApp({
+    title: 'gridfleet control', description: 'Operators\' grid events and customers\' site choices (docs/control.md).',
+    logger: deps.logger, bodyLimit: MAX_BODY_BYTES, logRequests: 'info', bearer: 'operator, viewer or customer token (CONTROL_TOKENS)', metrics,
+    logFields: (req) => ({ who: req.who?.name ?? null }),
   });
+  const idempotent = createIdempotencyStore<Result<unknown, Failure>>({
+    ttlMs: 24 * 3_600_000, maxKeys: 10_000, now: deps.now ?? Date.now, keep: (r) => r.ok || r.error.status < 500,
+  });
+
+  /** Authenticates and authorizes before the body is validated: a stranger learns nothing about the schema. */
+  const guard = (action: (req: FastifyRequest) => Action) => async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const who = authenticate(deps.tokens, req.headers.authorization);
+    if (who === null) return void sendProblem(reply, 401, 'UNAUTHENTICATED', 'send Authorization: Bearer <token>');
+    req.who = who;
+    const allowed = authorize(who, action(req));
+    if (!allowed.ok) return void sendProblem(reply, 403, 'FORBIDDEN', allowed.message);
+  };
+  const principal = (req: FastifyRequest): Principal => {
+    if (req.who === undefined) throw new Error('route without its guard');
+    return req.who;
+  };
+  const siteOf = (req: FastifyRequest): string => (req.params as { siteId?: string }).siteId ?? '';
+  const readEvents = guard(() => ({ kind: 'read-events' }));
+  const dispatch = guard(() => ({ kind: 'dispatch' }));
+  const site = guard((req) => ({ kind: 'site', siteId: siteOf(req) }));
+
+  app.get('/healthz', { schema: { response: { 200: Health } } }, () => ({ ok: true }));
+  app.addSchema(EventSummary);
+  app.addSchema(EventDetail);
+
+  app.post('/v1/events', {
+    onRequest: dispatch,
+    schema: { summary: 'Create a grid event', security: bearer, headers: IdempotencyHeaders, body: CreateEventBody, response: { 201: { $ref: 'EventDetail#' }, ...errors(400, 401, 403, 409, 413, 415, 422, 503) } },
+  }, async (req, reply) => {
+    const who = principal(req);
+    const key = req.headers['idempotency-key'];
+    if (key === undefined) return send(reply, await svc.createEvent(who, req.body), 201);
+    const outcome = await idempotent.run(who.name, key, JSON.stringify(req.body), () => svc.createEvent(who, req.body));
+    if (outcome.kind === 'mismatch') return sendProblem(reply, 422, 'IDEMPOTENCY_KEY_REUSED', `Idempotency-Key ${key} was used with a different body`);
+    if (outcome.kind === 'replayed') void reply.header('idempotent-replayed', 'true');
+    return send(reply, outcome.value, 201);
+  });
+  app.get('/v1/events', {
+    onRequest: readEvents, schema: { summary: 'List grid events, newest first', security: bearer, response: { 200: EventList, ...errors(401, 403) } },
+  }, () => ({ events: svc.listEvents() }));
+  app.get('/v1/events/:eventId', {
+    onRequest: readEvents, schema: { summary: 'One event with its fulfillment', security: bearer, params: EventParams, response: { 200: { $ref: 'EventDetail#' }, ...errors(401, 403, 404) } },
+  }, (req, reply) => {
+    const e = svc.event(req.params.eventId);
+    return e === null ? sendProblem(reply, 404, 'UNKNOWN_EVENT', `no event ${req.params.eventId}`) : reply.send(e);
+  });
+  app.post('/v1/events/:eventId/cancel', {
+    onRequest: dispatch,
+    // The body is optional: a cancel without a reason.
+    preValidation: (req, _reply, done) => {
+      req.body ??= {};
+      done();
+    },
+    schema: { summary: 'Cancel an event (its sites are released)', security: bearer, params: EventParams, body: CancelBody, response: { 200: { $ref: 'EventDetail#' }, ...errors(400, 401, 403, 404, 409, 503) } },
+  }, async (req, reply) => send(reply, await svc.cancelEvent(principal(req), req.params.eventId, req.body.reason ?? null)));
+  app.get('/v1/sites/:siteId', {
+    onRequest: site, schema: { summary: 'A site\'s choices and events (its customer only)', security: bearer, params: SiteParams, response: { 200: SiteView, ...errors(401, 403) } },
+  }, (req) => svc.site(req.params.siteId));
+  app.post('/v1/sites/:siteId/opt-outs', {
+    onRequest: site,
+    schema: { summary: 'Opt the site out of an event', security: bearer, params: SiteParams, body: OptOutBody, response: { 200: OptOutResult, ...errors(400, 401, 403, 404, 503) } },
+  }, async (req, reply) => send(reply, await svc.optOut(principal(req), req.params.siteId, req.body.eventId)));
+  app.put('/v1/sites/:siteId/reserve', {
+    onRequest: site,
+    schema: { summary: 'Set the site\'s backup reserve (null: the default)', security: bearer, params: SiteParams, body: ReserveBody, response: { 200: ReserveResult, ...errors(400, 401, 403, 503) } },
+  }, async (req, reply) => send(reply, await svc.setReserve(principal(req), req.params.siteId, req.body.reservePct)));
+  return app;
 };
