@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { parseConfig } from '../../platform/config.ts';
 import { describeError } from '../../platform/errors.ts';
-import { formatTable } from './format-table.ts';
+import { formatTable } from '../../platform/format-table.ts';
 import { parseSqlArgs, SQL_USAGE, statementOf, type QuerySource } from './sql-args.ts';
 
 const readStdin = async (): Promise<string> => {

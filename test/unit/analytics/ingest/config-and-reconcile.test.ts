@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseIngestConfig } from '../../../../services/analytics/ingest/config.ts';
-import { formatTable } from '../../../../services/analytics/ingest/format-table.ts';
+import { formatTable } from '../../../../services/platform/format-table.ts';
 import { reconcile } from '../../../../services/analytics/ingest/reconcile.ts';
 import { renameDatabase } from '../../../../services/analytics/ingest/analytics-schema.ts';
 
