@@ -11,6 +11,7 @@ import { PlatformError } from '../../platform/errors.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { openEngine } from './chdb-engine.ts';
 import { createHttpSessions } from './http-sessions.ts';
+import { insertPipes } from './insert-pipes.ts';
 import { handleQuery, type HandlerDeps } from './query-handler.ts';
 import type { Users } from './users.ts';
 
@@ -66,7 +67,7 @@ export const startClickhouseServer = async (opts: ServerOptions): Promise<Runnin
   const sessions = createHttpSessions(() => engine.connect());
   const deps: HandlerDeps = {
     engine, sessions, users: opts.users, version, timezone,
-    maxInsertBytes: opts.maxInsertBytes, spoolDir: resolve(opts.spoolDir), log: opts.log,
+    maxInsertBytes: opts.maxInsertBytes, pipes: insertPipes(resolve(opts.spoolDir)), log: opts.log,
   };
   const inflight = new Set<Promise<void>>();
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -17,9 +17,9 @@ export interface ClickhouseServerConfig {
   readonly dataDir: string;
   /** CLICKHOUSE_USERS_FILE, default `infra/clickhouse/users.json`. */
   readonly usersFile: string;
-  /** CLICKHOUSE_MAX_INSERT_MB, default 4096: largest insert body accepted (spooled to disk, not memory). */
+  /** CLICKHOUSE_MAX_INSERT_MB, default 4096: largest insert body accepted (streamed into the engine as one block). */
   readonly maxInsertBytes: number;
-  /** `<GRIDFLEET_STATE_DIR>/clickhouse/tmp`: insert bodies are spooled here while the engine reads them. */
+  /** `<GRIDFLEET_STATE_DIR>/clickhouse/tmp`: the named pipes insert bodies stream through. */
   readonly spoolDir: string;
   /** LOG_LEVEL, default info. */
   readonly logLevel: LogLevel;

@@ -14,6 +14,7 @@ export interface ChException {
 /** Error names this server raises itself, with ClickHouse's codes. */
 export const OwnErrors = {
   UNSUPPORTED_METHOD: 1,
+  CANNOT_READ_ALL_DATA: 33,
   BAD_ARGUMENTS: 36,
   NOT_IMPLEMENTED: 48,
   UNKNOWN_FORMAT: 73,

@@ -1,4 +1,4 @@
-/** What the HTTP layer needs to know about ClickHouse formats: content types and line framing. Pure. */
+/** What the HTTP layer needs to know about ClickHouse formats: content types. Pure. */
 
 const binary = /^(RowBinary.*|Native|Parquet|Arrow|ArrowStream|ORC|Avro|AvroConfluent|Protobuf.*|MsgPack|CapnProto|BSONEachRow|Npy|RawBLOB)$/;
 
@@ -11,12 +11,4 @@ export const contentTypeFor = (format: string): string => {
   if (format === 'XML') return 'application/xml; charset=UTF-8';
   if (binary.test(format)) return 'application/octet-stream';
   return 'text/plain; charset=UTF-8';
-};
-
-/** Pick the response encoding from Accept-Encoding among those Node can produce; identity otherwise. */
-export const pickEncoding = (acceptEncoding: string | undefined): 'gzip' | 'deflate' | 'br' | undefined => {
-  if (acceptEncoding === undefined) return undefined;
-  const offered = acceptEncoding.split(',').map((p) => p.trim().split(';')[0]?.trim().toLowerCase());
-  for (const enc of ['gzip', 'br', 'deflate'] as const) if (offered.includes(enc)) return enc;
-  return undefined;
 };

@@ -1,25 +1,23 @@
 /**
  * One ClickHouse HTTP query request, from URL and body to response: authenticate, find the query
  * and any inline insert data, pick a connection (fresh, or the HTTP session's), apply database and
- * settings, then run it the cheapest correct way: SELECTs stream block by block, inserts pass
- * their bodies through a spool file the engine reads itself, everything else runs once.
+ * settings, then run it the cheapest correct way: SELECTs stream block by block, inserts stream
+ * their bodies into the engine through a pipe, all or nothing, everything else runs once.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../../platform/logger.ts';
 import type { Engine, EngineConnection, EngineStream } from './chdb-engine.ts';
 import { ownException, parseEngineError, type ChException } from './exception.ts';
-import { pickEncoding } from './formats.ts';
+import { pickResponseEncoding } from './http-codecs.ts';
 import type { HttpSessions } from './http-sessions.ts';
+import type { InsertPipes } from './insert-pipes.ts';
 import { bodyReader, decodedBody, type BodyReader } from './request-body.ts';
 import { parseRequest, type ParsedRequest } from './request-params.ts';
 import { emptySummary, sendException, startBody, type ResponseContext, type Summary } from './response-writer.ts';
 import { planSettings, setStatement, tagForCancel } from './settings-plan.ts';
 import { infileInsert, isBlank, namedFormat, splitInsert, statementKind } from './sql-inspect.ts';
+import { BodyFailure, singleBlockSettings, streamInsert } from './streamed-insert.ts';
 import { authenticate, type Users } from './users.ts';
 
 export interface HandlerDeps {
@@ -29,7 +27,7 @@ export interface HandlerDeps {
   readonly version: string;
   readonly timezone: string;
   readonly maxInsertBytes: number;
-  readonly spoolDir: string;
+  readonly pipes: InsertPipes;
   readonly log: Logger;
 }
 
@@ -43,33 +41,35 @@ function fail(e: ChException): never {
   throw new ChFailure(e);
 }
 const toException = (e: unknown): ChException =>
-  e instanceof ChFailure ? e.exception : parseEngineError(e instanceof Error ? e.message : String(e));
+  e instanceof ChFailure || e instanceof BodyFailure ? e.exception : parseEngineError(e instanceof Error ? e.message : String(e));
 
 /** What to run: a plain query, or an insert prefix whose data comes from the body. */
 type Work =
   | { readonly kind: 'query'; readonly sql: string }
-  | { readonly kind: 'insert'; readonly sql: string; readonly body: BodyReader };
+  | { readonly kind: 'insert'; readonly prefix: string; readonly body: BodyReader };
 
 const HEAD_PEEK = 1024 * 1024;
 const STREAM_UNSUPPORTED = /Streaming query is not supported/;
 
-const resolveWork = async (method: string, p: ParsedRequest, body: BodyReader, maxBytes: number, spoolFile: string): Promise<Work> => {
+/** Whether the engine can read this insert's data from a file (not INSERT ... SELECT). */
+const takesData = (prefix: string): boolean => infileInsert(prefix, '') !== undefined;
+
+const resolveWork = async (method: string, p: ParsedRequest, body: BodyReader, maxBytes: number): Promise<Work> => {
   const url = p.urlQuery;
   if (method === 'GET') return { kind: 'query', sql: url ?? '' };
   if (url !== undefined && statementKind(url) === 'insert') {
     const head = await body.peek(1);
     if (head.length === 0) return { kind: 'query', sql: url };
-    const sql = infileInsert(url, spoolFile);
-    if (sql !== undefined) return { kind: 'insert', sql, body };
+    if (takesData(url)) return { kind: 'insert', prefix: url, body };
   }
   if (url === undefined) {
     const head = await body.peek(HEAD_PEEK);
     const split = splitInsert(head.toString('latin1'));
     if (split && split.dataOffset < head.length) {
-      const sql = infileInsert(head.subarray(0, Buffer.byteLength(split.query, 'latin1')).toString('utf8'), spoolFile);
-      if (sql !== undefined) {
+      const prefix = head.subarray(0, Buffer.byteLength(split.query, 'latin1')).toString('utf8');
+      if (takesData(prefix)) {
         body.skip(split.dataOffset);
-        return { kind: 'insert', sql, body };
+        return { kind: 'insert', prefix, body };
       }
     }
   }
@@ -79,26 +79,22 @@ const resolveWork = async (method: string, p: ParsedRequest, body: BodyReader, m
   return { kind: 'query', sql: url === undefined ? text : text.length > 0 ? `${url}\n${text}` : url };
 };
 
-/** Spools the body to a file and lets the engine read it with INSERT ... FROM INFILE. */
-const runInsert = async (conn: EngineConnection, work: Extract<Work, { kind: 'insert' }>, sql: string, file: string, deps: HandlerDeps, summary: Summary): Promise<void> => {
-  let size = 0;
-  const limit = deps.maxInsertBytes;
-  await pipeline(
-    work.body.chunks(),
-    async function* (source: AsyncIterable<Buffer>) {
-      for await (const c of source) {
-        size += c.length;
-        if (size > limit) fail(ownException('QUERY_IS_TOO_LARGE', `Insert body is larger than the embedded server's limit of ${limit} bytes (CLICKHOUSE_MAX_INSERT_MB)`));
-        yield c;
-      }
-    },
-    createWriteStream(file),
-  );
-  const r = await conn.exec(sql, 'TabSeparated');
-  summary.writtenRows = r.rowsRead;
-  summary.writtenBytes = size;
-  summary.readRows = r.rowsRead;
-  summary.readBytes = size;
+/**
+ * Streams the body into the engine while it arrives (see streamed-insert.ts): one block, read
+ * through a stored-gzip envelope that only a whole body closes, so a cut body commits nothing.
+ */
+const runInsert = async (conn: EngineConnection, work: Extract<Work, { kind: 'insert' }>, deps: HandlerDeps, summary: Summary): Promise<void> => {
+  const pipe = await deps.pipes.lease();
+  const sql = infileInsert(work.prefix, pipe.path, { compression: 'gzip', settings: singleBlockSettings });
+  if (sql === undefined) {
+    pipe.release();
+    fail(ownException('SYNTAX_ERROR', 'INSERT takes no inline data here'));
+  }
+  const r = await streamInsert(conn, sql, work.body.chunks(), deps.maxInsertBytes, pipe);
+  summary.writtenRows = r.rows;
+  summary.writtenBytes = r.bytes;
+  summary.readRows = r.rows;
+  summary.readBytes = r.bytes;
 };
 
 const runSelect = async (conn: EngineConnection, sql: string, p: ParsedRequest, ctx: ResponseContext, summary: Summary, res: ServerResponse, tag: string | undefined): Promise<boolean> => {
@@ -164,7 +160,7 @@ export const handleQuery = async (req: IncomingMessage, res: ServerResponse, url
     timezone: deps.timezone,
     version: deps.version,
     displayName: 'gridfleet-embedded',
-    encoding: parsed.ok && parsed.value.compressResponse ? pickEncoding(req.headers['accept-encoding']) : undefined,
+    encoding: parsed.ok && parsed.value.compressResponse ? pickResponseEncoding(req.headers['accept-encoding']) : undefined,
     startedNs,
   };
   let lease: { conn: EngineConnection; done: () => void } | undefined;
@@ -181,11 +177,10 @@ export const handleQuery = async (req: IncomingMessage, res: ServerResponse, url
     const user = auth.value;
     const plan = planSettings({ user, requestSettings: p.settings, method, inSession: p.sessionId !== undefined });
     if (!plan.ok) fail(plan.error);
-    const body = decodedBody(req);
+    const body = decodedBody(req, deps.maxInsertBytes);
     if (!body.ok) fail(body.error);
     const reader = bodyReader(body.value);
-    const spoolFile = join(deps.spoolDir, `${randomUUID()}.body`);
-    const work = await resolveWork(method, p, reader, deps.maxInsertBytes, spoolFile);
+    const work = await resolveWork(method, p, reader, deps.maxInsertBytes);
     if (work.kind === 'query' && isBlank(work.sql)) fail(ownException('SYNTAX_ERROR', 'Empty query'));
     const format = (work.kind === 'query' ? namedFormat(work.sql) : undefined) ?? ctx.format;
     const rctx: ResponseContext = { ...ctx, format };
@@ -207,11 +202,7 @@ export const handleQuery = async (req: IncomingMessage, res: ServerResponse, url
     if (set !== undefined) await conn.exec(set, 'TabSeparated');
 
     if (work.kind === 'insert') {
-      try {
-        await runInsert(conn, work, work.sql, spoolFile, deps, summary);
-      } finally {
-        await rm(spoolFile, { force: true });
-      }
+      await runInsert(conn, work, deps, summary);
       await startBody(rctx, summary, true).end();
       return;
     }

@@ -1,20 +1,40 @@
 /**
  * The request body as a byte stream: decompressed per Content-Encoding, read in pieces so large
  * inserts stream in, with a peek at the head to find where an inline INSERT's data begins.
+ * A body that ends early (client gone, Content-Length not reached, no chunked terminator) or
+ * whose encoding is truncated or corrupt fails the stream instead of ending it: that failure is
+ * what keeps a streamed insert from being committed.
  */
 import type { IncomingMessage } from 'node:http';
-import type { Readable } from 'node:stream';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { pipeline, type Readable } from 'node:stream';
 import { err, ok, type Result } from '../../platform/result.ts';
 import { ownException, type ChException } from './exception.ts';
+import { BodyFailure } from './streamed-insert.ts';
+import { HTTP_ENCODINGS, requestDecoder, requestEncoding } from './http-codecs.ts';
 
-export const decodedBody = (req: IncomingMessage): Result<Readable, ChException> => {
-  const enc = (req.headers['content-encoding'] ?? '').trim().toLowerCase();
-  if (enc === '' || enc === 'identity') return ok(req);
-  if (enc === 'gzip' || enc === 'x-gzip') return ok(req.pipe(createGunzip()));
-  if (enc === 'deflate') return ok(req.pipe(createInflate()));
-  if (enc === 'br') return ok(req.pipe(createBrotliDecompress()));
-  return err(ownException('UNKNOWN_COMPRESSION_METHOD', `Unknown or unsupported Content-Encoding: ${enc} (the embedded server reads gzip, deflate and br)`));
+export const decodedBody = (req: IncomingMessage, limit: number): Result<Readable, ChException> => {
+  const raw = req.headers['content-encoding'];
+  const enc = requestEncoding(raw);
+  if (enc === 'identity') return ok(req);
+  if (enc === undefined) {
+    return err(ownException('UNKNOWN_COMPRESSION_METHOD', `Unknown or unsupported Content-Encoding: ${String(raw)} (the embedded server reads ${HTTP_ENCODINGS.join(', ')})`));
+  }
+  const tooLarge = (): Error => new BodyFailure(ownException('QUERY_IS_TOO_LARGE', `Compressed request body is larger than the embedded server's limit of ${limit} bytes (CLICKHOUSE_MAX_INSERT_MB)`));
+  const decoder = requestDecoder(enc, limit, tooLarge);
+  // pipeline, not pipe: a request that breaks must fail the decoder too, or a reader would wait forever.
+  return ok(pipeline(req, decoder, () => undefined));
+};
+
+/** The ClickHouse exception for a body that broke while it was read (cut, truncated encoding, too large). */
+export const bodyException = (e: unknown): ChException => {
+  if (e instanceof BodyFailure) return e.exception;
+  const code = (e as { code?: unknown } | undefined)?.code;
+  const msg = e instanceof Error ? e.message : String(e);
+  if (typeof code === 'string' && code.startsWith('Z_')) return ownException('CANNOT_DECOMPRESS', `Cannot decompress the request body: ${msg}`);
+  if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || msg === 'aborted') {
+    return ownException('CANNOT_READ_ALL_DATA', `The request body ended before its declared end (${msg}); nothing was inserted`);
+  }
+  return ownException('CANNOT_DECOMPRESS', `Cannot read the request body: ${msg}`);
 };
 
 /** Pulls a body in pieces; `head` holds what was peeked and not yet consumed. */
@@ -35,7 +55,12 @@ export const bodyReader = (source: Readable): BodyReader => {
   let ended = false;
   const pull = async (): Promise<Buffer | undefined> => {
     if (ended) return undefined;
-    const r = await it.next();
+    let r: IteratorResult<Buffer>;
+    try {
+      r = await it.next();
+    } catch (e) {
+      throw new BodyFailure(bodyException(e));
+    }
     if (r.done === true) {
       ended = true;
       return undefined;

@@ -1,12 +1,13 @@
 /**
- * Writes a ClickHouse HTTP response: the headers ClickHouse sends, optional gzip/deflate/br
- * compression, backpressure on every chunk, and exceptions in ClickHouse's form.
+ * Writes a ClickHouse HTTP response: the headers ClickHouse sends, optional compression in any
+ * HTTP encoding ClickHouse offers (http-codecs.ts), backpressure on every chunk, and exceptions in
+ * ClickHouse's form.
  */
 import type { ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
-import { createBrotliCompress, createDeflate, createGzip } from 'node:zlib';
 import { exceptionBody, httpStatusFor, type ChException } from './exception.ts';
 import { contentTypeFor } from './formats.ts';
+import { responseEncoder, type HttpEncoding } from './http-codecs.ts';
 
 export interface Summary {
   readRows: number;
@@ -38,7 +39,7 @@ export interface ResponseContext {
   readonly timezone: string;
   readonly version: string;
   readonly displayName: string;
-  readonly encoding: 'gzip' | 'deflate' | 'br' | undefined;
+  readonly encoding: HttpEncoding | undefined;
   readonly startedNs: bigint;
 }
 
@@ -82,8 +83,7 @@ export const startBody = (ctx: ResponseContext, summary: Summary, complete: bool
   if (ctx.encoding) headers['Content-Encoding'] = ctx.encoding;
   if (!complete) headers['Transfer-Encoding'] = 'chunked';
   res.writeHead(200, headers);
-  const sink: Writable =
-    ctx.encoding === 'gzip' ? createGzip() : ctx.encoding === 'deflate' ? createDeflate() : ctx.encoding === 'br' ? createBrotliCompress() : res;
+  const sink: Writable = ctx.encoding === undefined ? res : responseEncoder(ctx.encoding);
   if (sink !== res) sink.pipe(res);
   const waitDrain = (w: Writable): Promise<void> =>
     new Promise((resolve) => {

@@ -132,15 +132,23 @@ export const isBlank = (sql: string): boolean => {
   return true;
 };
 
+/** How the engine should read the file: its compression, and settings the insert must run with (they win over the query's own). */
+export interface InfileOptions {
+  readonly compression?: string;
+  readonly settings?: string;
+}
+
 /**
  * Rewrites an INSERT that takes inline data so the engine reads that data from a file instead:
  * `INSERT INTO t (c) [SETTINGS ..] FORMAT F` becomes `INSERT INTO t (c) FROM INFILE '<path>'
- * [SETTINGS ..] FORMAT F` (and `VALUES` becomes `FORMAT Values`). Undefined for INSERT ... SELECT.
+ * [COMPRESSION 'c'] [SETTINGS .., <opts.settings>] FORMAT F` (and `VALUES` becomes `FORMAT
+ * Values`). Undefined for INSERT ... SELECT.
  * Why a file: libchdb ends inline insert data at the first blank line and runs what follows as
  * SQL, which silently drops binary rows and would execute text smuggled into a body.
  */
-export const infileInsert = (prefix: string, path: string): string | undefined => {
-  const from = ` FROM INFILE ${sqlString(path)} `;
+export const infileInsert = (prefix: string, path: string, opts: InfileOptions = {}): string | undefined => {
+  const from = ` FROM INFILE ${sqlString(path)}${opts.compression === undefined ? '' : ` COMPRESSION ${sqlString(opts.compression)}`}`;
+  const ours = opts.settings;
   let depth = 0;
   let first = true;
   for (const t of tokens(prefix)) {
@@ -154,11 +162,24 @@ export const infileInsert = (prefix: string, path: string): string | undefined =
     else if (depth === 0 && t.kind === 'word') {
       const w = t.text.toUpperCase();
       if (w === 'SELECT' || w === 'WITH') return undefined;
-      if (w === 'SETTINGS' || w === 'FORMAT') return `${prefix.slice(0, t.start).trimEnd()}${from}${prefix.slice(t.start)}`;
-      if (w === 'VALUES') return `${prefix.slice(0, t.start).trimEnd()}${from}FORMAT Values`;
+      if (w === 'SETTINGS') return withSettings(`${prefix.slice(0, t.start).trimEnd()}${from} `, prefix.slice(t.start), ours);
+      if (w === 'FORMAT') {
+        const extra = ours === undefined ? ' ' : ` SETTINGS ${ours} `;
+        return `${prefix.slice(0, t.start).trimEnd()}${from}${extra}${prefix.slice(t.start)}`;
+      }
+      if (w === 'VALUES') return `${prefix.slice(0, t.start).trimEnd()}${from}${ours === undefined ? '' : ` SETTINGS ${ours}`} FORMAT Values`;
     }
   }
-  return `${prefix.trimEnd()}${from}`.trimEnd();
+  return `${prefix.trimEnd()}${from}${ours === undefined ? '' : ` SETTINGS ${ours}`}`;
+};
+
+/** `SETTINGS a=1 [FORMAT F]` with `ours` appended to the list, so ours win. */
+const withSettings = (head: string, rest: string, ours: string | undefined): string => {
+  if (ours === undefined) return `${head}${rest}`;
+  for (const t of tokens(rest)) {
+    if (t.kind === 'word' && t.text.toUpperCase() === 'FORMAT') return `${head}${rest.slice(0, t.start).trimEnd()}, ${ours} ${rest.slice(t.start)}`;
+  }
+  return `${head}${rest.trimEnd()}, ${ours}`;
 };
 
 /** A value as a quoted SQL string literal (backslashes and single quotes escaped). */

@@ -32,5 +32,11 @@ describe('SQL inspection', () => {
     expect(infileInsert('INSERT INTO t VALUES', '/s/x')).toBe("INSERT INTO t FROM INFILE '/s/x' FORMAT Values");
     expect(infileInsert("INSERT INTO t FORMAT CSV", "/s/it's")).toBe("INSERT INTO t FROM INFILE '/s/it\\'s' FORMAT CSV");
     expect(infileInsert('INSERT INTO t SELECT 1', '/s/x')).toBeUndefined();
+    const opts = { compression: 'gzip', settings: 'a=1' };
+    expect(infileInsert('INSERT INTO t FORMAT RowBinary', '/p', opts)).toBe("INSERT INTO t FROM INFILE '/p' COMPRESSION 'gzip' SETTINGS a=1 FORMAT RowBinary");
+    // The server's own settings come last, so a query's own cannot undo them.
+    expect(infileInsert('INSERT INTO t SETTINGS a=2, b=3 FORMAT CSV', '/p', opts)).toBe("INSERT INTO t FROM INFILE '/p' COMPRESSION 'gzip' SETTINGS a=2, b=3, a=1 FORMAT CSV");
+    expect(infileInsert('INSERT INTO t VALUES', '/p', opts)).toBe("INSERT INTO t FROM INFILE '/p' COMPRESSION 'gzip' SETTINGS a=1 FORMAT Values");
+    expect(infileInsert('INSERT INTO t', '/p', opts)).toBe("INSERT INTO t FROM INFILE '/p' COMPRESSION 'gzip' SETTINGS a=1");
   });
 });
