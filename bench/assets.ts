@@ -19,7 +19,7 @@ import { topicCatalog, TopicNames } from '../services/platform/topics.ts';
 import { REPO_ROOT } from '../services/embedded/stack/layout.ts';
 import { waitUntil } from '../services/embedded/stack/processes.ts';
 import { createHierarchy } from '../services/operational/assets/hierarchy.ts';
-import { createSiteShard } from '../services/operational/assets/shard.ts';
+import { createSiteShard } from '../services/operational/assets/site-shard.ts';
 import { fleetAssetDefinitions, planFleet } from '../services/edge/simulator/provision-plan.ts';
 import { startBenchStack, stopAll, type BenchStack } from './_harness.ts';
 import type { Benchmark } from './types.ts';
@@ -138,8 +138,8 @@ const bench: Benchmark = {
     list.forEach((f, i) => {
       // A site always lands in the same shard, as telemetry keyed by site does.
       const s = shards[(i % plan.sites.length) % 24];
-      s?.handleTelemetry(f, 0);
-      if (i % 500 === 499) s?.drain(0);
+      s?.handleTelemetry(f, 0, 0);
+      if (i % 500 === 499) s?.flush(0, i, false);
     });
     const pureEventsPerSec = events / ((performance.now() - t0) / 1000);
 

@@ -50,6 +50,8 @@ export const follow = async <T extends TopicName>(opts: {
   onRecord: (key: string | null, value: TopicValues[T] | null) => void;
   /** Default: a warning in the log; the feed moves on either way. */
   onUndecodable?: (reason: string, partition: number, offset: string, payload: Buffer) => void;
+  /** Records whose key this returns true for are passed over before decoding (e.g. asset.state.v1's snapshots). */
+  skipKey?: (key: string | null) => boolean;
   /** Wait before replacing a consumer that stopped for good (default 1000 ms). */
   replaceAfterMs?: number;
 }): Promise<Feed> => {
@@ -71,6 +73,7 @@ export const follow = async <T extends TopicName>(opts: {
   let replaceTimer: NodeJS.Timeout | undefined;
 
   const apply = async (partition: number, offset: string, key: string | null, value: Buffer | null): Promise<void> => {
+    if (opts.skipKey?.(key) === true) return;
     if (value === null) opts.onRecord(key, null);
     else {
       const d = await opts.codec.decode(opts.topic, value);

@@ -146,13 +146,26 @@ const assetStates: TableMapping<typeof TopicNames.assetState> = {
     ${AGGREGATE_COLUMNS}
     last_seq Nullable(Int64)`),
   // A tombstone removes an actor's snapshot from the compacted log; history here keeps what was.
-  toRows: (s, meta) =>
-    s === null
-      ? ok([])
-      : ok([[
-          s.assetId, s.kind, s.version, s.updatedAtMs, s.lastSeenMs, s.online ? 1 : 0, s.socPct, s.mode, s.alarms, s.activeCommandIds,
-          ...aggregateCells(s.aggregate), s.lastSeq, meta.partition, meta.offset,
-        ]]),
+  // v3 view batches land one row per site or parent they carry (version: the batch's seq);
+  // shard snapshots are the actors' own restore input and land nowhere.
+  toRows: (s, meta) => {
+    if (s === null) return ok([]);
+    const b = s.batch;
+    if (b == null) {
+      return ok([[
+        s.assetId, s.kind, s.version, s.updatedAtMs, s.lastSeenMs, s.online ? 1 : 0, s.socPct, s.mode, s.alarms, s.activeCommandIds,
+        ...aggregateCells(s.aggregate), s.lastSeq, meta.partition, meta.offset,
+      ]]);
+    }
+    return ok([
+      ...b.sites.map((c): Cell[] => [
+        c.siteId, 'SITE', b.seq, c.updatedAtMs, c.lastSeenMs, c.online ? 1 : 0, c.socPct, c.mode, c.alarms, c.activeCommandIds, ...aggregateCells(c.aggregate), null, meta.partition, meta.offset,
+      ]),
+      ...b.parents.map((c): Cell[] => [
+        c.assetId, c.kind, b.seq, c.updatedAtMs, null, c.aggregate.onlineCount > 0 ? 1 : 0, null, 'IDLE', [], [], ...aggregateCells(c.aggregate), null, meta.partition, meta.offset,
+      ]),
+    ]);
+  },
 };
 
 const assetRollups: TableMapping<typeof TopicNames.assetRollup> = {
@@ -164,7 +177,15 @@ const assetRollups: TableMapping<typeof TopicNames.assetRollup> = {
     child_version UInt64
     emitted_at DT
     ${AGGREGATE_COLUMNS}`),
-  toRows: one(TopicNames.assetRollup, (r) => [r.parentId, r.childId, r.childVersion, r.emittedAtMs, ...aggregateCells(r.delta)]),
+  // v3 records carry a site shard's partials of many ancestors: one row each (the shard's whole
+  // partial of that ancestor at child_version, not a delta); v1/v2 records one row of their delta.
+  toRows: (value, meta) => {
+    const v = notTombstone(TopicNames.assetRollup, value);
+    if (!v.ok) return v;
+    const r = v.value;
+    if ((r.partials ?? []).length === 0) return ok([[r.parentId, r.childId, r.childVersion, r.emittedAtMs, ...aggregateCells(r.delta), meta.partition, meta.offset]]);
+    return ok((r.partials ?? []).map((p): Cell[] => [p.parentId, r.childId, r.childVersion, r.emittedAtMs, ...aggregateCells(p.aggregate), meta.partition, meta.offset]));
+  },
 };
 
 const gridEvents: TableMapping<typeof TopicNames.gridEvents> = {

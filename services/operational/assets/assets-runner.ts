@@ -1,36 +1,37 @@
 /**
  * The Kafka shell around the shards. Consumer group gridfleet-assets on telemetry.v1 and
  * asset.rollup.v1: each assigned partition is a shard (telemetry p: the site and device actors of
- * the sites keyed to p; rollup p: the parent actors keyed to p). On assignment a new shard is
- * restored from asset.state.v1 partition p before any of its input is processed, then re-sends
- * its aggregates to the parents (which drop what they already have). Per batch: apply, then write
- * the changed actors' states to asset.state.v1 partition p (explicitly, so each shard's changelog
- * lives in its own partition), then their rollups (keyed by parent), then commit the input. A
- * crash after the state write at worst re-sends rollups (dropped as duplicates) and re-reads input
- * (dropped by lastSeq). Shards no longer assigned are let go after their last batch finished.
+ * the sites keyed to p; rollup p: the parent actors whose id hashes to p).
+ *
+ * - Input is applied to the actors in memory as it arrives; the batch handler never waits for a
+ *   write. A timer flushes each shard (shard-flush.ts): one write of its changes per flush, the
+ *   offsets committed once that write is acknowledged.
+ * - On assignment a shard is restored from its newest snapshot (restore-shards.ts) and its input
+ *   replayed from the offset the snapshot covers: the handler keeps each shard's position and
+ *   seeks back to it, and drops records below it (fetched before the seek landed).
+ * - A shard given back is flushed once more (its changes reach the parents; its commit is refused,
+ *   the new owner replays from the snapshot). On stop every shard is flushed, snapshotted and
+ *   committed before the group is left.
  */
 import type { AvroCodec } from '../../platform/avro-codec.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { describeError, PlatformError } from '../../platform/errors.ts';
-import type { AssetState, DeadLetter, RollupDelta } from '../../platform/events.ts';
-import type { Consumer, IncomingRecord, KafkaAdapter, PartitionAssignment, Producer } from '../../platform/kafka.ts';
+import type { DeadLetter } from '../../platform/events.ts';
+import type { Consumer, IncomingRecord, KafkaAdapter, PartitionAssignment } from '../../platform/kafka.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { TopicNames } from '../../platform/topics.ts';
+import { openAssetsWriter, type AssetsWriter } from './assets-writer.ts';
 import type { Hierarchy } from './hierarchy.ts';
 import type { AssetsMetrics } from './metrics.ts';
-import { readChangelog } from './restore-shards.ts';
-import { createParentShard, createSiteShard, type ParentShard, type ShardOutput, type SiteShard } from './shard.ts';
+import { createParentShard } from './parent-shard.ts';
+import { parsePointer, readSnapshots, type WantedSnapshot } from './restore-shards.ts';
+import { createFlusher, newEntry, type Entry, type Flusher } from './shard-flush.ts';
+import { createSiteShard } from './site-shard.ts';
 
-/** Records applied, written and committed together. */
-const CHUNK = 1_000;
-/** Records per produce request. */
-const SEND_SLICE = 500;
 /** Bytes of the offending record kept in a dead letter (payloadBytes says how long it was). */
 const DEAD_LETTER_PAYLOAD_BYTES = 2048;
-
-type Entry =
-  | { readonly kind: 'site'; readonly shard: SiteShard; ready: Promise<void>; lock: Promise<void>; live: boolean }
-  | { readonly kind: 'parent'; readonly shard: ParentShard; ready: Promise<void>; lock: Promise<void>; live: boolean };
+/** The handler gives the event loop back (and heartbeats) after this much work in one go. */
+const YIELD_AFTER_MS = 20;
 
 export interface AssetsRunnerDeps {
   readonly kafka: KafkaAdapter;
@@ -38,11 +39,17 @@ export interface AssetsRunnerDeps {
   readonly logger: Logger;
   readonly metrics: AssetsMetrics;
   readonly clock: Clock;
+  /** Wall clock (versions, timers), apart from the event clock above. */
+  readonly wallNow: () => number;
   readonly hierarchy: Hierarchy;
   readonly groupId: string;
   readonly topicPrefix: string;
   readonly staleAfterMs: number;
   readonly tickMs: number;
+  readonly siteFlushMs: number;
+  readonly parentFlushMs: number;
+  readonly snapshotEveryMs: number;
+  readonly fullViewEveryMs: number;
   readonly sessionTimeoutMs: number;
   readonly concurrency: number;
   /** Called when the instance cannot go on (a shard failed to restore): the process exits and its shards move. */
@@ -58,39 +65,16 @@ export interface AssetsRunner {
 export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
   const topics = { telemetry: d.topicPrefix + TopicNames.telemetry, rollup: d.topicPrefix + TopicNames.assetRollup, state: d.topicPrefix + TopicNames.assetState };
   const entries = new Map<string, Entry>();
-  /** The last work of shards given back, by key: a re-acquired shard restores after it. */
+  /** The last flush of shards given back, by key: a re-acquired shard restores after it. */
   const released = new Map<string, Promise<void>>();
-  let producer: Producer | undefined;
+  let partitions = 0;
+  let writer: AssetsWriter | undefined;
+  let letterWriter: AssetsWriter | undefined;
   let consumer: Consumer | undefined;
+  let flusher: Flusher | undefined;
   let timer: NodeJS.Timeout | undefined;
 
   const keyOf = (kind: Entry['kind'], p: number): string => `${kind}:${p}`;
-  const locked = (e: Entry, fn: () => Promise<void>): Promise<void> => {
-    const run = e.lock.then(fn);
-    e.lock = run.catch(() => undefined);
-    return run;
-  };
-
-  const produce = async (p: number, out: ShardOutput): Promise<void> => {
-    if (producer === undefined) throw new Error('producer not started');
-    // Slices keep each request under the broker's message size limit (1 MB); states before rollups.
-    for (let i = 0; i < out.states.length; i += SEND_SLICE) {
-      const slice = out.states.slice(i, i + SEND_SLICE);
-      const values = await Promise.all(slice.map((s: AssetState) => d.codec.encode(TopicNames.assetState, s)));
-      await producer.send(topics.state, slice.map((s, k) => ({ key: s.assetId, value: values[k] ?? null, partition: p })));
-      d.metrics.produced.inc({ topic: TopicNames.assetState }, slice.length);
-    }
-    if (out.removed.length > 0) {
-      await producer.send(topics.state, out.removed.map((id) => ({ key: id, value: null, partition: p })));
-      d.metrics.produced.inc({ topic: TopicNames.assetState }, out.removed.length);
-    }
-    for (let i = 0; i < out.rollups.length; i += SEND_SLICE) {
-      const slice = out.rollups.slice(i, i + SEND_SLICE);
-      const values = await Promise.all(slice.map((r: RollupDelta) => d.codec.encode(TopicNames.assetRollup, r)));
-      await producer.send(topics.rollup, slice.map((r, k) => ({ key: r.parentId, value: values[k] ?? null })));
-      d.metrics.produced.inc({ topic: TopicNames.assetRollup }, slice.length);
-    }
-  };
 
   const updateGauges = (): void => {
     const live = [...entries.values()];
@@ -99,34 +83,75 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
     d.metrics.actors.set(live.reduce((n, e) => n + e.shard.size(), 0));
   };
 
-  /** Creates entries for shards not held yet and restores them all from one read of the changelog. */
+  /** Restores fresh shards from their snapshots (one read for all of them), then seeks each to its replay start. */
+  const restore = async (fresh: readonly Entry[]): Promise<void> => {
+    const c = consumer;
+    if (c === undefined) throw new Error('consumer not started');
+    await Promise.all(fresh.map((e) => released.get(keyOf(e.kind, e.partition)) ?? Promise.resolve()));
+    for (const e of fresh) released.delete(keyOf(e.kind, e.partition));
+    const committed = new Map<string, { offset: string; metadata: string | null }>();
+    for (const [kind, topic] of [['site', topics.telemetry], ['parent', topics.rollup]] as const) {
+      const ps = fresh.filter((e) => e.kind === kind).map((e) => e.partition);
+      if (ps.length > 0) for (const o of await c.committed(topic, ps)) committed.set(keyOf(kind, o.partition), o);
+    }
+    const wanted: WantedSnapshot[] = fresh.flatMap((e) => {
+      const pointer = parsePointer(committed.get(keyOf(e.kind, e.partition))?.metadata ?? null);
+      return pointer === null ? [] : [{ kind: e.kind, partition: e.partition, pointer }];
+    });
+    const snaps = await readSnapshots(d.kafka, d.codec, topics.state, wanted, d.logger);
+    const admin = await d.kafka.admin();
+    const lows = new Map<string, string>();
+    try {
+      for (const topic of [topics.telemetry, topics.rollup]) for (const o of await admin.topicOffsets(topic)) lows.set(`${topic}:${o.partition}`, o.low);
+    } finally {
+      await admin.disconnect();
+    }
+    const now = d.clock.now();
+    for (const e of fresh) {
+      const key = keyOf(e.kind, e.partition);
+      const next = committed.get(key)?.offset ?? '-1';
+      const pointer = wanted.find((w) => w.kind === e.kind && w.partition === e.partition)?.pointer ?? null;
+      const snap = snaps.get(key) ?? null;
+      if (pointer !== null && snap !== null) {
+        if (e.kind === 'site') e.shard.restore({ seq: pointer.seq, devices: snap.batches.flatMap((b) => b.devices) }, now);
+        else e.shard.restore({ seq: pointer.seq, parents: snap.batches.flatMap((b) => b.partials) });
+        e.pointer = pointer;
+        e.position = BigInt(snap.coversOffset);
+      } else if (BigInt(next) >= 0n) {
+        // Committed without a usable snapshot (written by an older version, or lost): rebuild from all input kept.
+        d.logger.warn('no snapshot for a committed shard; replaying its input from the start', { kind: e.kind, partition: e.partition, pointer });
+        e.position = BigInt(lows.get(`${e.inputTopic}:${e.partition}`) ?? '0');
+      }
+      if (e.position !== null) {
+        e.catchUpTo = BigInt(next) > e.position ? BigInt(next) : null;
+        c.seek(e.inputTopic, e.partition, e.position.toString());
+      }
+      if ((e.position === null || e.catchUpTo === null) && e.restoringSinceMs !== null) {
+        d.metrics.lastRestoreMs.set(d.wallNow() - e.restoringSinceMs);
+        d.metrics.restoreSeconds.observe((d.wallNow() - e.restoringSinceMs) / 1000);
+        e.restoringSinceMs = null;
+        d.metrics.restoring.dec();
+      }
+    }
+    d.logger.info('shards restored', { shards: fresh.map((e) => keyOf(e.kind, e.partition)), actors: fresh.reduce((n, e) => n + e.shard.size(), 0), snapshots: wanted.length });
+    updateGauges();
+  };
+
   const acquire = (wanted: ReadonlyArray<{ kind: Entry['kind']; p: number }>): void => {
     const fresh: Entry[] = [];
+    const wall = d.wallNow();
     for (const w of wanted) {
       if (entries.has(keyOf(w.kind, w.p))) continue;
-      const e: Entry = w.kind === 'site'
-        ? { kind: 'site', shard: createSiteShard(w.p, d.hierarchy, d.staleAfterMs), ready: Promise.resolve(), lock: Promise.resolve(), live: true }
-        : { kind: 'parent', shard: createParentShard(w.p, d.hierarchy), ready: Promise.resolve(), lock: Promise.resolve(), live: true };
+      const e = w.kind === 'site'
+        ? newEntry('site', createSiteShard(w.p, d.hierarchy, d.staleAfterMs), topics.telemetry, wall)
+        : newEntry('parent', createParentShard(w.p, d.hierarchy), topics.rollup, wall);
       entries.set(keyOf(w.kind, w.p), e);
       fresh.push(e);
     }
     if (fresh.length === 0) return;
-    const started = d.clock.now();
-    // A shard given back and taken again must not read its changelog while its last write (a chunk
-    // or a tick of the released entry) is still in flight, or it would restore an older picture.
-    const settled = Promise.all(fresh.map((e) => released.get(keyOf(e.kind, e.shard.partition)) ?? Promise.resolve()));
-    for (const e of fresh) released.delete(keyOf(e.kind, e.shard.partition));
-    const restored = settled.then(() => readChangelog(d.kafka, d.codec, topics.state, new Set(fresh.map((e) => e.shard.partition)), d.logger)).then(async (byPartition) => {
-      for (const e of fresh) {
-        e.shard.restore(byPartition.get(e.shard.partition) ?? []);
-        e.shard.resync();
-        await produce(e.shard.partition, e.shard.drain(d.clock.now()));
-      }
-      d.metrics.restoreSeconds.observe((d.clock.now() - started) / 1000);
-      d.logger.info('shards restored', { shards: fresh.map((e) => keyOf(e.kind, e.shard.partition)), actors: fresh.reduce((n, e) => n + e.shard.size(), 0), ms: d.clock.now() - started });
-      updateGauges();
-    });
-    restored.catch((e: unknown) => d.die(`restoring shards failed: ${describeError(e)}`));
+    d.metrics.restoring.inc(fresh.length);
+    const restored = restore(fresh);
+    restored.catch((err: unknown) => d.die(`restoring shards failed: ${describeError(err)}`));
     for (const e of fresh) e.ready = restored;
   };
 
@@ -142,69 +167,48 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
       if (keep.has(k)) continue;
       e.live = false;
       entries.delete(k);
-      released.set(k, e.lock);
+      if (e.restoringSinceMs !== null) d.metrics.restoring.dec();
+      // Flushed once more so the parents get its last changes; its commit is refused (no longer owned).
+      released.set(k, e.ready.then(() => flusher?.flush(e, 'release')).catch(() => undefined));
       d.logger.info('shard released', { shard: k });
     }
     acquire(wanted);
     updateGauges();
   };
 
-  // Decoding is async (a registry lookup the first time a schema id is seen): decode the batch at
-  // once, then apply in offset order. What cannot be used is returned as dead letters, written
-  // before the offsets are committed so nothing is lost; the partition keeps moving.
-  const apply = async (e: Entry, records: readonly IncomingRecord[]): Promise<DeadLetter[]> => {
-    const now = d.clock.now();
-    const letters: DeadLetter[] = [];
-    const reject = (r: IncomingRecord, errorCode: string, reason: string): void => {
-      const payload = r.value ?? Buffer.alloc(0);
-      letters.push({
-        source: r.key ?? r.topic, service: 'assets', errorCode, reason, originTopic: r.topic, originPartition: r.partition, originOffset: Number(r.offset),
-        originKey: r.key, payload: payload.subarray(0, DEAD_LETTER_PAYLOAD_BYTES), payloadBytes: payload.length, rejectedAtMs: now,
-      });
+  const deadLetter = (e: Entry, r: IncomingRecord, errorCode: string, reason: string): void => {
+    const payload = r.value ?? Buffer.alloc(0);
+    const letter: DeadLetter = {
+      source: r.key ?? r.topic, service: 'assets', errorCode, reason, originTopic: r.topic, originPartition: r.partition, originOffset: Number(r.offset),
+      originKey: r.key, payload: payload.subarray(0, DEAD_LETTER_PAYLOAD_BYTES), payloadBytes: payload.length, rejectedAtMs: d.clock.now(),
     };
-    const withValues = records.filter((r): r is IncomingRecord & { value: Buffer } => r.value !== null);
+    d.metrics.deadLetters.inc({ code: errorCode });
+    const sent = letterWriter?.publish(TopicNames.deadLetters, [{ key: letter.source, value: letter }], TopicNames.deadLetters) ?? Promise.reject(new Error('writer not started'));
+    e.letters.push(sent);
+  };
+
+  const applyRecord = async (e: Entry, r: IncomingRecord, now: number): Promise<void> => {
+    if (r.value === null) return;
     if (e.kind === 'site') {
-      const decoded = await Promise.all(withValues.map((r) => d.codec.decode(TopicNames.telemetry, r.value)));
-      decoded.forEach((t, i) => {
-        const r = withValues[i] as IncomingRecord;
-        if (!t.ok) reject(r, 'UNDECODABLE', `not a ${TopicNames.telemetry} record: ${t.error}`);
-        const result = t.ok ? e.shard.handleTelemetry(t.value, now) : 'undecodable';
-        if (t.ok && result === 'decommissioned') reject(r, 'DECOMMISSIONED', `device ${t.value.deviceId} of site ${t.value.siteId} was decommissioned in the registry; its telemetry is not applied`);
-        d.metrics.telemetry.inc({ result });
-      });
+      const t = await d.codec.decode(TopicNames.telemetry, r.value);
+      if (!t.ok) {
+        deadLetter(e, r, 'UNDECODABLE', `not a ${TopicNames.telemetry} record: ${t.error}`);
+        d.metrics.telemetry.inc({ result: 'undecodable' });
+        return;
+      }
+      const result = e.shard.handleTelemetry(t.value, now, r.timestampMs);
+      if (result === 'decommissioned') deadLetter(e, r, 'DECOMMISSIONED', `device ${t.value.deviceId} of site ${t.value.siteId} was decommissioned in the registry; its telemetry is not applied`);
+      d.metrics.telemetry.inc({ result });
     } else {
-      const decoded = await Promise.all(withValues.map((r) => d.codec.decode(TopicNames.assetRollup, r.value)));
-      decoded.forEach((u, i) => {
-        if (!u.ok) reject(withValues[i] as IncomingRecord, 'UNDECODABLE', `not a ${TopicNames.assetRollup} record: ${u.error}`);
-        d.metrics.rollups.inc({ result: u.ok ? e.shard.handleRollup(u.value) : 'undecodable' });
-      });
+      const u = await d.codec.decode(TopicNames.assetRollup, r.value);
+      if (!u.ok) deadLetter(e, r, 'UNDECODABLE', `not a ${TopicNames.assetRollup} record: ${u.error}`);
+      d.metrics.rollups.inc({ result: u.ok ? e.shard.handlePartials(u.value) : 'undecodable' });
     }
-    return letters;
   };
 
-  const deadLetter = async (letters: readonly DeadLetter[]): Promise<void> => {
-    if (letters.length === 0) return;
-    if (producer === undefined) throw new Error('producer not started');
-    const values = await Promise.all(letters.map((l) => d.codec.encode(TopicNames.deadLetters, l)));
-    await producer.send(TopicNames.deadLetters, letters.map((l, i) => ({ key: l.source, value: values[i] ?? null })));
-    for (const l of letters) d.metrics.deadLetters.inc({ code: l.errorCode });
-  };
-
-  const tick = (): void => {
+  const flushAll = (): void => {
     for (const e of entries.values()) {
-      if (e.kind !== 'site') continue;
-      const shard = e.shard;
-      void e.ready
-        .then(() =>
-          locked(e, async () => {
-            if (!e.live) return;
-            const n = shard.tick(d.clock.now());
-            if (n === 0) return;
-            d.metrics.staleMarked.inc(n);
-            await produce(shard.partition, shard.drain(d.clock.now()));
-          }),
-        )
-        .catch((err: unknown) => d.logger.warn('staleness tick failed', { partition: shard.partition, error: describeError(err) }));
+      void e.ready.then(() => (e.live ? flusher?.flush(e, 'timer') : undefined)).catch(() => undefined);
     }
   };
 
@@ -213,57 +217,73 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
       const admin = await d.kafka.admin();
       try {
         const counts = await Promise.all([topics.telemetry, topics.rollup, topics.state].map((t) => admin.partitionCount(t)));
-        // Shard p restores from changelog partition p: the three topics must be co-partitioned.
+        // Shard p writes its view and snapshots to changelog partition p: the three topics must be co-partitioned.
         if (new Set(counts).size !== 1 || counts[0] === 0) {
           throw new PlatformError('CONFIG_INVALID', `${topics.telemetry}, ${topics.rollup} and ${topics.state} must have the same partition count, have ${counts.join(', ')}`);
         }
+        partitions = counts[0] ?? 0;
       } finally {
         await admin.disconnect();
       }
-      producer = await d.kafka.producer();
+      const count = (topic: string, bytes: number): void => d.metrics.bytesProduced.inc({ topic }, bytes);
+      writer = await openAssetsWriter({ kafka: d.kafka, codec: d.codec, count });
+      letterWriter = await openAssetsWriter({ kafka: d.kafka, codec: d.codec, count });
       const c = await d.kafka.consumer({
         groupId: d.groupId, topics: [topics.telemetry, topics.rollup], fromBeginning: true, autoCommit: false,
         sessionTimeoutMs: d.sessionTimeoutMs, partitionsConsumedConcurrently: d.concurrency,
       });
       consumer = c;
+      flusher = createFlusher({
+        writer, logger: d.logger, metrics: d.metrics, topics, partitions: () => partitions, now: () => d.clock.now(), wallNow: d.wallNow,
+        siteFlushMs: d.siteFlushMs, parentFlushMs: d.parentFlushMs, tickMs: d.tickMs, snapshotEveryMs: d.snapshotEveryMs, fullViewEveryMs: d.fullViewEveryMs,
+        commit: (topic, partition, next, metadata) => c.commitOwned([{ topic, partition, next: next.toString(), metadata }]),
+      });
       c.onAssignment(onAssignment);
-      timer = setInterval(tick, d.tickMs);
+      timer = setInterval(flushAll, Math.max(20, Math.min(d.siteFlushMs, d.parentFlushMs) / 2));
       await c.runBatches(async (batch, ctx) => {
         const kind = batch.topic === topics.telemetry ? 'site' : 'parent';
         if (!entries.has(keyOf(kind, batch.partition))) acquire([{ kind, p: batch.partition }]);
         const e = entries.get(keyOf(kind, batch.partition));
         if (e === undefined || batch.records.length === 0) return;
         while (!(await Promise.race([e.ready.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1_000))]))) await ctx.heartbeat();
-        // Chunks, each applied, written and committed before the next, with a heartbeat between:
-        // a rebalance then waits for one chunk, not a whole fetched batch (heartbeat throws when the
-        // group is rebalancing, which ends the batch; what was committed stays done).
-        for (let i = 0; i < batch.records.length; i += CHUNK) {
-          const chunk = batch.records.slice(i, i + CHUNK);
-          const lastOfChunk = chunk.at(-1);
-          if (lastOfChunk === undefined || !ctx.isRunning() || ctx.isStale()) return;
-          await locked(e, async () => {
-            if (!e.live) return;
-            const letters = await apply(e, chunk);
-            await produce(batch.partition, e.shard.drain(d.clock.now()));
-            await deadLetter(letters);
-            await c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: lastOfChunk.offset }]);
-            // Moves the fetch position too: unresolved records would be fetched again.
-            ctx.resolveOffset(lastOfChunk.offset);
-          });
-          if (!e.live) return;
-          await ctx.heartbeat();
+        let last: string | undefined;
+        let slice = performance.now();
+        const now = d.clock.now();
+        for (const r of batch.records) {
+          if (!e.live || !ctx.isRunning()) break;
+          const offset = BigInt(r.offset);
+          if (e.position !== null && offset < e.position) continue;
+          if (e.position !== null && offset > e.position) {
+            // Fetched from where the consumer was, not from the shard's replay start: go back there.
+            c.seek(batch.topic, batch.partition, e.position.toString());
+            return;
+          }
+          await applyRecord(e, r, now);
+          e.position = offset + 1n;
+          last = r.offset;
+          if (performance.now() - slice > YIELD_AFTER_MS) {
+            ctx.resolveOffset(last);
+            await new Promise((resolve) => setImmediate(resolve));
+            // Throws while the group rebalances, which ends the batch; the position keeps what was applied.
+            await ctx.heartbeat();
+            slice = performance.now();
+          }
         }
+        if (last !== undefined) ctx.resolveOffset(last);
         updateGauges();
       });
     },
     async stop() {
       if (timer !== undefined) clearInterval(timer);
+      // Every shard written, snapshotted and committed while this member still owns it.
+      await Promise.all([...entries.values()].map((e) => e.ready.then(() => flusher?.flush(e, 'stop')).catch(() => undefined)));
       await consumer?.disconnect();
-      await Promise.all([...entries.values()].map((e) => e.lock));
-      await producer?.disconnect();
+      await Promise.all([...released.values()]);
+      await writer?.close();
+      await letterWriter?.close();
     },
     owned() {
-      const of = (k: Entry['kind']): number[] => [...entries.values()].filter((e) => e.kind === k).map((e) => e.shard.partition).sort((a, b) => a - b);
+      const of = (k: Entry['kind']): number[] => [...entries.values()].filter((e) => e.kind === k).map((e) => e.partition).sort((a, b) => a - b);
       return { site: of('site'), parent: of('parent') };
     },
   };

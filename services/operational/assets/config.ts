@@ -23,6 +23,14 @@ export interface AssetsConfig {
   readonly staleAfterMs: number;
   /** ASSETS_TICK_MS, default 5000: how often (real time) the staleness tick runs over the owned shards. */
   readonly tickMs: number;
+  /** ASSETS_FLUSH_MS, default 500: how often (real time) a site shard writes its changes (partials, compact site view). */
+  readonly siteFlushMs: number;
+  /** ASSETS_PARENT_FLUSH_MS, default 250: how often a parent shard writes its changed parents (compact parent view). */
+  readonly parentFlushMs: number;
+  /** ASSETS_SNAPSHOT_EVERY_MS, default 15000: how often a shard writes a snapshot (a restore replays at most this much input). */
+  readonly snapshotEveryMs: number;
+  /** ASSETS_FULL_VIEW_EVERY_MS, default 60000: how often a shard's view batch carries all its assets (what a new reader starts from). */
+  readonly fullViewEveryMs: number;
   /** ASSETS_SESSION_TIMEOUT_MS, default 30000: Kafka group session timeout (how soon a dead instance's shards move). */
   readonly sessionTimeoutMs: number;
   /** ASSETS_CONCURRENCY, default 4: shards (partitions) processed at once. */
@@ -44,6 +52,10 @@ export const parseAssetsConfig = (env: Env): AssetsConfig => {
     topicPrefix: get('ASSETS_TOPIC_PREFIX') === undefined ? '' : (ident('ASSETS_TOPIC_PREFIX', '') ?? ''),
     staleAfterMs: int('ASSETS_STALE_AFTER_MS', 900_000, 1_000, 7 * 24 * 3_600_000),
     tickMs: int('ASSETS_TICK_MS', 5_000, 100, 3_600_000),
+    siteFlushMs: int('ASSETS_FLUSH_MS', 500, 10, 60_000),
+    parentFlushMs: int('ASSETS_PARENT_FLUSH_MS', 250, 10, 60_000),
+    snapshotEveryMs: int('ASSETS_SNAPSHOT_EVERY_MS', 15_000, 500, 3_600_000),
+    fullViewEveryMs: int('ASSETS_FULL_VIEW_EVERY_MS', 60_000, 500, 3_600_000),
     sessionTimeoutMs: int('ASSETS_SESSION_TIMEOUT_MS', 30_000, 6_000, 300_000),
     concurrency: int('ASSETS_CONCURRENCY', 4, 1, 64),
   };

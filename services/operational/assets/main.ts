@@ -6,6 +6,7 @@
  * SIGTERM/SIGINT leave the group (its shards move at once) and exit 0.
  */
 import { randomUUID } from 'node:crypto';
+import { isSnapshotKey } from '../../platform/asset-view.ts';
 import { createAvroCodec, createRegistryClient } from '../../platform/avro-codec.ts';
 import { clockFor, systemClock } from '../../platform/clock.ts';
 import { parseConfig } from '../../platform/config.ts';
@@ -58,7 +59,8 @@ const main = async (): Promise<void> => {
     kafka, topic: topic(TopicNames.assetState), groupId: ownGroup('read'),
     onRecords: async (records) => {
       for (const r of records) {
-        if (r.key === null) continue;
+        // Snapshots are the shards' own restore input, skipped before decoding.
+        if (r.key === null || isSnapshotKey(r.key)) continue;
         const d = r.value === null ? null : await codec.decode(TopicNames.assetState, r.value);
         if (d === null) model.put(r.key, null);
         else if (d.ok) model.put(r.key, d.value);
@@ -93,8 +95,9 @@ const main = async (): Promise<void> => {
   }));
 
   const runner = createAssetsRunner({
-    kafka, codec, logger, metrics, clock, hierarchy,
+    kafka, codec, logger, metrics, clock, hierarchy, wallNow: () => systemClock.now(),
     groupId: assets.groupId, topicPrefix: assets.topicPrefix, staleAfterMs: assets.staleAfterMs, tickMs: assets.tickMs,
+    siteFlushMs: assets.siteFlushMs, parentFlushMs: assets.parentFlushMs, snapshotEveryMs: assets.snapshotEveryMs, fullViewEveryMs: assets.fullViewEveryMs,
     sessionTimeoutMs: assets.sessionTimeoutMs, concurrency: assets.concurrency,
     die: (reason) => {
       logger.error('assets cannot go on', { reason });

@@ -6,14 +6,18 @@ export const createAssetsMetrics = () => {
   return {
     registry,
     telemetry: new Counter({ name: 'assets_telemetry_events_total', help: 'Telemetry frames by outcome (applied, replay, decommissioned, undecodable)', labelNames: ['result'] as const, registers: [registry] }),
-    rollups: new Counter({ name: 'assets_rollups_total', help: 'Rollup deltas by outcome (applied, duplicate, undecodable)', labelNames: ['result'] as const, registers: [registry] }),
+    rollups: new Counter({ name: 'assets_rollups_total', help: 'Partials records by outcome (applied, duplicate, legacy, undecodable)', labelNames: ['result'] as const, registers: [registry] }),
+    bytesProduced: new Counter({ name: 'assets_bytes_produced_total', help: 'Bytes written to Kafka (keys and values), by logical topic', labelNames: ['topic'] as const, registers: [registry] }),
+    flushSeconds: new Histogram({ name: 'assets_flush_seconds', help: 'From a shard flush taking its changes to their acknowledgement', labelNames: ['kind'] as const, buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5], registers: [registry] }),
+    flushFailures: new Counter({ name: 'assets_flush_failures_total', help: 'Shard flushes whose writes or commit failed (the next one is full)', labelNames: ['kind'] as const, registers: [registry] }),
+    restoring: new Gauge({ name: 'assets_restoring_shards', help: 'Shards acquired and not yet caught up (snapshot loaded, input replayed to the previous owner\'s commit)', registers: [registry] }),
+    lastRestoreMs: new Gauge({ name: 'assets_last_restore_ms', help: 'How long the shard that caught up last took, from its assignment', registers: [registry] }),
     deadLetters: new Counter({ name: 'assets_dead_letters_total', help: 'Input records written to dead.letters.v1, by error code (UNDECODABLE, DECOMMISSIONED)', labelNames: ['code'] as const, registers: [registry] }),
-    produced: new Counter({ name: 'assets_records_produced_total', help: 'Records written', labelNames: ['topic'] as const, registers: [registry] }),
     staleMarked: new Counter({ name: 'assets_devices_marked_offline_total', help: 'Devices the staleness tick took offline', registers: [registry] }),
     shards: new Gauge({ name: 'assets_shards_owned', help: 'Shards (partitions) this instance owns', labelNames: ['kind'] as const, registers: [registry] }),
     actors: new Gauge({ name: 'assets_actors', help: 'Actors held by this instance', registers: [registry] }),
     readModel: new Gauge({ name: 'assets_read_model_assets', help: 'Assets in this instance\'s read model', registers: [registry] }),
-    restoreSeconds: new Histogram({ name: 'assets_restore_seconds', help: 'Time to restore newly assigned shards from asset.state.v1', buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60], registers: [registry] }),
+    restoreSeconds: new Histogram({ name: 'assets_restore_seconds', help: 'From a shard\'s assignment to caught up: snapshot read, input replayed to the previous owner\'s commit', buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60], registers: [registry] }),
     rebalances: new Counter({ name: 'assets_rebalances_total', help: 'Assignments received', registers: [registry] }),
   };
 };

@@ -1,8 +1,10 @@
 /**
- * The read model every instance keeps: the newest state of every asset (from following the
- * compacted asset.state.v1 in full) joined with the registry hierarchy, so any instance answers
- * for any asset whichever instance owns its shard. Pure lookups; no effects.
+ * The read model every instance keeps: the newest state of every site and parent (from the
+ * shards' compact view batches on asset.state.v1, see platform/asset-view.ts) joined with the
+ * registry hierarchy, so any instance answers for any asset whichever instance owns its shard.
+ * Devices have no state here (their site has it). Pure lookups; no effects.
  */
+import { createViewTracker, parentStateOf, siteStateOf } from '../../platform/asset-view.ts';
 import type { Aggregate, AssetKind, AssetState } from '../../platform/events.ts';
 import { zeroAggregate } from './aggregate.ts';
 import type { Environment, SiteEnvironment } from './environment.ts';
@@ -27,7 +29,11 @@ export interface SubtreeNode extends AssetView {
 }
 
 export interface ReadModel {
-  /** Keeps the newer of the stored and the given state (by version); null deletes. */
+  /**
+   * Applies one asset.state.v1 record: a view batch updates its sites or parents (newest by
+   * offset); a one-actor record keeps the newer of the stored and the given state (by version);
+   * null deletes.
+   */
   put(assetId: string, state: AssetState | null): void;
   view(assetId: string): AssetView | null;
   children(assetId: string): AssetView[] | null;
@@ -38,6 +44,7 @@ export interface ReadModel {
 
 export const createReadModel = (hierarchy: Hierarchy, environment?: Environment): ReadModel => {
   const states = new Map<string, AssetState>();
+  const tracker = createViewTracker();
   const view = (assetId: string): AssetView | null => {
     const def = hierarchy.get(assetId);
     const s = states.get(assetId);
@@ -58,6 +65,14 @@ export const createReadModel = (hierarchy: Hierarchy, environment?: Environment)
         states.delete(assetId);
         return;
       }
+      const change = tracker.apply(state);
+      if (change !== null) {
+        for (const c of change.sites) states.set(c.siteId, siteStateOf(c));
+        for (const c of change.parents) states.set(c.assetId, parentStateOf(c));
+        for (const id of change.removed) states.delete(id);
+        return;
+      }
+      if (state.batch != null) return;
       const prev = states.get(assetId);
       // A shard that moved may restart a version count from an older snapshot; the newest write wins then.
       if (prev === undefined || state.version >= prev.version || state.updatedAtMs > prev.updatedAtMs) states.set(assetId, state);

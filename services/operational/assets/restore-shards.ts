@@ -1,44 +1,83 @@
 /**
- * Restoring shards from the changelog: reads asset.state.v1 partitions (and only those) from the
- * beginning to their current end in one pass, and returns the newest state per asset of each
- * partition (a later record of a key replaces an earlier one; a tombstone removes it).
+ * Restoring shards: each shard's committed offset carries, as its metadata, a pointer to the
+ * shard's newest snapshot in asset.state.v1 (its offset there, seq and slot). A restore reads the
+ * changelog partitions of the shards being restored from the oldest such offset to their end, in
+ * one pass, skipping every key that is not one of their snapshots before decoding, and returns
+ * each shard's snapshot if all its parts are there. The shell then replays the shard's input from
+ * the offset the snapshot covers.
  */
 import type { AvroCodec } from '../../platform/avro-codec.ts';
-import type { AssetState } from '../../platform/events.ts';
+import type { AssetState, ShardBatch } from '../../platform/events.ts';
 import type { KafkaAdapter } from '../../platform/kafka.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { TopicNames } from '../../platform/topics.ts';
+import { assembleSnapshot, snapshotPrefix, type SnapshotKind } from './shard-records.ts';
 
-export const readChangelog = async (
-  kafka: KafkaAdapter,
-  codec: AvroCodec,
-  stateTopic: string,
-  partitions: ReadonlySet<number>,
-  logger: Logger,
-): Promise<Map<number, AssetState[]>> => {
-  const out = new Map<number, AssetState[]>([...partitions].map((p) => [p, []]));
-  const admin = await kafka.admin();
-  let offsets;
+export interface SnapshotPointer {
+  /** Offset of the snapshot's first part in asset.state.v1 (partition = the shard). */
+  readonly offset: string;
+  readonly seq: number;
+  readonly slot: number;
+}
+
+export const pointerMetadata = (p: SnapshotPointer): string => JSON.stringify({ v: 1, snapshot: p.offset, seq: p.seq, slot: p.slot });
+
+/** Null when the metadata is absent or not a pointer (a commit of an older version of the service). */
+export const parsePointer = (metadata: string | null): SnapshotPointer | null => {
+  if (metadata === null || metadata === '') return null;
   try {
-    offsets = await admin.topicOffsets(stateTopic);
+    const o = JSON.parse(metadata) as { v?: unknown; snapshot?: unknown; seq?: unknown; slot?: unknown };
+    if (o.v !== 1 || typeof o.snapshot !== 'string' || typeof o.seq !== 'number' || typeof o.slot !== 'number') return null;
+    return { offset: o.snapshot, seq: o.seq, slot: o.slot };
+  } catch {
+    return null;
+  }
+};
+
+export interface WantedSnapshot {
+  readonly kind: SnapshotKind;
+  readonly partition: number;
+  readonly pointer: SnapshotPointer;
+}
+
+export interface RestoredSnapshot {
+  readonly coversOffset: number;
+  readonly batches: ShardBatch[];
+}
+
+export const readSnapshots = async (
+  kafka: KafkaAdapter, codec: AvroCodec, stateTopic: string, wanted: readonly WantedSnapshot[], logger: Logger,
+): Promise<Map<string, RestoredSnapshot | null>> => {
+  const out = new Map<string, RestoredSnapshot | null>(wanted.map((w) => [`${w.kind}:${w.partition}`, null]));
+  if (wanted.length === 0) return out;
+  const admin = await kafka.admin();
+  let ends;
+  try {
+    ends = await admin.topicOffsets(stateTopic);
   } finally {
     await admin.disconnect();
   }
-  if (!offsets.some((o) => partitions.has(o.partition) && BigInt(o.high) > BigInt(o.low))) return out;
-  // readAll starts a partition at the `high` it is given: the partitions of other shards are skipped.
-  const skip = offsets.filter((o) => !partitions.has(o.partition));
-  const records = await kafka.readAll(stateTopic, { fromOffsets: skip, timeoutMs: 120_000 });
-  const mine = records.filter((r) => partitions.has(r.partition) && r.key !== null);
-  const decoded = await Promise.all(mine.map((r) => (r.value === null ? Promise.resolve(null) : codec.decode(TopicNames.assetState, r.value))));
-  const newest = new Map<number, Map<string, AssetState | null>>();
-  mine.forEach((r, i) => {
-    const byKey = newest.get(r.partition) ?? new Map<string, AssetState | null>();
-    newest.set(r.partition, byKey);
-    const d = decoded[i];
-    if (d === null || d === undefined) byKey.set(r.key ?? '', null);
-    else if (d.ok) byKey.set(r.key ?? '', d.value);
-    else logger.warn('undecodable changelog record skipped', { partition: r.partition, offset: r.offset, error: d.error });
-  });
-  for (const [p, byKey] of newest) out.set(p, [...byKey.values()].filter((s): s is AssetState => s !== null));
+  const startOf = new Map<number, bigint>();
+  for (const w of wanted) {
+    const at = BigInt(w.pointer.offset);
+    const prev = startOf.get(w.partition);
+    if (prev === undefined || at < prev) startOf.set(w.partition, at);
+  }
+  // readAll starts each partition at the `high` given: ours at the snapshots, the others at their end.
+  const fromOffsets = ends.map((e) => ({ partition: e.partition, low: e.low, high: (startOf.get(e.partition) ?? BigInt(e.high)).toString() }));
+  const records = await kafka.readAll(stateTopic, { fromOffsets, timeoutMs: 60_000 });
+  const byShard = new Map<string, AssetState[]>();
+  for (const w of wanted) {
+    const prefix = snapshotPrefix(w.kind, w.partition);
+    const mine = records.filter((r) => r.partition === w.partition && r.value !== null && r.key !== null && r.key.startsWith(prefix) && BigInt(r.offset) >= BigInt(w.pointer.offset));
+    const decoded: AssetState[] = [];
+    for (const r of mine) {
+      const d = await codec.decode(TopicNames.assetState, r.value as Buffer);
+      if (d.ok) decoded.push(d.value);
+      else logger.warn('undecodable snapshot record skipped', { partition: r.partition, offset: r.offset, error: d.error });
+    }
+    byShard.set(`${w.kind}:${w.partition}`, decoded);
+  }
+  for (const w of wanted) out.set(`${w.kind}:${w.partition}`, assembleSnapshot(byShard.get(`${w.kind}:${w.partition}`) ?? [], w.pointer.seq));
   return out;
 };

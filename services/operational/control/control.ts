@@ -4,6 +4,7 @@
  * asset states and its own past events are read, so it never allocates from an empty model.
  */
 import { randomUUID } from 'node:crypto';
+import { isSnapshotKey } from '../../platform/asset-view.ts';
 import type { AvroCodec } from '../../platform/avro-codec.ts';
 import { clockFor, type Clock } from '../../platform/clock.ts';
 import type { KafkaAdapter } from '../../platform/kafka.ts';
@@ -34,10 +35,9 @@ export const startControl = async (config: ControlConfig, deps: { kafka: KafkaAd
   const common = { kafka, codec, groupPrefix, logger };
   const feeds = await Promise.all([
     follow({ ...common, topic: TopicNames.assetRegistry, onRecord: (k, v) => k !== null && applyDefinition(model, k, v) }),
-    follow({ ...common, topic: TopicNames.assetState, onRecord: (k, v) => {
+    follow({ ...common, topic: TopicNames.assetState, skipKey: (k) => k !== null && isSnapshotKey(k), onRecord: (k, v) => {
       if (k === null) return;
-      applyState(model, k, v);
-      if (v !== null) applySiteState(book, v, config.sampleEveryMs);
+      for (const site of applyState(model, k, v)) applySiteState(book, site, config.sampleEveryMs);
     } }),
     follow({ ...common, topic: TopicNames.gridEvents, onRecord: (_k, v) => v !== null && applyGridEvent(book, v) }),
     follow({ ...common, topic: TopicNames.controlCommands, onRecord: (_k, v) => v !== null && applyCommand(book, v) }),

@@ -1,19 +1,23 @@
 /**
  * Control's own view of the fleet, built from asset.registry.v1 (the hierarchy, each site's
- * limits and environment) and asset.state.v1 (each site's latest state from the asset actors).
+ * limits and environment) and asset.state.v1 (each site's latest state from the asset actors:
+ * the shards' compact view batches, one record per shard per flush, see platform/asset-view.ts).
  * Control never asks another service: it allocates from this model, so it keeps working with its
  * last known inputs when anything upstream is slow.
  */
+import { createViewTracker, siteStateOf, type ViewTracker } from '../../platform/asset-view.ts';
 import type { AssetDefinition, AssetState } from '../../platform/events.ts';
 import type { SiteInput } from './allocate-dispatch.ts';
 
 export interface ReadModel {
   readonly defs: Map<string, AssetDefinition>;
   readonly children: Map<string, Set<string>>;
+  /** Sites' latest states (the compact view as AssetState, version 0: newest by offset wins). */
   readonly states: Map<string, AssetState>;
+  readonly view: ViewTracker;
 }
 
-export const createReadModel = (): ReadModel => ({ defs: new Map(), children: new Map(), states: new Map() });
+export const createReadModel = (): ReadModel => ({ defs: new Map(), children: new Map(), states: new Map(), view: createViewTracker() });
 
 /** Applies one registry record (null or deleted removes the asset). */
 export const applyDefinition = (m: ReadModel, assetId: string, def: AssetDefinition | null): void => {
@@ -31,15 +35,32 @@ export const applyDefinition = (m: ReadModel, assetId: string, def: AssetDefinit
   }
 };
 
-/** Applies one asset state; an older version than the one held is ignored (redelivery). */
-export const applyState = (m: ReadModel, assetId: string, state: AssetState | null): void => {
+/**
+ * Applies one asset.state.v1 record and returns the site states it brought (for the event book's
+ * measured response): a view batch sets its sites (and drops those it removes); a one-actor record
+ * (older writers, tests) is kept unless older by version than the one held; null deletes.
+ */
+export const applyState = (m: ReadModel, assetId: string, state: AssetState | null): AssetState[] => {
   if (state === null) {
     m.states.delete(assetId);
-    return;
+    return [];
   }
+  const change = m.view.apply(state);
+  if (change !== null) {
+    const out: AssetState[] = [];
+    for (const c of change.sites) {
+      const s = siteStateOf(c);
+      m.states.set(c.siteId, s);
+      out.push(s);
+    }
+    for (const id of change.removed) m.states.delete(id);
+    return out;
+  }
+  if (state.batch != null) return [];
   const held = m.states.get(assetId);
-  if (held !== undefined && held.version > state.version) return;
+  if (held !== undefined && held.version > state.version) return [];
   m.states.set(assetId, state);
+  return [state];
 };
 
 /** Every SITE in the subtree rooted at scopeId (the scope itself when it is a site). */

@@ -100,9 +100,9 @@ describe('assets: sharded actors', () => {
     expect((await fetch(`${survivors[0] ?? ''}/v1/assets/no-such-asset`)).status).toBe(404);
   }, 180_000);
 
-  it('restores every shard from the changelog into a fresh instance: parents keep their children, devices their lastSeq', async () => {
+  it('restores every shard from its snapshot into a fresh instance: parents keep their partials, devices their lastSeq', async () => {
     // Regression guard: a restore that lost state would apply replayed frames (lastSeq gone) or count
-    // only the sites that report after it (children's contributions gone, nothing re-sent).
+    // only the sites that report after it (other shards' partials gone).
     for (const p of procs) await p.stop();
     const fresh = startAssets(w, 'a3');
     procs.push(fresh);

@@ -1,41 +1,22 @@
 /**
- * Property: after any sequence of telemetry, duplicated and replayed telemetry, duplicated and
- * replayed rollups, staleness ticks and shard crashes (restore from the changelog, uncommitted input
- * redelivered), every parent's aggregate equals the sum of its children's, and the fleet's equals
- * the sum over devices recomputed from each device's latest telemetry.
+ * Property: after any sequence of telemetry, duplicated and replayed telemetry, duplicated
+ * partials, lost writes, snapshots, staleness ticks and shard crashes (restore from the newest
+ * snapshot, input after it replayed), every parent's aggregate equals the sum of its children's,
+ * and the fleet's equals the sum over devices recomputed from each device's latest telemetry.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Aggregate, AssetDefinition, AssetState, RollupDelta, Telemetry } from '../../../../services/platform/events.ts';
+import type { Aggregate, ParentPartials, DeviceSnapshot, RollupDelta, Telemetry } from '../../../../services/platform/events.ts';
 import { AGGREGATE_FIELDS, deviceAggregate, sumAggregates } from '../../../../services/operational/assets/aggregate.ts';
-import { createHierarchy, type Hierarchy } from '../../../../services/operational/assets/hierarchy.ts';
-import { createParentShard, createSiteShard, type ParentShard, type SiteShard } from '../../../../services/operational/assets/shard.ts';
+import type { Hierarchy } from '../../../../services/operational/assets/hierarchy.ts';
+import { buildHierarchy } from './fleet-fixture.ts';
+import { createParentShard, parentPartitionOf, type ParentShard } from '../../../../services/operational/assets/parent-shard.ts';
+import { partialRecords } from '../../../../services/operational/assets/shard-records.ts';
+import { createSiteShard, type SiteShard } from '../../../../services/operational/assets/site-shard.ts';
 
 const P = 3;
 const STALE = 10_000;
 const SITES = 8;
-
-const def = (assetId: string, kind: AssetDefinition['kind'], parentId: string | null, extra: Partial<AssetDefinition> = {}): AssetDefinition => ({
-  assetId, kind, parentId, name: assetId, latitudeDeg: null, longitudeDeg: null, weatherCellId: null, gridRegionId: null, solarKwp: null, batteryKwh: null,
-  maxChargeKw: null, maxDischargeKw: null, backupReservePct: null, customerId: null, updatedAtMs: 0, deleted: false, credentialsRevokedBeforeMs: null, ...extra,
-});
-
-/** fleet > 2 regions > 1 substation each > 2 feeders each > sites round-robin > one device each. */
-export const buildHierarchy = (sites: number): Hierarchy => {
-  const h = createHierarchy();
-  h.apply('fleet', def('fleet', 'FLEET', null));
-  for (const r of [0, 1]) {
-    h.apply(`region-${r}`, def(`region-${r}`, 'REGION', 'fleet'));
-    h.apply(`sub-${r}`, def(`sub-${r}`, 'SUBSTATION', `region-${r}`));
-    for (const f of [0, 1]) h.apply(`feeder-${r}-${f}`, def(`feeder-${r}-${f}`, 'FEEDER', `sub-${r}`));
-  }
-  for (let i = 0; i < sites; i++) {
-    const limits = { batteryKwh: 10 + i, maxChargeKw: 5, maxDischargeKw: 4 + (i % 3), backupReservePct: 20 };
-    h.apply(`site-${i}`, def(`site-${i}`, 'SITE', `feeder-${i % 2}-${(i >> 1) % 2}`, limits));
-    h.apply(`dev-${i}`, def(`dev-${i}`, 'DEVICE', `site-${i}`, limits));
-  }
-  return h;
-};
 
 const hash = (s: string): number => [...s].reduce((a, c) => (a * 31 + c.charCodeAt(0)) >>> 0, 7) % P;
 
@@ -43,7 +24,9 @@ type Op =
   | { op: 'telemetry'; site: number; soc: number; solar: number; battery: number; alarms: number }
   | { op: 'replayTelemetry'; site: number }
   | { op: 'flush' }
-  | { op: 'dupRollup'; pick: number }
+  | { op: 'lostFlush'; p: number }
+  | { op: 'snapshot'; p: number }
+  | { op: 'dupPartials'; pick: number }
   | { op: 'crashSite'; p: number }
   | { op: 'crashParent'; p: number }
   | { op: 'advance'; ms: number };
@@ -52,53 +35,59 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ op: fc.constant('telemetry' as const), site: fc.nat(SITES - 1), soc: fc.double({ min: 0, max: 100, noNaN: true }), solar: fc.double({ min: 0, max: 8, noNaN: true }), battery: fc.double({ min: -5, max: 5, noNaN: true }), alarms: fc.nat(2) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('replayTelemetry' as const), site: fc.nat(SITES - 1) }) },
   { weight: 3, arbitrary: fc.constant({ op: 'flush' as const }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('dupRollup' as const), pick: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('lostFlush' as const), p: fc.nat(P - 1) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('snapshot' as const), p: fc.nat(P - 1) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('dupPartials' as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('crashSite' as const), p: fc.nat(P - 1) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('crashParent' as const), p: fc.nat(P - 1) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('advance' as const), ms: fc.integer({ min: 100, max: 15_000 }) }) },
 );
 
-/** The Kafka topics and consumers of the shell, modelled in memory: logs, committed positions, changelog. */
+/**
+ * The Kafka shell modelled in memory: the input logs, each shard's position in its input, and
+ * each shard's newest snapshot with the offset it covers (what the committed metadata points to).
+ * The wall clock (versions) moves on by 1 ms per step, as real time does.
+ */
 const simulate = (ops: readonly Op[], h: Hierarchy) => {
   let now = 1_000_000;
+  let wall = 5_000_000;
   const telemetryLog: Telemetry[][] = Array.from({ length: P }, () => []);
-  const telemetryCommitted = Array<number>(P).fill(0);
-  const rollupLog: RollupDelta[][] = Array.from({ length: P }, () => []);
-  const rollupCommitted = Array<number>(P).fill(0);
-  const rollupRead = Array<number>(P).fill(0);
-  const changelog: AssetState[][] = Array.from({ length: P }, () => []);
+  const partialsLog: RollupDelta[][] = Array.from({ length: P }, () => []);
+  const partialsRead = Array<number>(P).fill(0);
+  const siteSnaps: Array<{ seq: number; devices: DeviceSnapshot[]; covers: number } | null> = Array<null>(P).fill(null);
+  const parentSnaps: Array<{ seq: number; parents: ParentPartials[]; covers: number } | null> = Array<null>(P).fill(null);
+  const needFull = Array<boolean>(P).fill(true);
   const seq = new Map<number, number>();
   const sent = new Map<number, Telemetry[]>();
   let siteShards: SiteShard[] = Array.from({ length: P }, (_, p) => createSiteShard(p, h, STALE));
   let parentShards: ParentShard[] = Array.from({ length: P }, (_, p) => createParentShard(p, h));
 
-  const emit = (p: number, out: { states: AssetState[]; rollups: RollupDelta[] }): void => {
-    changelog[p]?.push(...out.states);
-    for (const r of out.rollups) rollupLog[hash(r.parentId)]?.push(r);
+  const flushSite = (s: SiteShard, lost: boolean): void => {
+    const f = s.flush(now, wall, needFull[s.partition] ?? true);
+    needFull[s.partition] = lost;
+    if (lost) return;
+    for (const r of partialRecords(s.partition, f, now, P)) partialsLog[r.partition]?.push(r.value);
   };
   const flush = (): void => {
-    for (const s of siteShards) {
-      emit(s.partition, s.drain(now));
-      telemetryCommitted[s.partition] = telemetryLog[s.partition]?.length ?? 0;
-    }
+    for (const s of siteShards) flushSite(s, false);
     for (const s of parentShards) {
-      const log = rollupLog[s.partition] ?? [];
-      while ((rollupRead[s.partition] ?? 0) < log.length) {
-        const r = log[rollupRead[s.partition] ?? 0];
-        rollupRead[s.partition] = (rollupRead[s.partition] ?? 0) + 1;
-        if (r !== undefined) s.handleRollup(r);
+      const log = partialsLog[s.partition] ?? [];
+      while ((partialsRead[s.partition] ?? 0) < log.length) {
+        const r = log[partialsRead[s.partition] ?? 0];
+        partialsRead[s.partition] = (partialsRead[s.partition] ?? 0) + 1;
+        if (r !== undefined) s.handlePartials(r);
       }
-      emit(s.partition, s.drain(now));
-      rollupCommitted[s.partition] = rollupRead[s.partition] ?? 0;
+      s.flush(now, wall, false);
     }
   };
   const deliver = (t: Telemetry): void => {
     const p = hash(t.siteId);
     telemetryLog[p]?.push(t);
-    siteShards[p]?.handleTelemetry(t, now);
+    siteShards[p]?.handleTelemetry(t, now, wall);
   };
 
   for (const o of ops) {
+    wall += 1;
     if (o.op === 'telemetry') {
       const n = (seq.get(o.site) ?? 0) + 1;
       seq.set(o.site, n);
@@ -112,21 +101,31 @@ const simulate = (ops: readonly Op[], h: Hierarchy) => {
       const old = sent.get(o.site)?.[0];
       if (old !== undefined) deliver({ ...old });
     } else if (o.op === 'flush') flush();
-    else if (o.op === 'dupRollup') {
-      const all = rollupLog.flat();
+    else if (o.op === 'lostFlush') {
+      const s = siteShards[o.p];
+      if (s !== undefined) flushSite(s, true);
+    } else if (o.op === 'snapshot') {
+      const s = siteShards[o.p];
+      const q = parentShards[o.p];
+      if (s !== undefined) siteSnaps[o.p] = { ...s.snapshot(), covers: telemetryLog[o.p]?.length ?? 0 };
+      if (q !== undefined) parentSnaps[o.p] = { ...q.snapshot(), covers: partialsRead[o.p] ?? 0 };
+    } else if (o.op === 'dupPartials') {
+      const all = partialsLog.flat();
       const r = all[o.pick % Math.max(1, all.length)];
-      if (r !== undefined) rollupLog[hash(r.parentId)]?.push({ ...r });
+      if (r !== undefined) partialsLog[parentPartitionOf(r.partials?.[0]?.parentId ?? '', P)]?.push({ ...r });
     } else if (o.op === 'crashSite') {
       const s = createSiteShard(o.p, h, STALE);
-      s.restore(changelog[o.p] ?? []);
-      s.resync();
-      for (const t of (telemetryLog[o.p] ?? []).slice(telemetryCommitted[o.p])) s.handleTelemetry(t, now);
+      const snap = siteSnaps[o.p];
+      if (snap != null) s.restore(snap, now);
+      for (const t of (telemetryLog[o.p] ?? []).slice(snap?.covers ?? 0)) s.handleTelemetry(t, now, wall);
+      s.tick(now);
+      needFull[o.p] = true;
       siteShards = siteShards.map((x, i) => (i === o.p ? s : x));
     } else if (o.op === 'crashParent') {
       const s = createParentShard(o.p, h);
-      s.restore(changelog[o.p] ?? []);
-      s.resync();
-      rollupRead[o.p] = rollupCommitted[o.p] ?? 0;
+      const snap = parentSnaps[o.p];
+      if (snap != null) s.restore(snap);
+      partialsRead[o.p] = snap?.covers ?? 0;
       parentShards = parentShards.map((x, i) => (i === o.p ? s : x));
     } else {
       now += o.ms;
@@ -135,9 +134,13 @@ const simulate = (ops: readonly Op[], h: Hierarchy) => {
   }
   // The shell's periodic tick runs on every shard it owns, restored ones included.
   for (const s of siteShards) s.tick(now);
-  for (let i = 0; i < 6; i++) flush();
-  const stateOf = (id: string): AssetState | undefined => [...siteShards, ...parentShards].map((s) => s.get(id)).find((s) => s !== undefined);
-  return { now, sent, stateOf };
+  for (let i = 0; i < 3; i++) {
+    wall += 1;
+    flush();
+  }
+  const aggregateOf = (id: string): Aggregate | undefined =>
+    siteShards.map((s) => s.get(id)?.aggregate).find((a) => a !== undefined) ?? parentShards.map((s) => s.get(id)?.aggregate).find((a) => a !== undefined);
+  return { now, sent, aggregateOf, parentShards };
 };
 
 const close = (a: Aggregate, b: Aggregate): boolean => AGGREGATE_FIELDS.every((f) => Math.abs(a[f] - b[f]) <= 1e-6 * (1 + Math.abs(b[f])));
@@ -158,35 +161,53 @@ describe('rollups', () => {
     fc.assert(
       fc.property(fc.array(opArb, { minLength: 1, maxLength: 120 }), (ops) => {
         const h = buildHierarchy(SITES);
-        const { now, sent, stateOf } = simulate(ops, h);
+        const { now, sent, aggregateOf } = simulate(ops, h);
         for (const parent of ['fleet', 'region-0', 'region-1', 'sub-0', 'sub-1', 'feeder-0-0', 'feeder-0-1', 'feeder-1-0', 'feeder-1-1']) {
-          const children = h.childrenOf(parent).flatMap((c) => stateOf(c)?.aggregate ?? []);
-          const own = stateOf(parent)?.aggregate;
+          const children = h.childrenOf(parent).flatMap((c) => aggregateOf(c) ?? []);
+          const own = aggregateOf(parent);
           if (children.length === 0) continue;
           expect(own !== undefined && close(own, sumAggregates(children)), `${parent}`).toBe(true);
         }
-        const fleet = stateOf('fleet')?.aggregate;
+        const fleet = aggregateOf('fleet');
         if (sent.size > 0) expect(fleet !== undefined && close(fleet, expectedFleet(h, sent, now))).toBe(true);
       }),
       { numRuns: 300 },
     );
   });
 
-  it('negative control: a parent that adds every delivered delta (no versions) double counts a duplicate', () => {
+  it('negative control: a parent that adds every delivered partial (no versions) double counts a duplicate', () => {
     const h = buildHierarchy(2);
     const site = createSiteShard(0, h, STALE);
     const t: Telemetry = { deviceId: 'dev-0', siteId: 'site-0', seq: 1, measuredAtMs: 0, receivedAtMs: 0, socPct: 50, batteryKw: 1, solarKw: 2, loadKw: 3, gridKw: 0, batteryTempC: 20, mode: 'IDLE', alarms: [], activeCommandId: null };
-    site.handleTelemetry(t, 0);
-    const [r] = site.drain(0).rollups;
-    if (r === undefined) throw new Error('no rollup');
-    const naive = sumAggregates([r.delta, r.delta]);
+    site.handleTelemetry(t, 0, 0);
+    const records = partialRecords(0, site.flush(0, 1, false), 0, 1);
+    const r = records.find((x) => x.value.partials?.some((p) => p.parentId === 'feeder-0-0'))?.value;
+    if (r === undefined) throw new Error('no partials');
+    const partial = r.partials?.find((p) => p.parentId === 'feeder-0-0')?.aggregate;
+    if (partial === undefined) throw new Error('no feeder partial');
+    const naive = sumAggregates([partial, partial]);
     const parent = createParentShard(0, h);
-    expect(parent.handleRollup(r)).toBe('applied');
-    expect(parent.handleRollup({ ...r })).toBe('duplicate');
-    parent.drain(0);
+    expect(parent.handlePartials(r)).toBe('applied');
+    expect(parent.handlePartials({ ...r })).toBe('duplicate');
+    parent.flush(0, 2, false);
     const versioned = parent.get('feeder-0-0')?.aggregate;
     expect(versioned?.solarKw).toBe(2);
     expect(naive.solarKw).toBe(4);
     expect(close(naive, versioned ?? naive)).toBe(false);
+  });
+
+  it('negative control: the recompute rejects a fleet that lost a shard\'s partial', () => {
+    const h = buildHierarchy(SITES);
+    const ops: Op[] = Array.from({ length: SITES }, (_, site) => ({ op: 'telemetry' as const, site, soc: 60, solar: 1 + site, battery: 1, alarms: 0 }));
+    const { now, sent, parentShards } = simulate(ops, h);
+    const owner = parentShards[parentPartitionOf('fleet', P)];
+    const fleet = owner?.get('fleet')?.aggregate;
+    expect(fleet !== undefined && close(fleet, expectedFleet(h, sent, now))).toBe(true);
+    // The same fleet with one site shard's partial taken out again.
+    const snap = owner?.snapshot().parents.find((x) => x.parentId === 'fleet');
+    const first = snap?.sources[0]?.aggregate;
+    if (fleet === undefined || first === undefined) throw new Error('no fleet partials');
+    const missing = sumAggregates([fleet, ...[first].map((a) => Object.fromEntries(AGGREGATE_FIELDS.map((f) => [f, -a[f]])) as unknown as Aggregate)]);
+    expect(close(missing, expectedFleet(h, sent, now))).toBe(false);
   });
 });
