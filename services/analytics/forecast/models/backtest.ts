@@ -1,13 +1,24 @@
 /**
- * Rolling-origin backtest, pure: at every origin (every `strideHours` after `warmupHours`) the
- * model and both baselines forecast the next `steps` hours from the history before the origin
- * only, and the absolute error against what was observed is summed per horizon. Hours with no
- * observation are not scored. Used by `npm run forecast -- backtest`, the bench and the tests.
+ * Rolling-origin backtests, pure. At every origin the forecasters see only what was known then:
+ * actuals whose hour ended at least `lagHours` before the origin (the publication delay), and,
+ * with a provider, its issues published at or before the origin. Errors are scored by horizon
+ * step and by horizon bucket on the points every forecaster covers (backtest-score.ts). Hours with
+ * no observation are not scored. Used by `npm run forecast -- backtest`, the bench and the tests.
+ *
+ * - backtest: origins every `strideHours` after `warmupHours`; model, persistence, seasonal naive.
+ * - backtestWithProvider: origins at the provider's issue times (the first issue at or after each
+ *   stride), scoring the corrected forecast (`model`), the own history model alone (`own`), the
+ *   provider as issued, persistence and seasonal naive.
+ *
+ * A stride that does not divide 24 (the default 7 h) moves the origin round the clock, so every
+ * horizon is scored at every hour of the day. Cost is linear in the series length when the model
+ * reads a bounded window (all of ours do).
  */
-import { persistence, seasonalNaive } from './baselines.ts';
+import { DEFAULT_BUCKETS_H, createScorer, type Scores } from './backtest-score.ts';
 import { HOUR_MS, type HourlySeries } from './hourly-series.ts';
+import { correctProviderForecast, type CorrectionInput, type ProviderIssue } from './provider-correction.ts';
 
-/** A model under test: forecast `steps` hours from startMs + end hours, reading values[0, end) only. */
+/** A model under test: forecast `steps` hours from fromMs, reading values[0, end) only. */
 export type SeriesModel = (series: HourlySeries, end: number, fromMs: number, steps: number) => number[];
 
 export interface BacktestOptions {
@@ -16,51 +27,86 @@ export interface BacktestOptions {
   readonly strideHours: number;
   /** Period of the seasonal-naive baseline, hours. */
   readonly period: number;
+  /** Publication delay of the actuals, hours (default 0: the hour that just ended is known). */
+  readonly lagHours?: number;
+  /** Horizon bucket edges in hours (default 0, 6, 12, 24, 48). */
+  readonly buckets?: readonly number[];
+  /** Parts of the provider correction to apply (all by default). */
+  readonly parts?: CorrectionInput['parts'];
+  /** Called every few origins: (done, total). */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
-export interface MaeByHorizon {
-  readonly model: Array<number | null>;
-  readonly persistence: Array<number | null>;
-  readonly seasonalNaive: Array<number | null>;
-}
+export type BacktestResult<N extends string = 'model' | 'persistence' | 'seasonalNaive'> = Scores<N> & {
+  readonly warmupHours: number;
+  readonly strideHours: number;
+  readonly lagHours: number;
+};
 
-export interface BacktestResult {
-  readonly origins: number;
-  readonly points: number;
-  readonly maeByHorizon: MaeByHorizon;
-  /** Mean over every scored point, all horizons together. */
-  readonly overall: { readonly model: number | null; readonly persistence: number | null; readonly seasonalNaive: number | null };
-}
+/** The newest value known at the cut, for every step. */
+export const persistenceAt = (v: ArrayLike<number>, knownEnd: number, steps: number): number[] => {
+  let x = NaN;
+  for (let i = Math.min(knownEnd, v.length) - 1; i >= 0; i--) if (Number.isFinite(v[i])) {
+    x = v[i] ?? NaN;
+    break;
+  }
+  return new Array<number>(steps).fill(x);
+};
+
+/** The value one period (or whole periods) before each target hour base + j, known before knownEnd. */
+export const seasonalNaiveAt = (v: ArrayLike<number>, knownEnd: number, base: number, steps: number, period: number): number[] => {
+  const fallback = persistenceAt(v, knownEnd, 1)[0] ?? NaN;
+  return Array.from({ length: steps }, (_, j) => {
+    let i = base + j - period;
+    while (i >= knownEnd) i -= period;
+    for (let k = 0; k < 7 && i >= 0; k++, i -= period) if (Number.isFinite(v[i])) return v[i] ?? NaN;
+    return fallback;
+  });
+};
 
 export const backtest = (series: HourlySeries, model: SeriesModel, o: BacktestOptions): BacktestResult => {
   const v = series.values;
-  const names = ['model', 'persistence', 'seasonalNaive'] as const;
-  const sums = names.map(() => new Float64Array(o.steps));
-  const counts = new Uint32Array(o.steps);
-  let origins = 0;
+  const lag = o.lagHours ?? 0;
+  const scorer = createScorer(series, ['model', 'persistence', 'seasonalNaive'] as const, o.steps, o.buckets ?? DEFAULT_BUCKETS_H);
+  const total = Math.max(0, Math.ceil((v.length - o.warmupHours) / o.strideHours));
+  let done = 0;
   for (let end = o.warmupHours; end < v.length; end += o.strideHours) {
+    const known = Math.max(0, end - lag);
     const fromMs = series.startMs + end * HOUR_MS;
-    const forecasts = [model(series, end, fromMs, o.steps), persistence(v, end, o.steps), seasonalNaive(v, end, o.steps, o.period)];
-    let scored = false;
-    for (let j = 0; j < o.steps && end + j < v.length; j++) {
-      const actual = v[end + j] ?? NaN;
-      if (!Number.isFinite(actual)) continue;
-      if (!forecasts.every((f) => Number.isFinite(f[j]))) continue;
-      forecasts.forEach((f, m) => {
-        const s = sums[m];
-        if (s !== undefined) s[j] = (s[j] ?? 0) + Math.abs((f[j] ?? 0) - actual);
-      });
-      counts[j] = (counts[j] ?? 0) + 1;
-      scored = true;
-    }
-    if (scored) origins++;
+    scorer.add(fromMs, [model(series, known, fromMs, o.steps), persistenceAt(v, known, o.steps), seasonalNaiveAt(v, known, end, o.steps, o.period)]);
+    if (++done % 50 === 0) o.onProgress?.(done, total);
   }
-  const mae = (m: number): Array<number | null> => Array.from({ length: o.steps }, (_, j) => ((counts[j] ?? 0) > 0 ? (sums[m]?.[j] ?? 0) / (counts[j] ?? 1) : null));
-  const points = counts.reduce((a, b) => a + b, 0);
-  const overall = (m: number): number | null => (points > 0 ? (sums[m]?.reduce((a, b) => a + b, 0) ?? 0) / points : null);
-  return {
-    origins, points,
-    maeByHorizon: { model: mae(0), persistence: mae(1), seasonalNaive: mae(2) },
-    overall: { model: overall(0), persistence: overall(1), seasonalNaive: overall(2) },
-  };
+  return { ...scorer.result(), warmupHours: o.warmupHours, strideHours: o.strideHours, lagHours: lag };
+};
+
+export type ProviderBacktestResult = BacktestResult<'model' | 'own' | 'provider' | 'persistence' | 'seasonalNaive'> & {
+  /** Origins where no provider issue was usable and the model fell back to its own history. */
+  readonly fallbacks: number;
+};
+
+export const backtestWithProvider = (series: HourlySeries, issues: readonly ProviderIssue[], own: SeriesModel, o: BacktestOptions): ProviderBacktestResult => {
+  const v = series.values;
+  const lagMs = (o.lagHours ?? 0) * HOUR_MS;
+  const sorted = [...issues].sort((a, b) => a.issuedAtMs - b.issuedAtMs);
+  const scorer = createScorer(series, ['model', 'own', 'provider', 'persistence', 'seasonalNaive'] as const, o.steps, o.buckets ?? DEFAULT_BUCKETS_H);
+  const firstMs = series.startMs + o.warmupHours * HOUR_MS;
+  const endMs = series.startMs + v.length * HOUR_MS;
+  const origins: number[] = [];
+  let next = firstMs;
+  for (const p of sorted) {
+    if (p.issuedAtMs < next || p.issuedAtMs >= endMs) continue;
+    origins.push(p.issuedAtMs);
+    next = p.issuedAtMs + o.strideHours * HOUR_MS;
+  }
+  let fallbacks = 0;
+  origins.forEach((t, k) => {
+    const fromMs = Math.floor(t / HOUR_MS) * HOUR_MS;
+    const base = Math.round((fromMs - series.startMs) / HOUR_MS);
+    const known = Math.max(0, Math.min(v.length, Math.floor((t - lagMs - series.startMs) / HOUR_MS)));
+    const c = correctProviderForecast({ actuals: series, lagMs, issuedAtMs: t, fromMs, steps: o.steps, issues: sorted, own: (end, from, steps) => own(series, end, from, steps), ...(o.parts === undefined ? {} : { parts: o.parts }) });
+    if (c.providerIssuedAtMs === null) fallbacks++;
+    scorer.add(fromMs, [c.values, own(series, known, fromMs, o.steps), c.provider, persistenceAt(v, known, o.steps), seasonalNaiveAt(v, known, base, o.steps, o.period)]);
+    if ((k + 1) % 50 === 0) o.onProgress?.(k + 1, origins.length);
+  });
+  return { ...scorer.result(), warmupHours: o.warmupHours, strideHours: o.strideHours, lagHours: o.lagHours ?? 0, fallbacks };
 };

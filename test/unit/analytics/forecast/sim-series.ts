@@ -8,6 +8,8 @@ import { householdLoadKw, loadProfileParams } from '../../../../services/edge/si
 import { solarKwFrom } from '../../../../services/edge/simulator/physics/site-sim.ts';
 import { createWeatherField } from '../../../../services/edge/simulator/physics/weather-field.ts';
 import { HOUR_MS, type HourlySeries } from '../../../../services/analytics/forecast/models/hourly-series.ts';
+import type { ProviderIssue } from '../../../../services/analytics/forecast/models/provider-correction.ts';
+import { carbonProviderModel, providerValue, temperatureProviderModel } from '../../../../services/edge/simulator/physics/provider-forecast.ts';
 
 export const SIM_PLACE = { latitudeDeg: 48.1, longitudeDeg: 11.6 } as const;
 
@@ -44,4 +46,26 @@ export const simSeries = (seed: number, startMs: number, days: number): SimSerie
   }
   const wrap = (values: Float64Array): HourlySeries => ({ startMs, values });
   return { temperature: wrap(s.temperature), cloud: wrap(s.cloud), irradiance: wrap(s.irradiance), carbon: wrap(s.carbon), solar: wrap(s.solar), load: wrap(s.load) };
+};
+
+/**
+ * The simulated provider's issues for a series (services/edge/simulator/physics/provider-forecast.ts):
+ * every `everyMin` from startMs, 48 hourly values each, as the simulator publishes them, with
+ * the truth taken from the series itself.
+ */
+export const simProviderIssues = (seed: number, kind: 'carbon' | 'temperature', truth: HourlySeries, everyMin = kind === 'carbon' ? 30 : 60): ProviderIssue[] => {
+  const m = kind === 'carbon' ? carbonProviderModel(seed, 'r1') : temperatureProviderModel(seed, 'c1');
+  const out: ProviderIssue[] = [];
+  const endMs = truth.startMs + truth.values.length * HOUR_MS;
+  for (let t = truth.startMs; t < endMs; t += everyMin * 60_000) {
+    const startMs = Math.floor(t / HOUR_MS) * HOUR_MS;
+    const values = new Float64Array(48);
+    for (let j = 0; j < 48; j++) {
+      const target = startMs + j * HOUR_MS;
+      const x = truth.values[Math.round((target - truth.startMs) / HOUR_MS)] ?? NaN;
+      values[j] = Number.isFinite(x) ? providerValue(m, x, t, target) : NaN;
+    }
+    out.push({ issuedAtMs: t, startMs, values });
+  }
+  return out;
 };
