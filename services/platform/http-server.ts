@@ -34,8 +34,10 @@ export interface HttpServerOptions {
   readonly bodyLimit?: number;
   /** Request log level: every request is logged with method, route, status and ms. Default debug. */
   readonly logRequests?: 'info' | 'debug';
-  /** Bearer security scheme for the OpenAPI document (routes opt in with `security`). */
+  /** Bearer security scheme `bearer` for the OpenAPI document (routes opt in with `security`). */
   readonly bearer?: string;
+  /** Several bearer schemes by name (a service with two kinds of caller). */
+  readonly securitySchemes?: Record<string, { type: 'http'; scheme: 'bearer'; description: string }>;
   /**
    * The service's Prometheus registry: when given, GET /metrics serves it, and every request is
    * counted in it (gridfleet_http_requests_total, gridfleet_http_request_duration_seconds).
@@ -101,7 +103,9 @@ export const createHttpApp = async (opts: HttpServerOptions): Promise<HttpApp> =
     openapi: {
       openapi: '3.1.0',
       info: { title: opts.title, description: opts.description, version: '1' },
-      ...(opts.bearer === undefined ? {} : { components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: opts.bearer } } } }),
+      components: {
+        securitySchemes: { ...(opts.bearer === undefined ? {} : { bearer: { type: 'http', scheme: 'bearer', description: opts.bearer } }), ...opts.securitySchemes },
+      },
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json['$id'] === 'string' ? json['$id'] : `def-${i}`) },
   });

@@ -45,7 +45,7 @@ export const verifyDeviceToken = (secret: string, token: string): Result<DeviceC
 };
 
 /** The bearer token of an Authorization header, or of a `token` query parameter for clients that cannot set headers. */
-export const bearerOf = (authorization: string | undefined, url: URL): string | undefined => {
+export const bearerOf = (authorization: string | undefined, queryToken: string | undefined): string | undefined => {
   const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
-  return m?.[1] ?? url.searchParams.get('token') ?? undefined;
+  return m?.[1] ?? queryToken;
 };

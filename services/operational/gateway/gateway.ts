@@ -3,8 +3,6 @@
  * API for operators, /metrics and /healthz. Wires the pure core (protocol, credentials, directory,
  * validation, rate limits, delivery state) to Kafka through the platform adapter.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AvroCodec } from '../../platform/avro-codec.ts';
 import { clockFor, systemClock, type Clock } from '../../platform/clock.ts';
@@ -16,10 +14,12 @@ import { bearerOf, verifyDeviceToken } from './credentials.ts';
 import { createDeadLetterSink } from './dead-letter-sink.ts';
 import { acceptBundle, acceptCommand, emptyDeliveryState, etagMatches, liveCommands, pollAnswer } from './delivery-state.ts';
 import { admit, applyDefinition, emptyDirectory, type DeviceInfo } from './device-directory.ts';
-import { PROTOCOL_VERSION, type GatewayFrame, type Rejection } from '../../platform/device-protocol.ts';
+import { PROTOCOL_VERSION, type GatewayFrame } from '../../platform/device-protocol.ts';
 import { createFanout } from './fanout.ts';
 import { createFrameHandler, newSession, type Session } from './frame-handler.ts';
-import { readJsonBody, sameSecret, sendError, sendJson } from '../../platform/http.ts';
+import { listen } from '../../platform/http-server.ts';
+import { attachDeviceUpgrade } from './device-upgrade.ts';
+import { createGatewayHttp, type DeviceAuth } from './gateway-http.ts';
 import { follow } from '../../platform/topic-feed.ts';
 import { createGatewayMetrics } from './metrics.ts';
 import { createOperatorApi } from './operator-api.ts';
@@ -38,8 +38,6 @@ interface PushSession extends Session {
   readonly socket: WebSocket;
   readonly iat: number;
 }
-
-const MAX_POLL_FRAMES = 500;
 
 export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAdapter; codec: AvroCodec; logger: Logger; wall?: Clock; random?: () => number }): Promise<Gateway> => {
   const { kafka, codec, logger } = deps;
@@ -117,97 +115,55 @@ export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAd
   ]);
   await feeds[0].caughtUp;
 
-  const authenticate = (req: IncomingMessage, url: URL): { ok: true; device: DeviceInfo; iat: number } | { ok: false; status: number; rejection: Rejection } => {
-    const token = bearerOf(req.headers.authorization, url);
-    if (token === undefined) return { ok: false, status: 401, rejection: { code: 'UNAUTHENTICATED', message: 'no credential: send Authorization: Bearer <device token>' } };
-    const claims = verifyDeviceToken(config.tokenSecret, token);
+  const authenticate = (authorization: string | undefined, token: string | undefined): DeviceAuth => {
+    const given = bearerOf(authorization, token);
+    if (given === undefined) return { ok: false, status: 401, rejection: { code: 'UNAUTHENTICATED', message: 'no credential: send Authorization: Bearer <device token>' } };
+    const claims = verifyDeviceToken(config.tokenSecret, given);
     if (!claims.ok) return { ok: false, status: 401, rejection: { code: 'UNAUTHENTICATED', message: claims.error } };
     const admitted = admit(directory, claims.value);
     if (!admitted.ok) return { ok: false, status: admitted.error.code === 'UNKNOWN_DEVICE' ? 404 : 403, rejection: admitted.error };
     return { ok: true, device: admitted.value, iat: claims.value.iat };
   };
-
-  const operatorApi = createOperatorApi({ producer, codec, directory, tokenSecret: config.tokenSecret, wall, onRevoked: closeRevoked });
-
-  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://gateway');
-    const path = url.pathname;
-    if (req.method === 'GET' && path === '/metrics') {
-      res.writeHead(200, { 'content-type': metrics.registry.contentType });
-      return void res.end(await metrics.registry.metrics());
-    }
-    if (req.method === 'GET' && path === '/healthz') {
-      return sendJson(res, 200, { status: 'ok', instanceId: config.instanceId, devices: directory.devices.size, connections: connectionCount(), pendingFrames: sink.pending() });
-    }
-    if (path.startsWith('/v1/device/')) {
-      const auth = authenticate(req, url);
-      if (!auth.ok) {
-        metrics.rejects.inc({ code: auth.rejection.code });
-        return sendError(res, auth.status, auth.rejection.code, auth.rejection.message);
-      }
-      const session = pollSessions.get(auth.device.deviceId) ?? newSession(auth.device, 'poll', config.devicePolicy, wall.now());
-      pollSessions.set(auth.device.deviceId, session);
-      if (req.method === 'GET' && path === '/v1/device/inputs') {
-        const answer = pollAnswer(delivery, auth.device.siteId, clock.now());
-        if (etagMatches(req.headers['if-none-match'], answer.etag)) {
-          metrics.polls.inc({ status: '304' });
-          res.writeHead(304, { etag: answer.etag });
-          return void res.end();
-        }
-        metrics.polls.inc({ status: '200' });
-        metrics.deliveries.inc({ kind: 'forecast', mode: 'poll' }, answer.body.forecast ? 1 : 0);
-        metrics.deliveries.inc({ kind: 'command', mode: 'poll' }, answer.body.commands.length);
-        return sendJson(res, 200, answer.body, { etag: answer.etag });
-      }
-      if (req.method === 'POST' && path === '/v1/device/frames') {
-        if (sink.pending() >= config.maxPending) return sendError(res, 503, 'UNAVAILABLE', 'the gateway is applying backpressure; resend later');
-        const body = await readJsonBody(req, config.maxFrameBytes * MAX_POLL_FRAMES);
-        if (!body.ok) return sendError(res, body.error.status, body.error.code, body.error.message);
-        if (!Array.isArray(body.value) || body.value.length > MAX_POLL_FRAMES) return sendError(res, 400, 'SCHEMA_INVALID', `body must be an array of at most ${MAX_POLL_FRAMES} frames`);
-        // Started in order (checks are synchronous), awaited together.
-        const results = await Promise.all((body.value as unknown[]).map(async (v) => (await handler.handleValue(session, v)) ?? { type: 'ok' as const }));
-        return sendJson(res, 200, { results });
-      }
-      return sendError(res, 404, 'NOT_FOUND', `no device route ${req.method} ${path}`);
-    }
-    if (path.startsWith('/v1/provision') || path.startsWith('/v1/devices/')) {
-      if (!sameSecret(/^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1], config.operatorToken)) {
-        return sendError(res, 401, 'UNAUTHENTICATED', 'operator API: send Authorization: Bearer <operator token>');
-      }
-      if (req.method === 'POST' && path === '/v1/provision') return operatorApi.provision(req, res);
-      const m = /^\/v1\/devices\/([^/]+)(\/revoke)?$/.exec(path);
-      if (m?.[1] !== undefined && m[2] !== undefined && req.method === 'POST') return operatorApi.revoke(decodeURIComponent(m[1]), res);
-      if (m?.[1] !== undefined && m[2] === undefined && req.method === 'GET') return operatorApi.device(decodeURIComponent(m[1]), res);
-    }
-    sendError(res, 404, 'NOT_FOUND', `no route ${req.method} ${path}`);
+  const pollSession = (device: DeviceInfo): Session => {
+    const session = pollSessions.get(device.deviceId) ?? newSession(device, 'poll', config.devicePolicy, wall.now());
+    pollSessions.set(device.deviceId, session);
+    return session;
   };
+  const countReject = (code: string): void => void metrics.rejects.inc({ code });
 
-  const server = createServer((req, res) => {
-    route(req, res).catch((e: unknown) => {
-      logger.error('request failed', { url: req.url, error: e instanceof Error ? e.message : String(e) });
-      if (!res.headersSent) sendError(res, 500, 'INTERNAL', 'internal error');
-    });
+  const app = await createGatewayHttp({
+    logger, registry: metrics.registry, operatorToken: config.operatorToken, maxFrameBytes: config.maxFrameBytes, authenticate, countReject,
+    operator: createOperatorApi({ producer, codec, directory, tokenSecret: config.tokenSecret, wall, onRevoked: closeRevoked }),
+    health: () => ({ status: 'ok', instanceId: config.instanceId, devices: directory.devices.size, connections: connectionCount(), pendingFrames: sink.pending() }),
+    poll: (device, ifNoneMatch) => {
+      pollSession(device);
+      const answer = pollAnswer(delivery, device.siteId, clock.now());
+      if (etagMatches(ifNoneMatch, answer.etag)) {
+        metrics.polls.inc({ status: '304' });
+        return { kind: 'not-modified', etag: answer.etag };
+      }
+      metrics.polls.inc({ status: '200' });
+      metrics.deliveries.inc({ kind: 'forecast', mode: 'poll' }, answer.body.forecast ? 1 : 0);
+      metrics.deliveries.inc({ kind: 'command', mode: 'poll' }, answer.body.commands.length);
+      return { kind: 'answer', answer };
+    },
+    frames: (device, values) => {
+      const session = pollSession(device);
+      if (sink.pending() >= config.maxPending) return null;
+      // Started in order (checks are synchronous), awaited together.
+      return Promise.all(values.map(async (v) => (await handler.handleValue(session, v)) ?? { type: 'ok' as const }));
+    },
   });
+  const server = app.server;
   // Hard cap per WebSocket message: a message above maxFrameBytes but within the cap is read and
   // refused with an OVERSIZED error frame (the device stays connected); ws does not read one above
   // the cap and closes the socket with 1009 (handled in the 'error' listener below).
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.wsMaxMessageBytes });
 
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://gateway');
-    if (url.pathname !== '/v1/device/connect') {
-      socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n');
-      return;
-    }
-    const auth = authenticate(req, url);
-    if (!auth.ok) {
-      metrics.rejects.inc({ code: auth.rejection.code });
-      const body = JSON.stringify({ code: auth.rejection.code, message: auth.rejection.message });
-      socket.end(`HTTP/1.1 ${auth.status} ${auth.status === 401 ? 'Unauthorized' : auth.status === 404 ? 'Not Found' : 'Forbidden'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const s: PushSession = { ...newSession(auth.device, 'push', config.devicePolicy, wall.now()), socket: ws, iat: auth.iat };
+  attachDeviceUpgrade({
+    server, wss, logger, authenticate, countReject,
+    onDevice: (ws, device, iat) => {
+      const s: PushSession = { ...newSession(device, 'push', config.devicePolicy, wall.now()), socket: ws, iat };
       const set = bySite.get(s.device.siteId) ?? new Set();
       set.add(s);
       bySite.set(s.device.siteId, set);
@@ -243,14 +199,10 @@ export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAd
         }
         ws.terminate();
       });
-    });
+    },
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const { port } = await listen(app, config.port, '127.0.0.1');
   logger.info('gateway listening', { port, devices: directory.devices.size, instanceId: config.instanceId });
 
   return {
@@ -261,7 +213,7 @@ export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAd
       fanout.stop();
       for (const c of wss.clients) c.close(1001, 'gateway stopping');
       wss.close();
-      await new Promise<void>((r) => server.close(() => r()));
+      await app.close();
       await sink.drain();
       await deadLetters.drain();
       await Promise.all(feeds.map((f) => f.stop()));

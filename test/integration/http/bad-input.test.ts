@@ -22,6 +22,10 @@ const cases: readonly Case[] = [
     service: { name: 'control', entry: 'services/operational/control/main.ts', portEnv: 'CONTROL_PORT', env: { ...TEST_STACK_ENV, CONTROL_TOKENS: `operator:${OPERATOR}:bad`, CONTROL_INSTANCE_ID: freshName('bad-control') } },
     targets: { postPath: '/v1/events', paramPath: '/v1/events/{p}', authorization: `Bearer ${OPERATOR}` },
   },
+  {
+    service: { name: 'gateway', entry: 'services/operational/gateway/main.ts', portEnv: 'GATEWAY_PORT', env: { ...TEST_STACK_ENV, OPERATOR_TOKEN: OPERATOR, GATEWAY_INSTANCE_ID: freshName('bad-gw') } },
+    targets: { postPath: '/v1/provision', paramPath: '/v1/devices/{p}', wsPath: '/v1/device/connect', authorization: `Bearer ${OPERATOR}` },
+  },
 ];
 
 for (const c of cases) {
