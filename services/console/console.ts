@@ -5,8 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { build } from 'esbuild';
 import type { Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -16,8 +15,9 @@ import { createConsoleServer, type Page } from './http-server.ts';
 import { createLiveFeed } from './live-feed.ts';
 import { createSessions } from './sessions.ts';
 import { followSiteLocations, type SiteLocations } from './site-locations.ts';
+import { REPO_ROOT } from '../platform/repo-root.ts';
 
-const WEB = join(dirname(fileURLToPath(import.meta.url)), 'web');
+const WEB = join(REPO_ROOT, 'services/console/web');
 
 /** The page: index.html and app.css as they are, app.ts bundled (with Chart.js) by esbuild into app.js. */
 export const bundlePage = async (): Promise<Page> => {

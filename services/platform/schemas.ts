@@ -3,12 +3,12 @@
  * schemas/history/<topic>/v<N>.avsc. Registered under the subject `<topic>-value`.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import avro from 'avsc';
 import { TopicNames, type TopicName } from './topics.ts';
+import { REPO_ROOT } from './repo-root.ts';
 
-export const SCHEMAS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../schemas');
+export const SCHEMAS_DIR = join(REPO_ROOT, 'schemas');
 
 /** Unwrapped ["null", T] unions give plain `T | null` values; logical types stay numbers. */
 export const AVRO_TYPE_OPTIONS = Object.freeze({ wrapUnions: 'auto' as const });

@@ -4,11 +4,12 @@
  * with `gridfleet`, which the migration runner owns. Production uses the runner, never this.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { splitStatements } from '../../platform/clickhouse-migration-plan.ts';
+import { REPO_ROOT } from '../../platform/repo-root.ts';
 
-export const MIGRATIONS_DIR = resolve(import.meta.dirname, '../../../infra/clickhouse/migrations');
+export const MIGRATIONS_DIR = join(REPO_ROOT, 'infra/clickhouse/migrations');
 
 /** The statements of the analytics migrations with `gridfleet.` renamed to `<database>.`. Pure on its inputs. */
 export const renameDatabase = (sql: string, database: string): string => sql.replace(/\bgridfleet\./g, `${database}.`);

@@ -1,8 +1,8 @@
 /** Where the embedded stack keeps its files, all under the git-ignored state folder. */
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { REPO_ROOT } from '../../platform/repo-root.ts';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export { REPO_ROOT };
 
 export type PartName = 'kafka' | 'registry' | 'redis' | 'clickhouse';
 
