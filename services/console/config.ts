@@ -2,8 +2,10 @@
  * Console configuration, parsed once from the environment (on top of the platform config).
  * Every field documents its variable and default.
  */
-import { envReader, parseConfig, type Config } from '../platform/config.ts';
-import { PlatformError } from '../platform/errors.ts';
+import { envReader, parseEnvironment, parsePlatformInto, type Config } from '../platform/config.ts';
+import { configInvalid } from '../platform/errors.ts';
+import { parseListener, type TlsFiles } from '../platform/listener-config.ts';
+import { checkClickhouseLogin } from '../platform/production-checks.ts';
 
 export interface ConsoleConfig {
   readonly platform: Config;
@@ -11,6 +13,8 @@ export interface ConsoleConfig {
   readonly port: number;
   /** CONSOLE_HOST, default 127.0.0.1: the console is for the operators' machines. */
   readonly host: string;
+  /** CONSOLE_TLS_KEY_FILE and CONSOLE_TLS_CERT_FILE (PEM): HTTPS; null: plain HTTP. */
+  readonly tls: TlsFiles | null;
   /** CONSOLE_CONTROL_URL, default http://127.0.0.1:8091: control's API (tokens and roles are control's). */
   readonly controlUrl: string;
   /** CONSOLE_ASSETS_URL, default http://127.0.0.1:8092: the asset actors' read API. */
@@ -39,9 +43,15 @@ export interface ConsoleConfig {
 }
 
 export const parseConsoleConfig = (env: Readonly<Record<string, string | undefined>>): ConsoleConfig => {
-  const platform = parseConfig(env);
   const problems: string[] = [];
-  const { get, int } = envReader(env, problems);
+  const platform = parsePlatformInto(env, problems);
+  const reader = envReader(env, problems);
+  const { get, int } = reader;
+  const environment = parseEnvironment(env, []);
+  const listener = parseListener(reader, environment, problems, { prefix: 'CONSOLE', defaultPort: 8093, tlsCapable: false });
+  const clickhouseUser = get('CONSOLE_CLICKHOUSE_USER') ?? 'analyst';
+  const clickhousePassword = env['CONSOLE_CLICKHOUSE_PASSWORD'] ?? 'analyst';
+  checkClickhouseLogin(environment, problems, { userVar: 'CONSOLE_CLICKHOUSE_USER', user: clickhouseUser, passwordVar: 'CONSOLE_CLICKHOUSE_PASSWORD', password: clickhousePassword, passwordSet: env['CONSOLE_CLICKHOUSE_PASSWORD'] !== undefined });
   const url = (name: string, dflt: string): string => {
     const raw = get(name) ?? dflt;
     try {
@@ -56,10 +66,11 @@ export const parseConsoleConfig = (env: Readonly<Record<string, string | undefin
   if (!/^[A-Za-z0-9._-]{1,128}$/.test(fleetId)) problems.push(`CONSOLE_FLEET_ID=${fleetId} must be an asset id`);
   const locations = get('CONSOLE_SITE_LOCATIONS') ?? '1';
   if (locations !== '0' && locations !== '1') problems.push(`CONSOLE_SITE_LOCATIONS=${locations} must be 0 or 1`);
-  const config: ConsoleConfig = {
+  const config = {
     platform,
-    port: int('CONSOLE_PORT', 8093, 0, 65535),
-    host: get('CONSOLE_HOST') ?? '127.0.0.1',
+    port: listener.port,
+    host: listener.host,
+    tls: listener.tls,
     controlUrl: url('CONSOLE_CONTROL_URL', 'http://127.0.0.1:8091'),
     assetsUrl: url('CONSOLE_ASSETS_URL', 'http://127.0.0.1:8092'),
     gatewayUrl: url('CONSOLE_GATEWAY_URL', 'http://127.0.0.1:8090'),
@@ -70,10 +81,10 @@ export const parseConsoleConfig = (env: Readonly<Record<string, string | undefin
     pollMs: int('CONSOLE_POLL_MS', 2000, 200, 60_000),
     upstreamTimeoutMs: int('CONSOLE_UPSTREAM_TIMEOUT_MS', 3000, 100, 60_000),
     analyticsTimeoutMs: int('CONSOLE_ANALYTICS_TIMEOUT_MS', 4000, 100, 60_000),
-    clickhouseUser: get('CONSOLE_CLICKHOUSE_USER') ?? 'analyst',
-    clickhousePassword: env['CONSOLE_CLICKHOUSE_PASSWORD'] ?? 'analyst',
+    clickhouseUser,
+    clickhousePassword,
     siteLocations: locations !== '0',
   };
-  if (problems.length > 0) throw new PlatformError('CONFIG_INVALID', `Console configuration is invalid:\n  - ${problems.join('\n  - ')}`);
-  return Object.freeze(config);
+  if (problems.length > 0 || platform === undefined) throw configInvalid('Console', problems);
+  return Object.freeze({ ...config, platform });
 };

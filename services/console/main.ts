@@ -1,7 +1,7 @@
 /** The console process: `npm run console` (CONSOLE_PORT, default 8093; docs/console.md). */
 import { clockFor } from '../platform/clock.ts';
-import { describeError } from '../platform/errors.ts';
 import { createLogger } from '../platform/logger.ts';
+import { failStartup } from '../platform/startup.ts';
 import { parseConsoleConfig } from './config.ts';
 import { startConsole } from './console.ts';
 
@@ -21,6 +21,5 @@ try {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 } catch (e) {
-  process.stderr.write(`console failed: ${describeError(e)}\n`);
-  process.exit(1);
+  failStartup('console')(e);
 }

@@ -18,8 +18,8 @@ export interface SiteLocations {
 
 export const followSiteLocations = async (platform: Config, logger: Logger, instanceId: string): Promise<SiteLocations> => {
   const locations = new Map<string, SiteLocation>();
-  const kafka = createKafkaAdapter({ brokers: platform.kafkaBrokers, clientId: `gridfleet-console-${instanceId}`, logger });
-  const codec = createAvroCodec({ registry: createRegistryClient(platform.registryUrl) });
+  const kafka = createKafkaAdapter({ brokers: platform.kafkaBrokers, security: platform.kafkaSecurity, clientId: `gridfleet-console-${instanceId}`, logger });
+  const codec = createAvroCodec({ registry: createRegistryClient(platform.registryUrl, platform.registryAuth) });
   const feed: Feed = await follow({
     kafka, codec, logger, topic: TopicNames.assetRegistry, groupPrefix: `gridfleet-console-${instanceId}`,
     onRecord: (key, def) => {

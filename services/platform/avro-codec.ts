@@ -36,8 +36,13 @@ export interface AvroCodec {
   registerAll(topics: readonly TopicName[]): Promise<Record<string, number>>;
 }
 
-export const createRegistryClient = (registryUrl: string): SchemaRegistry =>
-  new SchemaRegistry({ host: registryUrl, retry: { retries: 5, initialRetryTimeInSecs: 0.2, maxRetryTimeInSecs: 2 } });
+/** A registry client; `auth` (config.registryAuth) is sent as HTTP basic auth. */
+export const createRegistryClient = (registryUrl: string, auth?: { readonly username: string; readonly password: string } | null): SchemaRegistry =>
+  new SchemaRegistry({
+    host: registryUrl,
+    ...(auth ? { auth: { username: auth.username, password: auth.password } } : {}),
+    retry: { retries: 5, initialRetryTimeInSecs: 0.2, maxRetryTimeInSecs: 2 },
+  });
 
 /** Paths of the fields that make a value invalid, e.g. ["socPct: 'x' is not a double"]. */
 export const invalidPaths = (type: avro.Type, value: unknown): string[] => {

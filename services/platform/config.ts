@@ -3,8 +3,23 @@
  * typed config or throws a PlatformError listing every problem at once. Nothing else reads
  * process.env. Every field documents its variable and default.
  */
-import { PlatformError } from './errors.ts';
+import { configInvalid, PlatformError } from './errors.ts';
 import { LogLevels, type LogLevel } from './logger.ts';
+import { checkSecret, Environments, type Environment } from './production-checks.ts';
+
+/** SASL and TLS of the Kafka connection: what a secured cluster (the secure stack, a managed Kafka) needs. */
+export interface KafkaSecurity {
+  /** KAFKA_SASL_MECHANISM (plain | scram-sha-256 | scram-sha-512), KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD; null: no SASL. */
+  readonly sasl: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string } | null;
+  /** KAFKA_SSL=1 or KAFKA_SSL_CA_FILE (a PEM bundle to trust besides the system's): TLS to the brokers; null: plaintext. */
+  readonly ssl: { readonly caFile: string | null } | null;
+}
+
+/** REGISTRY_USERNAME and REGISTRY_PASSWORD: HTTP basic auth to the schema registry; null: none. */
+export interface RegistryAuth {
+  readonly username: string;
+  readonly password: string;
+}
 
 export interface StackPorts {
   /** KAFKA_PORT, default 9092: the broker's client listener. */
@@ -20,6 +35,10 @@ export interface StackPorts {
 }
 
 export interface Config {
+  /** GRIDFLEET_ENV, default development: production refuses development secrets (production-checks.ts). */
+  readonly environment: Environment;
+  readonly kafkaSecurity: KafkaSecurity;
+  readonly registryAuth: RegistryAuth | null;
   /** GRIDFLEET_STATE_DIR, default `.state`: data of the embedded stack; a relative path is resolved against the repository root (services/embedded/stack/layout.ts), not the working directory. */
   readonly stateDir: string;
   /** GRIDFLEET_CACHE_DIR, default `.state/cache`: downloads (the Kafka jars), shared by every state folder. */
@@ -96,6 +115,72 @@ export const envReader = (env: Env, problems: string[]): { get: (name: string) =
   return { get, int };
 };
 
+/** GRIDFLEET_ENV: every service's config reads it through here. */
+export const parseEnvironment = (env: Env, problems: string[]): Environment => {
+  const raw = env['GRIDFLEET_ENV']?.trim() || Environments.development;
+  if (raw === Environments.development || raw === Environments.production) return raw;
+  problems.push(`GRIDFLEET_ENV=${raw} must be development or production`);
+  // An unknown value is treated as production: fail closed.
+  return Environments.production;
+};
+
+const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+
+const parseKafkaSecurity = (get: (name: string) => string | undefined, environment: Environment, problems: string[]): KafkaSecurity => {
+  const mechanismRaw = get('KAFKA_SASL_MECHANISM')?.toLowerCase();
+  const username = get('KAFKA_SASL_USERNAME');
+  const password = get('KAFKA_SASL_PASSWORD');
+  let sasl: KafkaSecurity['sasl'] = null;
+  if (mechanismRaw !== undefined || username !== undefined || password !== undefined) {
+    const mechanism = SASL_MECHANISMS.find((m) => m === (mechanismRaw ?? 'scram-sha-512'));
+    if (mechanism === undefined) problems.push(`KAFKA_SASL_MECHANISM=${mechanismRaw ?? ''} must be one of ${SASL_MECHANISMS.join(', ')}`);
+    if (username === undefined || password === undefined) problems.push('KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD go together');
+    else if (mechanism !== undefined) sasl = Object.freeze({ mechanism, username, password });
+    checkSecret(environment, problems, { name: 'KAFKA_SASL_PASSWORD', value: password, wasSet: password !== undefined });
+  }
+  const caFile = get('KAFKA_SSL_CA_FILE') ?? null;
+  const sslFlag = get('KAFKA_SSL');
+  if (sslFlag !== undefined && sslFlag !== '0' && sslFlag !== '1') problems.push(`KAFKA_SSL=${sslFlag} must be 0 or 1`);
+  const ssl = sslFlag === '1' || (caFile !== null && sslFlag !== '0') ? Object.freeze({ caFile }) : null;
+  return Object.freeze({ sasl, ssl });
+};
+
+const parseRegistryAuth = (get: (name: string) => string | undefined, environment: Environment, problems: string[]): RegistryAuth | null => {
+  const username = get('REGISTRY_USERNAME');
+  const password = get('REGISTRY_PASSWORD');
+  if (username === undefined && password === undefined) return null;
+  if (username === undefined || password === undefined) {
+    problems.push('REGISTRY_USERNAME and REGISTRY_PASSWORD go together');
+    return null;
+  }
+  checkSecret(environment, problems, { name: 'REGISTRY_PASSWORD', value: password, wasSet: true });
+  return Object.freeze({ username, password });
+};
+
+/** The password in a URL's user part, if any (Redis and ClickHouse URLs may carry credentials). */
+const urlPassword = (raw: string): string | undefined => {
+  try {
+    const p = new URL(raw).password;
+    return p === '' ? undefined : decodeURIComponent(p);
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * The platform config inside a service's parser: its problems join the service's own, so one
+ * CONFIG_INVALID lists both. Undefined when it failed (the caller then throws with `problems`).
+ */
+export const parsePlatformInto = (env: Env, problems: string[]): Config | undefined => {
+  try {
+    return parseConfig(env);
+  } catch (e) {
+    if (!(e instanceof PlatformError) || e.code !== 'CONFIG_INVALID') throw e;
+    problems.push(...e.problems);
+    return undefined;
+  }
+};
+
 const isLogLevel = (s: string): s is LogLevel => Object.hasOwn(LogLevels, s);
 
 export const parseConfig = (env: Env): Config => {
@@ -152,7 +237,18 @@ export const parseConfig = (env: Env): Config => {
   }
   if (simStart === undefined && simSpeed !== 1) problems.push('SIM_SPEED other than 1 needs SIM_START_MS and SIM_REAL_START_MS, so every process agrees on simulated time');
 
+  const environment = parseEnvironment(env, problems);
+  const kafkaSecurity = parseKafkaSecurity(get, environment, problems);
+  const registryAuth = parseRegistryAuth(get, environment, problems);
+  for (const name of ['REDIS_URL', 'CLICKHOUSE_URL']) {
+    const pw = urlPassword(get(name) ?? '');
+    if (pw !== undefined) checkSecret(environment, problems, { name: `the password in ${name}`, value: pw, wasSet: true });
+  }
+
   const config: Config = {
+    environment,
+    kafkaSecurity,
+    registryAuth,
     stateDir: get('GRIDFLEET_STATE_DIR') ?? '.state',
     cacheDir: get('GRIDFLEET_CACHE_DIR') ?? '.state/cache',
     ports,
@@ -170,8 +266,6 @@ export const parseConfig = (env: Env): Config => {
   };
   if (!isLogLevel(logLevelRaw)) problems.push(`LOG_LEVEL=${logLevelRaw} must be one of ${Object.keys(LogLevels).join(', ')}`);
 
-  if (problems.length > 0) {
-    throw new PlatformError('CONFIG_INVALID', `Configuration is invalid:\n  - ${problems.join('\n  - ')}`);
-  }
+  if (problems.length > 0) throw configInvalid('Platform', problems);
   return Object.freeze(config);
 };

@@ -25,14 +25,21 @@ export type ErrorCode = keyof typeof ErrorCodes;
 export class PlatformError extends Error {
   readonly code: ErrorCode;
   readonly canRetry: boolean;
+  /** CONFIG_INVALID: every problem found, one line each (startup.ts prints them). */
+  readonly problems: readonly string[];
 
-  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; canRetry?: boolean }) {
+  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; canRetry?: boolean; problems?: readonly string[] }) {
     super(message ?? ErrorCodes[code].message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PlatformError';
     this.code = code;
     this.canRetry = options?.canRetry ?? ErrorCodes[code].canRetry;
+    this.problems = Object.freeze([...(options?.problems ?? [])]);
   }
 }
+
+/** The CONFIG_INVALID error of a parse*Config: `<what> configuration is invalid:` and one line per problem. */
+export const configInvalid = (what: string, problems: readonly string[]): PlatformError =>
+  new PlatformError('CONFIG_INVALID', `${what} configuration is invalid:\n  - ${problems.join('\n  - ')}`, { problems });
 
 export const isPlatformError = (e: unknown, code?: ErrorCode): e is PlatformError =>
   e instanceof PlatformError && (code === undefined || e.code === code);

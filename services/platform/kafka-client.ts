@@ -3,7 +3,9 @@
  * retries. Connection security (SASL, TLS) belongs here too, so a change to how the project
  * connects to Kafka stays in this file. Only the adapter's own modules (kafka*.ts) import it.
  */
+import { readFileSync } from 'node:fs';
 import kafkajs from 'kafkajs';
+import type { KafkaSecurity } from './config.ts';
 import { PlatformError } from './errors.ts';
 import type { Logger } from './logger.ts';
 
@@ -15,7 +17,15 @@ export interface KafkaAdapterOptions {
   readonly logger: Logger;
   /** How long to keep retrying a connection before failing (ms, default 30000). */
   readonly connectTimeoutMs?: number;
+  /** SASL and TLS (config.kafkaSecurity); absent: plaintext without authentication. */
+  readonly security?: KafkaSecurity;
 }
+
+/** kafkajs' sasl and ssl options for a KafkaSecurity (the CA file is read once, here). */
+export const kafkaSecurityOptions = (s: KafkaSecurity | undefined): Pick<kafkajs.KafkaConfig, 'sasl' | 'ssl'> => ({
+  ...(s?.sasl ? { sasl: { mechanism: s.sasl.mechanism, username: s.sasl.username, password: s.sasl.password } as kafkajs.SASLOptions } : {}),
+  ...(s?.ssl ? { ssl: s.ssl.caFile === null ? true : { ca: [readFileSync(s.ssl.caFile, 'utf8')] } } : {}),
+});
 
 const toLogger = (logger: Logger): kafkajs.logCreator => () => (entry) => {
   const { message, ...rest } = entry.log;
@@ -36,6 +46,7 @@ export const createKafkaClient = (opts: KafkaAdapterOptions): kafkajs.Kafka =>
     logLevel: KafkaLogLevel.WARN,
     logCreator: toLogger(opts.logger.child({ component: 'kafkajs' })),
     connectionTimeout: 5_000,
+    ...kafkaSecurityOptions(opts.security),
     retry: { initialRetryTime: 200, retries: 10, maxRetryTime: Math.max(1_000, (opts.connectTimeoutMs ?? 30_000) / 4) },
   });
 

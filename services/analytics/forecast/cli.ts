@@ -16,7 +16,8 @@
 import { readFileSync } from 'node:fs';
 import { parseConfig } from '../../platform/config.ts';
 import { clockFor } from '../../platform/clock.ts';
-import { describeError } from '../../platform/errors.ts';
+import { describeError, isPlatformError } from '../../platform/errors.ts';
+import { failStartup, parseAll } from '../../platform/startup.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { parseArgs } from './cli-args.ts';
 import { parseCsvSeries } from './csv-series.ts';
@@ -78,8 +79,7 @@ const backtestCommand = (flags: Map<string, string>): number => {
 const main = async (argv: readonly string[]): Promise<number> => {
   const { command, flags } = parseArgs(argv);
   if (command === 'backtest') return backtestCommand(flags);
-  const config = parseConfig(process.env);
-  const fcfg = parseForecastConfig(process.env);
+  const [config, fcfg] = parseAll(() => parseConfig(process.env), () => parseForecastConfig(process.env));
   const logger = createLogger(config.logLevel, { service: 'forecast' });
   switch (command) {
     case 'start':
@@ -147,6 +147,7 @@ const main = async (argv: readonly string[]): Promise<number> => {
 };
 
 main(process.argv.slice(2)).then((code) => process.exit(code), (e: unknown) => {
+  if (isPlatformError(e, 'CONFIG_INVALID')) failStartup('forecast')(e);
   process.stderr.write(`forecast: ${describeError(e)}\n`);
   process.exit(1);
 });

@@ -6,8 +6,10 @@
  * Intervals are in simulated minutes: with SIM_SPEED=60 an hourly schedule fires every real
  * minute, so the demo issues forecasts every few real seconds without special cases.
  */
-import { envReader, type Env } from '../../platform/config.ts';
-import { PlatformError } from '../../platform/errors.ts';
+import { envReader, parseEnvironment, type Env } from '../../platform/config.ts';
+import { configInvalid } from '../../platform/errors.ts';
+import { parseListener } from '../../platform/listener-config.ts';
+import { checkClickhouseLogin } from '../../platform/production-checks.ts';
 import { RunKinds, type RunKind } from './run-kinds.ts';
 
 export interface ForecastConfig {
@@ -38,6 +40,8 @@ export interface ForecastConfig {
   readonly snapshotTtlSec: number;
   /** FORECAST_METRICS_PORT, default 9465 (0 picks a free port, -1 none): /metrics of a worker. */
   readonly metricsPort: number;
+  /** FORECAST_METRICS_HOST, default 127.0.0.1 (plain HTTP: in production it stays on loopback). */
+  readonly metricsHost: string;
   /** FORECAST_CLICKHOUSE_TIMEOUT_MS, default 30000: per query. */
   readonly clickhouseTimeoutMs: number;
   /** FORECAST_CHUNK_DELAY_MS, default 0: hold every chunk this long before it computes (tests: a run that is still under way when Redis restarts). */
@@ -46,7 +50,13 @@ export interface ForecastConfig {
 
 export const parseForecastConfig = (env: Env): ForecastConfig => {
   const problems: string[] = [];
-  const { get, int } = envReader(env, problems);
+  const reader = envReader(env, problems);
+  const { get, int } = reader;
+  const environment = parseEnvironment(env, []);
+  const listener = parseListener(reader, environment, problems, { prefix: 'FORECAST_METRICS', portVar: 'FORECAST_METRICS_PORT', defaultPort: 9465, minPort: -1, tlsCapable: false });
+  const clickhouseUser = get('FORECAST_CLICKHOUSE_USER') ?? 'default';
+  const clickhousePassword = get('FORECAST_CLICKHOUSE_PASSWORD') ?? '';
+  checkClickhouseLogin(environment, problems, { userVar: 'FORECAST_CLICKHOUSE_USER', user: clickhouseUser, passwordVar: 'FORECAST_CLICKHOUSE_PASSWORD', password: clickhousePassword, passwordSet: get('FORECAST_CLICKHOUSE_PASSWORD') !== undefined });
   const name = (v: string, dflt: string): string => {
     const raw = get(v) ?? dflt;
     if (!/^[A-Za-z0-9._:-]*$/.test(raw)) problems.push(`${v}=${raw} may only hold letters, digits and . _ : -`);
@@ -62,18 +72,19 @@ export const parseForecastConfig = (env: Env): ForecastConfig => {
     historyDays: int('FORECAST_HISTORY_DAYS', 28, 1, 366),
     queuePrefix: name('FORECAST_QUEUE_PREFIX', 'gridfleet-forecast'),
     topicPrefix: name('FORECAST_TOPIC_PREFIX', ''),
-    clickhouseUser: get('FORECAST_CLICKHOUSE_USER') ?? 'default',
-    clickhousePassword: get('FORECAST_CLICKHOUSE_PASSWORD') ?? '',
+    clickhouseUser,
+    clickhousePassword,
     database: name('FORECAST_DATABASE', 'gridfleet'),
     runAttempts: int('FORECAST_RUN_ATTEMPTS', 8, 1, 100),
     chunkAttempts: int('FORECAST_CHUNK_ATTEMPTS', 5, 1, 100),
     backoffMs: int('FORECAST_BACKOFF_MS', 2000, 10, 600_000),
     chunkConcurrency: int('FORECAST_CHUNK_CONCURRENCY', 2, 1, 64),
     snapshotTtlSec: int('FORECAST_SNAPSHOT_TTL_SEC', 21_600, 60, 604_800),
-    metricsPort: int('FORECAST_METRICS_PORT', 9465, -1, 65_535),
+    metricsPort: listener.port,
+    metricsHost: listener.host,
     clickhouseTimeoutMs: int('FORECAST_CLICKHOUSE_TIMEOUT_MS', 30_000, 100, 600_000),
     chunkDelayMs: int('FORECAST_CHUNK_DELAY_MS', 0, 0, 600_000),
   };
-  if (problems.length > 0) throw new PlatformError('CONFIG_INVALID', `Forecast configuration is invalid:\n  - ${problems.join('\n  - ')}`);
+  if (problems.length > 0) throw configInvalid('Forecast', problems);
   return Object.freeze(config);
 };

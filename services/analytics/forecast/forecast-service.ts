@@ -28,9 +28,16 @@ import { RunKinds, realEveryMs } from './run-kinds.ts';
 /** Bundles per produce request (about 4 MB): one round trip per chunk of 5000 sites. */
 const PUBLISH_SLICE = 5000;
 
-export const redisConnection = (redisUrl: string): ConnectionOptions => {
+/** REDIS_URL's host, port, ACL user and password (`redis://user:password@host:port`; rediss: is TLS). */
+export const redisConnection = (redisUrl: string): ConnectionOptions & { host: string; port: number } => {
   const u = new URL(redisUrl);
-  return { host: u.hostname, port: Number(u.port || '6379'), ...(u.password ? { password: decodeURIComponent(u.password) } : {}), maxRetriesPerRequest: null };
+  return {
+    host: u.hostname, port: Number(u.port || '6379'),
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+    maxRetriesPerRequest: null,
+  };
 };
 
 /** Upserts one job scheduler per kind (same ids every time: a restart never adds a second). */
@@ -57,8 +64,7 @@ export const startForecastService = async (opts: { config: Config; fcfg: Forecas
   const realNow = opts.realNow ?? Date.now;
   const connection = redisConnection(config.redisUrl);
   const prefix = fcfg.queuePrefix;
-  const u = new URL(config.redisUrl);
-  const redis = new Redis({ host: u.hostname, port: Number(u.port || '6379'), ...(u.password ? { password: decodeURIComponent(u.password) } : {}), maxRetriesPerRequest: null });
+  const redis = new Redis(connection);
   // Redis going away is expected (a restart): the clients reconnect; say so once per error, quietly.
   const onRedisError = (e: Error): void => logger.warn('forecast redis connection error (reconnecting)', { error: e.message });
   redis.on('error', onRedisError);
@@ -77,9 +83,9 @@ export const startForecastService = async (opts: { config: Config; fcfg: Forecas
       url: config.clickhouseUrl, username: fcfg.clickhouseUser, password: fcfg.clickhousePassword, request_timeout: fcfg.clickhouseTimeoutMs,
       log: { level: ClickHouseLogLevel.OFF },
     });
-    const kafka = createKafkaAdapter({ brokers: config.kafkaBrokers, clientId: 'gridfleet-forecast', logger });
+    const kafka = createKafkaAdapter({ brokers: config.kafkaBrokers, security: config.kafkaSecurity, clientId: 'gridfleet-forecast', logger });
     const producer = await kafka.producer();
-    const codec = createAvroCodec({ registry: createRegistryClient(config.registryUrl) });
+    const codec = createAvroCodec({ registry: createRegistryClient(config.registryUrl, config.registryAuth) });
     const topic = fcfg.topicPrefix + TopicNames.fleetForecasts;
     const publish = async (bundles: readonly ForecastBundle[]): Promise<number> => {
       let bytes = 0;
@@ -122,7 +128,7 @@ export const startForecastService = async (opts: { config: Config; fcfg: Forecas
           res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
         } else res.writeHead(404).end();
       });
-      await new Promise<void>((r) => server.listen(fcfg.metricsPort, '127.0.0.1', r));
+      await new Promise<void>((r) => server.listen(fcfg.metricsPort, fcfg.metricsHost, r));
       metricsServer = server;
     }
     closers.push(

@@ -32,8 +32,8 @@ const main = async (argv: readonly string[]): Promise<number> => {
   const config = parseConfig(process.env);
   const fcfg = parseForecastConfig(process.env);
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, { service: 'forecasts-tail' });
-  const kafka = createKafkaAdapter({ brokers: config.kafkaBrokers, clientId: 'gridfleet-forecasts-tail', logger });
-  const codec = createAvroCodec({ registry: createRegistryClient(config.registryUrl) });
+  const kafka = createKafkaAdapter({ brokers: config.kafkaBrokers, security: config.kafkaSecurity, clientId: 'gridfleet-forecasts-tail', logger });
+  const codec = createAvroCodec({ registry: createRegistryClient(config.registryUrl, config.registryAuth) });
   const topic = fcfg.topicPrefix + TopicNames.fleetForecasts;
   const site = flags.get('site');
   const consumer = await kafka.consumer({ groupId: `gridfleet-forecasts-tail-${randomUUID().slice(0, 8)}`, topics: [topic], fromBeginning: flags.get('from-beginning') === 'true', autoCommit: false });

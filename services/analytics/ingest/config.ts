@@ -3,8 +3,10 @@
  * (`parseConfig`). Pure: main.ts passes process.env in. Every field documents its variable and
  * default; an invalid value fails listing every problem at once.
  */
-import { envReader, type Env } from '../../platform/config.ts';
-import { PlatformError } from '../../platform/errors.ts';
+import { envReader, parseEnvironment, type Env } from '../../platform/config.ts';
+import { configInvalid } from '../../platform/errors.ts';
+import { parseListener } from '../../platform/listener-config.ts';
+import { checkClickhouseLogin } from '../../platform/production-checks.ts';
 import { TopicNames, type TopicName } from '../../platform/topics.ts';
 
 export const FaultPoints = { beforeInsert: 'before-insert', midInsert: 'mid-insert', afterInsert: 'after-insert', stallInsert: 'stall-insert' } as const;
@@ -51,6 +53,8 @@ export interface IngestConfig {
   readonly lagRefreshMs: number;
   /** INGEST_METRICS_PORT, default 9464 (0 picks a free port): /metrics and /healthz. */
   readonly metricsPort: number;
+  /** INGEST_METRICS_HOST, default 127.0.0.1 (plain HTTP: in production it stays on loopback). */
+  readonly metricsHost: string;
   /**
    * INGEST_RECORD_PLANS, default 1: commit each batch's range to the group before inserting it, so
    * whoever resumes the partition rebuilds the same batch. 0 only in tests, to show the duplicate a
@@ -69,7 +73,13 @@ const isFaultPoint = (s: string): s is FaultPoint => (Object.values(FaultPoints)
 
 export const parseIngestConfig = (env: Env): IngestConfig => {
   const problems: string[] = [];
-  const { get, int } = envReader(env, problems);
+  const reader = envReader(env, problems);
+  const { get, int } = reader;
+  const environment = parseEnvironment(env, []);
+  const listener = parseListener(reader, environment, problems, { prefix: 'INGEST_METRICS', portVar: 'INGEST_METRICS_PORT', defaultPort: 9464, tlsCapable: false });
+  const clickhouseUser = get('INGEST_CLICKHOUSE_USER') ?? 'ingest';
+  const clickhousePassword = env['INGEST_CLICKHOUSE_PASSWORD'] ?? 'ingest';
+  checkClickhouseLogin(environment, problems, { userVar: 'INGEST_CLICKHOUSE_USER', user: clickhouseUser, passwordVar: 'INGEST_CLICKHOUSE_PASSWORD', password: clickhousePassword, passwordSet: env['INGEST_CLICKHOUSE_PASSWORD'] !== undefined });
   const name = (v: string, what: string): string => {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v)) problems.push(`${what}=${v} must be a plain identifier`);
     return v;
@@ -90,8 +100,8 @@ export const parseIngestConfig = (env: Env): IngestConfig => {
   const config: IngestConfig = {
     groupId: get('INGEST_GROUP_ID') ?? 'gridfleet-ingest',
     database: name(get('INGEST_DATABASE') ?? 'gridfleet', 'INGEST_DATABASE'),
-    clickhouseUser: get('INGEST_CLICKHOUSE_USER') ?? 'ingest',
-    clickhousePassword: env['INGEST_CLICKHOUSE_PASSWORD'] ?? 'ingest',
+    clickhouseUser,
+    clickhousePassword,
     topics: Object.freeze(topics.filter(isTopic)),
     topicPrefix: get('INGEST_TOPIC_PREFIX') ?? '',
     batchRecords: int('INGEST_BATCH_RECORDS', 20_000, 1, 1_000_000),
@@ -102,11 +112,12 @@ export const parseIngestConfig = (env: Env): IngestConfig => {
     retryMaxMs: int('INGEST_RETRY_MAX_MS', 10_000, 100, 600_000),
     sessionTimeoutMs: int('INGEST_SESSION_TIMEOUT_MS', 30_000, 6_000, 300_000),
     lagRefreshMs: int('INGEST_LAG_REFRESH_MS', 5_000, 100, 600_000),
-    metricsPort: int('INGEST_METRICS_PORT', 9464, 0, 65535),
+    metricsPort: listener.port,
+    metricsHost: listener.host,
     recordPlans: (get('INGEST_RECORD_PLANS') ?? '1') !== '0',
     rejectedRetryMs: int('INGEST_REJECTED_RETRY_MS', 60_000, 100, 3_600_000),
     fault,
   };
-  if (problems.length > 0) throw new PlatformError('CONFIG_INVALID', `Ingest configuration is invalid:\n  - ${problems.join('\n  - ')}`);
+  if (problems.length > 0) throw configInvalid('Ingest', problems);
   return Object.freeze(config);
 };

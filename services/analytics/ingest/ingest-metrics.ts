@@ -67,8 +67,8 @@ export const createIngestMetrics = (now: () => number): IngestMetrics => {
   };
 };
 
-/** Serves /metrics and /healthz (503 listing `problems()` when there are any) on 127.0.0.1:port (0 picks one); resolves with the port. */
-export const serveMetrics = async (metrics: IngestMetrics, port: number, problems: () => readonly string[]): Promise<{ port: number; server: Server }> => {
+/** Serves /metrics and /healthz (503 listing `problems()` when there are any) on host:port (0 picks one); resolves with the port. */
+export const serveMetrics = async (metrics: IngestMetrics, port: number, problems: () => readonly string[], host = '127.0.0.1'): Promise<{ port: number; server: Server }> => {
   const server = createServer((req, res) => {
     if (req.url === '/metrics') {
       metrics.registry.metrics().then(
@@ -92,7 +92,7 @@ export const serveMetrics = async (metrics: IngestMetrics, port: number, problem
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
+    server.listen(port, host, () => resolve());
   });
   return { port: (server.address() as AddressInfo).port, server };
 };

@@ -9,6 +9,7 @@ import { createAvroCodec, createRegistryClient } from '../../platform/avro-codec
 import { systemClock } from '../../platform/clock.ts';
 import { parseConfig } from '../../platform/config.ts';
 import { describeError } from '../../platform/errors.ts';
+import { failStartup, parseAll } from '../../platform/startup.ts';
 import { createKafkaAdapter } from '../../platform/kafka.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { createClickHouseSink } from './clickhouse-sink.ts';
@@ -18,11 +19,10 @@ import { createIngestRunner } from './ingest-runner.ts';
 import { createLagRefresher } from './lag-refresher.ts';
 
 const main = async (): Promise<void> => {
-  const config = parseConfig(process.env);
-  const ingest = parseIngestConfig(process.env);
+  const [config, ingest] = parseAll(() => parseConfig(process.env), () => parseIngestConfig(process.env));
   const logger = createLogger(config.logLevel, { service: 'ingest' });
   const topics = new Map(ingest.topics.map((t) => [t, `${ingest.topicPrefix}${t}`]));
-  const kafka = createKafkaAdapter({ brokers: config.kafkaBrokers, clientId: 'gridfleet-ingest', logger });
+  const kafka = createKafkaAdapter({ brokers: config.kafkaBrokers, security: config.kafkaSecurity, clientId: 'gridfleet-ingest', logger });
   const producer = await kafka.producer();
   const consumer = await kafka.consumer({
     groupId: ingest.groupId,
@@ -36,7 +36,7 @@ const main = async (): Promise<void> => {
   const admin = await kafka.admin();
   const sink = createClickHouseSink({ url: config.clickhouseUrl, database: ingest.database, username: ingest.clickhouseUser, password: ingest.clickhousePassword });
   const metrics = createIngestMetrics(() => systemClock.now());
-  const registry = createRegistryClient(config.registryUrl);
+  const registry = createRegistryClient(config.registryUrl, config.registryAuth);
   const codec = createAvroCodec({ registry });
   const runner = createIngestRunner({
     consumer, producer, sink, metrics, logger, topics,
@@ -56,7 +56,7 @@ const main = async (): Promise<void> => {
     const problems = [...runner.rejected()].map(([topic, r]) => `rejected: ClickHouse refuses inserts into ${r.table} (from ${topic}) for good; next try in ${Math.max(0, Math.round((r.retryAtMs - systemClock.now()) / 1000))} s: ${r.error}`);
     if (runner.isPaused()) problems.unshift('paused: ClickHouse is not accepting inserts');
     return problems;
-  });
+  }, ingest.metricsHost);
   logger.info('ingest starting', { group: ingest.groupId, database: ingest.database, topics: [...topics.values()], metricsPort: served.port });
   let stopping = false;
   const stop = (): void => {
@@ -81,7 +81,4 @@ const main = async (): Promise<void> => {
   await runner.start();
 };
 
-main().catch((e: unknown) => {
-  process.stderr.write(`ingest failed: ${describeError(e)}\n`);
-  process.exit(1);
-});
+main().catch(failStartup('ingest'));

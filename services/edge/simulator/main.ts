@@ -31,9 +31,9 @@ const main = async (): Promise<void> => {
   const credentials = loadCredentials(config.credentialsFile);
   if (!credentials) throw new Error(`no credentials at ${config.credentialsFile}: run 'npx tsx services/edge/simulator/main.ts provision' first`);
   let producer: Producer | undefined;
-  const kafka = createKafkaAdapter({ brokers: config.platform.kafkaBrokers, clientId: `gridfleet-fleet-${config.shard.index}`, logger });
+  const kafka = createKafkaAdapter({ brokers: config.platform.kafkaBrokers, security: config.platform.kafkaSecurity, clientId: `gridfleet-fleet-${config.shard.index}`, logger });
   if (config.publishWorld) producer = await kafka.producer();
-  const codec = createAvroCodec({ registry: createRegistryClient(config.platform.registryUrl) });
+  const codec = createAvroCodec({ registry: createRegistryClient(config.platform.registryUrl, config.platform.registryAuth) });
   const shard = runFleetShard({ config, plan, credentials, clock, logger, ...(producer ? { world: { producer, codec } } : {}) });
   const report = setInterval(() => {
     const s = shard.stats();

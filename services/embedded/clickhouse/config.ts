@@ -4,13 +4,17 @@
  * server agree on them; the rest is specific to this server.
  */
 import { join } from 'node:path';
-import { parseConfig } from '../../platform/config.ts';
-import { PlatformError } from '../../platform/errors.ts';
+import { envReader, parseEnvironment, parsePlatformInto } from '../../platform/config.ts';
+import { configInvalid } from '../../platform/errors.ts';
+import { parseListener } from '../../platform/listener-config.ts';
 import type { LogLevel } from '../../platform/logger.ts';
+import type { Environment } from '../../platform/production-checks.ts';
 
 export interface ClickhouseServerConfig {
-  /** Always 127.0.0.1: the embedded server is for this machine only. */
+  /** CLICKHOUSE_HOST, default 127.0.0.1 (plain HTTP: in production it stays on loopback). */
   readonly host: string;
+  /** GRIDFLEET_ENV: production refuses a users file with the default user unprotected or published passwords (users.ts). */
+  readonly environment: Environment;
   /** CLICKHOUSE_PORT, default 8123. */
   readonly port: number;
   /** `<GRIDFLEET_STATE_DIR>/clickhouse/data`: the chDB data directory (GRIDFLEET_STATE_DIR default `.state`). */
@@ -28,8 +32,10 @@ export interface ClickhouseServerConfig {
 type Env = Readonly<Record<string, string | undefined>>;
 
 export const parseClickhouseServerConfig = (env: Env): ClickhouseServerConfig => {
-  const base = parseConfig(env);
   const problems: string[] = [];
+  const base = parsePlatformInto(env, problems);
+  const environment = parseEnvironment(env, []);
+  const listener = parseListener(envReader(env, problems), environment, problems, { prefix: 'CLICKHOUSE', defaultPort: 8123, tlsCapable: false });
   const mb = (name: string, dflt: number, min: number, max: number): number => {
     const raw = env[name]?.trim();
     if (raw === undefined || raw === '') return dflt * 1024 * 1024;
@@ -41,17 +47,17 @@ export const parseClickhouseServerConfig = (env: Env): ClickhouseServerConfig =>
     return n * 1024 * 1024;
   };
   const usersFile = env['CLICKHOUSE_USERS_FILE']?.trim() || join('infra', 'clickhouse', 'users.json');
+  if (base === undefined) throw configInvalid('ClickHouse server', problems);
   const config: ClickhouseServerConfig = {
-    host: '127.0.0.1',
-    port: base.ports.clickhouse,
+    host: listener.host,
+    environment,
+    port: listener.port,
     dataDir: join(base.stateDir, 'clickhouse', 'data'),
     usersFile,
     maxInsertBytes: mb('CLICKHOUSE_MAX_INSERT_MB', 4096, 1, 65536),
     spoolDir: join(base.stateDir, 'clickhouse', 'tmp'),
     logLevel: base.logLevel,
   };
-  if (problems.length > 0) {
-    throw new PlatformError('CONFIG_INVALID', `Configuration is invalid:\n  - ${problems.join('\n  - ')}`);
-  }
+  if (problems.length > 0) throw configInvalid('ClickHouse server', problems);
   return Object.freeze(config);
 };

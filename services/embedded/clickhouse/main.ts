@@ -4,11 +4,13 @@
  * flushed); exits 1 with a clear message when it cannot start (port taken, bad users file).
  */
 import { readFileSync } from 'node:fs';
-import { describeError } from '../../platform/errors.ts';
+import { configInvalid, describeError } from '../../platform/errors.ts';
 import { createLogger } from '../../platform/logger.ts';
+import { PUBLISHED_SECRETS } from '../../platform/production-checks.ts';
+import { failStartup } from '../../platform/startup.ts';
 import { parseClickhouseServerConfig } from './config.ts';
 import { startClickhouseServer } from './clickhouse-http-server.ts';
-import { parseUsers } from './users.ts';
+import { parseUsers, productionProblems } from './users.ts';
 
 const main = async (): Promise<void> => {
   const config = parseClickhouseServerConfig(process.env);
@@ -20,7 +22,11 @@ const main = async (): Promise<void> => {
     throw new Error(`cannot read users file ${config.usersFile}: ${describeError(e)}`, { cause: e });
   }
   const users = parseUsers(usersJson);
-  if (!users.ok) throw new Error(`users file ${config.usersFile} is invalid: ${users.error}`);
+  if (!users.ok) throw configInvalid('ClickHouse server', [`users file ${config.usersFile} is invalid: ${users.error}`]);
+  if (config.environment === 'production') {
+    const problems = productionProblems(users.value, PUBLISHED_SECRETS);
+    if (problems.length > 0) throw configInvalid('ClickHouse server', problems.map((p) => `${config.usersFile}: ${p}`));
+  }
   const server = await startClickhouseServer({ ...config, users: users.value, log });
   const shutdown = (signal: string): void => {
     log.info('shutting down', { signal });
@@ -40,7 +46,4 @@ const main = async (): Promise<void> => {
 // concurrency. Must be set before the pool first starts, which is after this line.
 process.env['UV_THREADPOOL_SIZE'] ??= '16';
 
-main().catch((e: unknown) => {
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'error', service: 'clickhouse', msg: 'failed to start', error: describeError(e) })}\n`);
-  process.exit(1);
-});
+main().catch(failStartup('clickhouse'));

@@ -56,6 +56,23 @@ export const parseUsers = (json: unknown): Result<Users, string> => {
   return problems.length > 0 ? err(problems.join('; ')) : ok(users);
 };
 
+/**
+ * What production refuses in a users file: the `default` user (it serves every request without
+ * credentials) without a password, and any user whose password the repository publishes.
+ */
+export const productionProblems = (users: Users, published: ReadonlySet<string>): string[] => {
+  const problems: string[] = [];
+  const empty = sha256('');
+  const known = [...published].map(sha256);
+  for (const u of users.values()) {
+    if (timingSafeEqual(u.passwordSha256, empty)) {
+      if (u.name === 'default') problems.push('users file: the default user has no password (it answers every request that brings no credentials)');
+      else problems.push(`users file: user ${u.name} has no password`);
+    } else if (known.some((k) => timingSafeEqual(u.passwordSha256, k))) problems.push(`users file: user ${u.name} has a default password published in the repository`);
+  }
+  return problems;
+};
+
 /** Requests without credentials are the `default` user, as in ClickHouse. */
 export const authenticate = (users: Users, credentials: Credentials | undefined): Result<User, ChException> => {
   const name = credentials?.user ?? 'default';

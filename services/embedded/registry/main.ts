@@ -1,15 +1,23 @@
 /** The schema registry process: Kafka-backed log, Confluent-compatible HTTP on REGISTRY_PORT. */
-import { parseConfig } from '../../platform/config.ts';
 import { createKafkaAdapter } from '../../platform/kafka.ts';
 import { createLogger } from '../../platform/logger.ts';
+import { failStartup } from '../../platform/startup.ts';
+import { parseRegistryServerConfig, type RegistryServerConfig } from './config.ts';
 import { createKafkaSchemaStore } from './kafka-store.ts';
 import { startRegistryServer } from './server.ts';
 
-const config = parseConfig(process.env);
-const logger = createLogger(config.logLevel, { service: 'registry' });
-const kafka = createKafkaAdapter({ brokers: config.kafkaBrokers, clientId: 'gridfleet-registry', logger });
-const store = await createKafkaSchemaStore(kafka, undefined, config.kafkaReplicationFactor);
-const server = await startRegistryServer({ store, port: config.ports.registry, host: '127.0.0.1', logger });
+const config = ((): RegistryServerConfig => {
+  try {
+    return parseRegistryServerConfig(process.env);
+  } catch (e) {
+    return failStartup('registry')(e);
+  }
+})();
+const { platform } = config;
+const logger = createLogger(platform.logLevel, { service: 'registry' });
+const kafka = createKafkaAdapter({ brokers: platform.kafkaBrokers, security: platform.kafkaSecurity, clientId: 'gridfleet-registry', logger });
+const store = await createKafkaSchemaStore(kafka, undefined, platform.kafkaReplicationFactor).catch(failStartup('registry'));
+const server = await startRegistryServer({ store, port: config.port, host: config.host, logger }).catch(failStartup('registry'));
 logger.info('schema registry listening', { url: server.url });
 
 let stopping = false;

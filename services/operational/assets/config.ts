@@ -3,12 +3,15 @@
  * (`parseConfig`). Pure: main.ts passes process.env in. Every field documents its variable and
  * default; an invalid value fails listing every problem at once.
  */
-import { envReader, type Env } from '../../platform/config.ts';
-import { PlatformError } from '../../platform/errors.ts';
+import { envReader, parseEnvironment, type Env } from '../../platform/config.ts';
+import { configInvalid } from '../../platform/errors.ts';
+import { parseListener } from '../../platform/listener-config.ts';
 
 export interface AssetsConfig {
   /** ASSETS_PORT, default 8092 (0 picks a free port): the read API, /metrics and /healthz. */
   readonly port: number;
+  /** ASSETS_HOST, default 127.0.0.1 (plain HTTP: in production it stays on loopback). */
+  readonly host: string;
   /** ASSETS_GROUP_ID, default gridfleet-assets: the consumer group whose partitions are the shards. */
   readonly groupId: string;
   /** ASSETS_INSTANCE_ID, default assets-<pid> (main.ts fills it): names this instance's own read-model groups. */
@@ -39,14 +42,17 @@ export interface AssetsConfig {
 
 export const parseAssetsConfig = (env: Env): AssetsConfig => {
   const problems: string[] = [];
-  const { get, int } = envReader(env, problems);
+  const reader = envReader(env, problems);
+  const { get, int } = reader;
+  const listener = parseListener(reader, parseEnvironment(env, []), problems, { prefix: 'ASSETS', defaultPort: 8092, tlsCapable: false });
   const ident = (name: string, dflt: string | null): string | null => {
     const v = get(name) ?? dflt;
     if (v !== null && !/^[A-Za-z0-9._-]+$/.test(v)) problems.push(`${name}=${v} may hold only letters, digits, '.', '_' and '-'`);
     return v;
   };
   const config: AssetsConfig = {
-    port: int('ASSETS_PORT', 8092, 0, 65535),
+    port: listener.port,
+    host: listener.host,
     groupId: ident('ASSETS_GROUP_ID', 'gridfleet-assets') ?? 'gridfleet-assets',
     instanceId: ident('ASSETS_INSTANCE_ID', null),
     topicPrefix: get('ASSETS_TOPIC_PREFIX') === undefined ? '' : (ident('ASSETS_TOPIC_PREFIX', '') ?? ''),
@@ -59,6 +65,6 @@ export const parseAssetsConfig = (env: Env): AssetsConfig => {
     sessionTimeoutMs: int('ASSETS_SESSION_TIMEOUT_MS', 30_000, 6_000, 300_000),
     concurrency: int('ASSETS_CONCURRENCY', 4, 1, 64),
   };
-  if (problems.length > 0) throw new PlatformError('CONFIG_INVALID', `Assets configuration is invalid:\n  - ${problems.join('\n  - ')}`);
+  if (problems.length > 0) throw configInvalid('Assets', problems);
   return Object.freeze(config);
 };

@@ -54,13 +54,13 @@ export const handleRead = async (deps: ReadApiDeps, req: IncomingMessage, res: S
   return t === null ? notFound() : send(res, 200, { ...t.root, truncated: t.truncated });
 };
 
-export const serveReadApi = (deps: ReadApiDeps, port: number): Promise<{ server: Server; port: number }> =>
+export const serveReadApi = (deps: ReadApiDeps, port: number, host = '127.0.0.1'): Promise<{ server: Server; port: number }> =>
   new Promise((resolve, reject) => {
     const server = createServer((req, res) => {
       handleRead(deps, req, res).catch((e: unknown) => send(res, 500, { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) }));
     });
     server.once('error', reject);
-    server.listen(port, () => {
+    server.listen(port, host, () => {
       const addr = server.address();
       resolve({ server, port: typeof addr === 'object' && addr !== null ? addr.port : port });
     });

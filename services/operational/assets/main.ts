@@ -11,6 +11,7 @@ import { createAvroCodec, createRegistryClient } from '../../platform/avro-codec
 import { clockFor, systemClock } from '../../platform/clock.ts';
 import { parseConfig } from '../../platform/config.ts';
 import { describeError } from '../../platform/errors.ts';
+import { failStartup, parseAll } from '../../platform/startup.ts';
 import { createKafkaAdapter } from '../../platform/kafka.ts';
 import { createLogger } from '../../platform/logger.ts';
 import type { TopicValues } from '../../platform/events.ts';
@@ -25,12 +26,11 @@ import { createAssetsMetrics } from './metrics.ts';
 import { createReadModel } from './read-model.ts';
 
 const main = async (): Promise<void> => {
-  const config = parseConfig(process.env);
-  const assets = parseAssetsConfig(process.env);
+  const [config, assets] = parseAll(() => parseConfig(process.env), () => parseAssetsConfig(process.env));
   const instanceId = assets.instanceId ?? `assets-${process.pid}`;
   const logger = createLogger(config.logLevel, { service: 'assets', instance: instanceId });
-  const kafka = createKafkaAdapter({ brokers: config.kafkaBrokers, clientId: `gridfleet-assets-${instanceId}`, logger });
-  const codec = createAvroCodec({ registry: createRegistryClient(config.registryUrl) });
+  const kafka = createKafkaAdapter({ brokers: config.kafkaBrokers, security: config.kafkaSecurity, clientId: `gridfleet-assets-${instanceId}`, logger });
+  const codec = createAvroCodec({ registry: createRegistryClient(config.registryUrl, config.registryAuth) });
   const clock = clockFor(config.sim);
   const metrics = createAssetsMetrics();
   const hierarchy = createHierarchy();
@@ -114,6 +114,7 @@ const main = async (): Promise<void> => {
       }),
     },
     assets.port,
+    assets.host,
   );
   logger.info('assets starting', { port: served.port, group: assets.groupId, prefix: assets.topicPrefix, staleAfterMs: assets.staleAfterMs });
 
@@ -145,7 +146,4 @@ const main = async (): Promise<void> => {
   logger.info('assets consuming', { port: served.port, startedAtMs: systemClock.now() });
 };
 
-main().catch((e: unknown) => {
-  process.stderr.write(`assets failed: ${describeError(e)}\n`);
-  process.exit(1);
-});
+main().catch(failStartup('assets'));

@@ -2,14 +2,18 @@
  * Control configuration, parsed once from the environment (on top of the platform config).
  * Every field documents its variable and default.
  */
-import { envReader, parseConfig, type Config } from '../../platform/config.ts';
-import { PlatformError } from '../../platform/errors.ts';
+import { envReader, parseEnvironment, parsePlatformInto, type Config } from '../../platform/config.ts';
+import { configInvalid } from '../../platform/errors.ts';
+import { parseListener } from '../../platform/listener-config.ts';
+import { Environments, PUBLISHED_SECRETS } from '../../platform/production-checks.ts';
 import type { Role, TokenEntry } from './auth.ts';
 
 export interface ControlConfig {
   readonly platform: Config;
   /** CONTROL_PORT, default 8091: the HTTP API. */
   readonly port: number;
+  /** CONTROL_HOST, default 127.0.0.1 (plain HTTP: in production it stays on loopback, behind a TLS proxy). */
+  readonly host: string;
   /**
    * CONTROL_TOKENS: comma-separated `operator:TOKEN`, `viewer:TOKEN`, `customer:SITE_ID:TOKEN`
    * (an optional name after the token, `operator:TOKEN:alice`, names who it is in the logs).
@@ -56,19 +60,28 @@ export const parseTokens = (raw: string, problems: string[]): TokenEntry[] => {
 };
 
 export const parseControlConfig = (env: Readonly<Record<string, string | undefined>>): ControlConfig => {
-  const platform = parseConfig(env);
   const problems: string[] = [];
-  const { int } = envReader(env, problems);
+  const platform = parsePlatformInto(env, problems);
+  const reader = envReader(env, problems);
+  const { int } = reader;
+  const environment = parseEnvironment(env, []);
   const rawTokens = env['CONTROL_TOKENS']?.trim() || DEV_CONTROL_TOKENS;
-  const config: ControlConfig = {
+  const tokens = parseTokens(rawTokens, problems);
+  if (environment === Environments.production) {
+    if (rawTokens === DEV_CONTROL_TOKENS) problems.push('CONTROL_TOKENS is unset: production needs tokens of its own (development defaults are refused)');
+    else if (tokens.some((t) => PUBLISHED_SECRETS.has(t.token))) problems.push('CONTROL_TOKENS holds a development token published in the repository');
+  }
+  const listener = parseListener(reader, environment, problems, { prefix: 'CONTROL', defaultPort: 8091, tlsCapable: false });
+  const config = {
     platform,
-    port: int('CONTROL_PORT', 8091, 0, 65535),
-    tokens: Object.freeze(parseTokens(rawTokens, problems)),
+    port: listener.port,
+    host: listener.host,
+    tokens: Object.freeze(tokens),
     usesDevelopmentTokens: rawTokens === DEV_CONTROL_TOKENS,
     instanceId: env['CONTROL_INSTANCE_ID']?.trim() || `control-${process.pid}`,
     reallocateEveryMs: int('CONTROL_REALLOCATE_SEC', 5, 1, 3600) * 1000,
     sampleEveryMs: int('CONTROL_SAMPLE_SEC', 60, 1, 86_400) * 1000,
   };
-  if (problems.length > 0) throw new PlatformError('CONFIG_INVALID', `Control configuration is invalid:\n  - ${problems.join('\n  - ')}`);
-  return Object.freeze(config);
+  if (problems.length > 0 || platform === undefined) throw configInvalid('Control', problems);
+  return Object.freeze({ ...config, platform });
 };

@@ -48,8 +48,7 @@ export const startControl = async (config: ControlConfig, deps: { kafka: KafkaAd
   const producer = await kafka.producer();
   const service = createControlService({ producer, codec, clock, newId: deps.newId ?? (() => randomUUID().slice(0, 13)), logger, model, book });
   const app = await createHttpApi({ service, tokens: config.tokens, logger });
-  // All interfaces, as before the move to fastify (bind addresses are the security work's).
-  const { port } = await listen(app, config.port, '::');
+  const { port } = await listen(app, config.port, config.host);
   let running = true;
   let inFlight: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {

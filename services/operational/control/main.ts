@@ -2,17 +2,24 @@
 import { createAvroCodec, createRegistryClient } from '../../platform/avro-codec.ts';
 import { createKafkaAdapter } from '../../platform/kafka.ts';
 import { createLogger } from '../../platform/logger.ts';
-import { parseControlConfig } from './config.ts';
+import { failStartup } from '../../platform/startup.ts';
+import { parseControlConfig, type ControlConfig } from './config.ts';
 import { startControl } from './control.ts';
 
-const config = parseControlConfig(process.env);
+const config = ((): ControlConfig => {
+  try {
+    return parseControlConfig(process.env);
+  } catch (e) {
+    return failStartup('control')(e);
+  }
+})();
 const logger = createLogger(config.platform.logLevel, { service: 'control', instanceId: config.instanceId });
-if (config.usesDevelopmentTokens) logger.warn('using development tokens: set CONTROL_TOKENS in production');
+if (config.usesDevelopmentTokens) logger.warn('using development tokens: set CONTROL_TOKENS (GRIDFLEET_ENV=production refuses them)');
 const control = await startControl(config, {
-  kafka: createKafkaAdapter({ brokers: config.platform.kafkaBrokers, clientId: `gridfleet-${config.instanceId}`, logger }),
-  codec: createAvroCodec({ registry: createRegistryClient(config.platform.registryUrl) }),
+  kafka: createKafkaAdapter({ brokers: config.platform.kafkaBrokers, security: config.platform.kafkaSecurity, clientId: `gridfleet-${config.instanceId}`, logger }),
+  codec: createAvroCodec({ registry: createRegistryClient(config.platform.registryUrl, config.platform.registryAuth) }),
   logger,
-});
+}).catch(failStartup('control'));
 logger.info('control started', { url: control.url });
 let stopping = false;
 const stop = (signal: string): void => {

@@ -2,14 +2,20 @@
  * Gateway configuration, parsed once from the environment (on top of the platform config).
  * Every field documents its variable and default.
  */
-import { envReader, parseConfig, type Config } from '../../platform/config.ts';
-import { PlatformError } from '../../platform/errors.ts';
+import { envReader, parsePlatformInto, parseEnvironment, type Config } from '../../platform/config.ts';
+import { configInvalid } from '../../platform/errors.ts';
+import { parseListener, type TlsFiles } from '../../platform/listener-config.ts';
+import { checkSecret } from '../../platform/production-checks.ts';
 import type { BucketPolicy } from './rate-limit.ts';
 
 export interface GatewayConfig {
   readonly platform: Config;
   /** GATEWAY_PORT, default 8090: HTTP API, WebSocket and /metrics. */
   readonly port: number;
+  /** GATEWAY_HOST, default 127.0.0.1: the address it listens on. */
+  readonly host: string;
+  /** GATEWAY_TLS_KEY_FILE, GATEWAY_TLS_CERT_FILE (PEM), GATEWAY_TLS_CLIENT_CA_FILE: HTTPS and WSS; null: plain HTTP. */
+  readonly tls: TlsFiles | null;
   /** GATEWAY_INSTANCE_ID, default gw-<pid>: names this instance's delivery consumer group. */
   readonly instanceId: string;
   /** GATEWAY_TOKEN_SECRET: HMAC secret of device credentials. The default is for development only. */
@@ -49,15 +55,22 @@ export const DEV_TOKEN_SECRET = 'gridfleet-development-secret-change-me';
 export const DEV_OPERATOR_TOKEN = 'dev-operator-token';
 
 export const parseGatewayConfig = (env: Readonly<Record<string, string | undefined>>): GatewayConfig => {
-  const platform = parseConfig(env);
   const problems: string[] = [];
-  const { int } = envReader(env, problems);
-  const tokenSecret = env['GATEWAY_TOKEN_SECRET']?.trim() || DEV_TOKEN_SECRET;
+  const platform = parsePlatformInto(env, problems);
+  const reader = envReader(env, problems);
+  const { get, int } = reader;
+  const environment = parseEnvironment(env, []);
+  const tokenSecret = get('GATEWAY_TOKEN_SECRET') ?? DEV_TOKEN_SECRET;
   if (tokenSecret.length < 16) problems.push('GATEWAY_TOKEN_SECRET must be at least 16 characters');
-  const operatorToken = env['OPERATOR_TOKEN']?.trim() || DEV_OPERATOR_TOKEN;
-  const config: GatewayConfig = {
+  const operatorToken = get('OPERATOR_TOKEN') ?? DEV_OPERATOR_TOKEN;
+  checkSecret(environment, problems, { name: 'GATEWAY_TOKEN_SECRET', value: tokenSecret, wasSet: get('GATEWAY_TOKEN_SECRET') !== undefined });
+  checkSecret(environment, problems, { name: 'OPERATOR_TOKEN', value: operatorToken, wasSet: get('OPERATOR_TOKEN') !== undefined });
+  const listener = parseListener(reader, environment, problems, { prefix: 'GATEWAY', defaultPort: 8090, tlsCapable: false });
+  const config = {
     platform,
-    port: int('GATEWAY_PORT', 8090, 0, 65535),
+    port: listener.port,
+    host: listener.host,
+    tls: listener.tls,
     instanceId: env['GATEWAY_INSTANCE_ID']?.trim() || `gw-${process.pid}`,
     tokenSecret,
     operatorToken,
@@ -78,6 +91,6 @@ export const parseGatewayConfig = (env: Readonly<Record<string, string | undefin
   if (config.wsMaxMessageBytes < config.maxFrameBytes) {
     problems.push(`GATEWAY_WS_MAX_MESSAGE_BYTES (${config.wsMaxMessageBytes}) must be at least GATEWAY_MAX_FRAME_BYTES (${config.maxFrameBytes})`);
   }
-  if (problems.length > 0) throw new PlatformError('CONFIG_INVALID', `Gateway configuration is invalid:\n  - ${problems.join('\n  - ')}`);
-  return Object.freeze(config);
+  if (problems.length > 0 || platform === undefined) throw configInvalid('Gateway', problems);
+  return Object.freeze({ ...config, platform });
 };

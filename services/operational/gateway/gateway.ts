@@ -202,7 +202,7 @@ export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAd
     },
   });
 
-  const { port } = await listen(app, config.port, '127.0.0.1');
+  const { port } = await listen(app, config.port, config.host);
   logger.info('gateway listening', { port, devices: directory.devices.size, instanceId: config.instanceId });
 
   return {

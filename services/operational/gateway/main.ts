@@ -2,17 +2,24 @@
 import { createAvroCodec, createRegistryClient } from '../../platform/avro-codec.ts';
 import { createKafkaAdapter } from '../../platform/kafka.ts';
 import { createLogger } from '../../platform/logger.ts';
-import { parseGatewayConfig } from './config.ts';
+import { failStartup } from '../../platform/startup.ts';
+import { parseGatewayConfig, type GatewayConfig } from './config.ts';
 import { startGateway } from './gateway.ts';
 
-const config = parseGatewayConfig(process.env);
+const config = ((): GatewayConfig => {
+  try {
+    return parseGatewayConfig(process.env);
+  } catch (e) {
+    return failStartup('gateway')(e);
+  }
+})();
 const logger = createLogger(config.platform.logLevel, { service: 'gateway', instanceId: config.instanceId });
-if (config.usesDevelopmentSecrets) logger.warn('using development secrets: set GATEWAY_TOKEN_SECRET and OPERATOR_TOKEN in production');
+if (config.usesDevelopmentSecrets) logger.warn('using development secrets: set GATEWAY_TOKEN_SECRET and OPERATOR_TOKEN (GRIDFLEET_ENV=production refuses them)');
 const gateway = await startGateway(config, {
-  kafka: createKafkaAdapter({ brokers: config.platform.kafkaBrokers, clientId: `gridfleet-${config.instanceId}`, logger }),
-  codec: createAvroCodec({ registry: createRegistryClient(config.platform.registryUrl) }),
+  kafka: createKafkaAdapter({ brokers: config.platform.kafkaBrokers, security: config.platform.kafkaSecurity, clientId: `gridfleet-${config.instanceId}`, logger }),
+  codec: createAvroCodec({ registry: createRegistryClient(config.platform.registryUrl, config.platform.registryAuth) }),
   logger,
-});
+}).catch(failStartup('gateway'));
 let stopping = false;
 const stop = (signal: string): void => {
   if (stopping) return;
