@@ -58,6 +58,21 @@ export interface OwnedCommit {
   readonly metadata: string | null;
 }
 
+/**
+ * How a consumer fetches. The broker answers a fetch once it has minBytes for it or maxWaitTimeInMs
+ * has passed, whichever is first; so minBytes above 1 trades up to maxWaitTimeInMs of latency on a
+ * quiet topic for larger batches (per-batch costs spread over more records) on a busy one.
+ * kafkajs's defaults: minBytes 1, maxWaitTimeInMs 5000, maxBytes 10 MiB, maxBytesPerPartition 1 MiB.
+ */
+export interface FetchSettings {
+  readonly minBytes?: number;
+  readonly maxWaitTimeInMs?: number;
+  /** The most one fetch returns across partitions. */
+  readonly maxBytes?: number;
+  /** The most one fetch returns per partition (also settable as ConsumerOptions.maxBytesPerPartition). */
+  readonly maxBytesPerPartition?: number;
+}
+
 export interface ConsumerOptions {
   readonly groupId: string;
   readonly topics: readonly string[];
@@ -74,6 +89,8 @@ export interface ConsumerOptions {
    */
   readonly retryMaxMs?: number;
   readonly maxBytesPerPartition?: number;
+  /** Fetch sizes and waits (see FetchSettings and docs/topics.md for what each costs). */
+  readonly fetch?: FetchSettings;
   /** How many partitions' handlers may run at once (default 1); records of one partition stay in order. */
   readonly partitionsConsumedConcurrently?: number;
 }
@@ -218,6 +235,10 @@ export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
       ...(c.heartbeatIntervalMs === undefined ? {} : { heartbeatInterval: c.heartbeatIntervalMs }),
       ...(c.retryMaxMs === undefined ? {} : { retry: { initialRetryTime: Math.min(200, c.retryMaxMs), maxRetryTime: c.retryMaxMs, retries: 10 } }),
       ...(c.maxBytesPerPartition === undefined ? {} : { maxBytesPerPartition: c.maxBytesPerPartition }),
+      ...(c.fetch?.minBytes === undefined ? {} : { minBytes: c.fetch.minBytes }),
+      ...(c.fetch?.maxWaitTimeInMs === undefined ? {} : { maxWaitTimeInMs: c.fetch.maxWaitTimeInMs }),
+      ...(c.fetch?.maxBytes === undefined ? {} : { maxBytes: c.fetch.maxBytes }),
+      ...(c.fetch?.maxBytesPerPartition === undefined ? {} : { maxBytesPerPartition: c.fetch.maxBytesPerPartition }),
     });
     const listeners: Array<(a: readonly PartitionAssignment[]) => void> = [];
     // Ownership as commitOwned sees it: the partitions of the last GROUP_JOIN, and whether a join

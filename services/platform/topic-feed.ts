@@ -20,7 +20,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AvroCodec } from './avro-codec.ts';
 import type { TopicValues } from './events.ts';
-import type { Consumer, KafkaAdapter } from './kafka.ts';
+import type { Consumer, FetchSettings, KafkaAdapter } from './kafka.ts';
 import type { Logger } from './logger.ts';
 import type { TopicName } from './topics.ts';
 
@@ -48,6 +48,14 @@ export const follow = async <T extends TopicName>(opts: {
   logger: Logger;
   /** key and decoded value (null for a tombstone). */
   onRecord: (key: string | null, value: TopicValues[T] | null) => void;
+  /**
+   * Checked before decoding: a record whose key this says no to is not decoded but handed to
+   * onSkipped as bytes (a gateway reads only the sites connected to it). Default: keep all.
+   */
+  keep?: (key: string | null) => boolean;
+  onSkipped?: (key: string | null, value: Buffer | null) => void;
+  /** Consumer settings for this feed (see ConsumerOptions: fetch sizes and waits). */
+  fetch?: FetchSettings;
   /** Default: a warning in the log; the feed moves on either way. */
   onUndecodable?: (reason: string, partition: number, offset: string, payload: Buffer) => void;
   /** Records whose key this returns true for are passed over before decoding (e.g. asset.state.v1's snapshots). */
@@ -72,21 +80,32 @@ export const follow = async <T extends TopicName>(opts: {
   let current: Consumer | undefined;
   let replaceTimer: NodeJS.Timeout | undefined;
 
-  const apply = async (partition: number, offset: string, key: string | null, value: Buffer | null): Promise<void> => {
-    if (opts.skipKey?.(key) === true) return;
-    if (value === null) opts.onRecord(key, null);
-    else {
-      const d = await opts.codec.decode(opts.topic, value);
-      if (d.ok) opts.onRecord(key, d.value);
-      else if (opts.onUndecodable) opts.onUndecodable(d.error, partition, offset, value);
-      else opts.logger.warn('undecodable record skipped', { topic: opts.topic, partition, offset, error: d.error });
+  const applyDecoded = (partition: number, offset: string, key: string | null, value: Buffer, d: Awaited<ReturnType<AvroCodec['decode']>>): void => {
+    if (d.ok) opts.onRecord(key, d.value as TopicValues[T]);
+    else if (opts.onUndecodable) opts.onUndecodable(d.error, partition, offset, value);
+    else opts.logger.warn('undecodable record skipped', { topic: opts.topic, partition, offset, error: d.error });
+  };
+  // Synchronous once the record's schema id is known: no promise per record.
+  const apply = (partition: number, offset: string, key: string | null, value: Buffer | null): Promise<void> | undefined => {
+    if (opts.skipKey?.(key) === true) return undefined;
+    if (opts.keep !== undefined && !opts.keep(key)) {
+      opts.onSkipped?.(key, value);
+      return undefined;
     }
+    if (value === null) {
+      opts.onRecord(key, null);
+      return undefined;
+    }
+    const d = opts.codec.decode(opts.topic, value);
+    if (!(d instanceof Promise)) return void applyDecoded(partition, offset, key, value, d);
+    return d.then((r) => applyDecoded(partition, offset, key, value, r));
   };
 
   const start = async (): Promise<void> => {
     const consumer = await opts.kafka.consumer({
       groupId, topics: [opts.topic], fromBeginning: true, autoCommit: false,
       sessionTimeoutMs: FEED_SESSION_TIMEOUT_MS, heartbeatIntervalMs: 1_000, retryMaxMs: 1_000,
+      ...(opts.fetch === undefined ? {} : { fetch: opts.fetch }),
     });
     current = consumer;
     consumer.onAssignment((assigned) => {
@@ -119,7 +138,8 @@ export const follow = async <T extends TopicName>(opts: {
           const offset = BigInt(r.offset);
           // Records fetched before a seek landed, or already applied by an earlier consumer.
           if (offset >= (positions.get(batch.partition) ?? 0n)) {
-            await apply(r.partition, r.offset, r.key, r.value);
+            const pending = apply(r.partition, r.offset, r.key, r.value);
+            if (pending !== undefined) await pending;
             positions.set(batch.partition, offset + 1n);
           }
           ctx.resolveOffset(r.offset);

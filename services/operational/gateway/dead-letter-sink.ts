@@ -3,10 +3,9 @@
  * produced in the background, so a flood of bad frames never slows good ones. What the queue
  * cannot hold is counted as dropped (the rejection itself is always counted and answered).
  */
-import type { AvroCodec } from '../../platform/avro-codec.ts';
 import type { DeadLetter } from '../../platform/events.ts';
-import type { Producer } from '../../platform/kafka.ts';
 import type { Logger } from '../../platform/logger.ts';
+import type { TopicWriter } from '../../platform/topic-writer.ts';
 import { TopicNames } from '../../platform/topics.ts';
 
 export const PAYLOAD_LIMIT_BYTES = 2048;
@@ -21,8 +20,8 @@ export interface DeadLetterSink {
 }
 
 export const createDeadLetterSink = (opts: {
-  producer: Producer;
-  codec: AvroCodec;
+  /** A writer of its own: a flood of dead letters never queues ahead of telemetry or acks. */
+  writer: TopicWriter;
   service: string;
   logger: Logger;
   maxQueued?: number;
@@ -37,8 +36,7 @@ export const createDeadLetterSink = (opts: {
       const batch = queue.slice(0, 500);
       queue = queue.slice(batch.length);
       try {
-        const messages = await Promise.all(batch.map(async (d) => ({ key: d.source, value: await opts.codec.encode(TopicNames.deadLetters, d) })));
-        await opts.producer.send(TopicNames.deadLetters, messages);
+        await opts.writer.publish(TopicNames.deadLetters, batch.map((d) => ({ key: d.source, value: d })));
         opts.count('written', batch.length);
       } catch (e) {
         opts.count('failed', batch.length);

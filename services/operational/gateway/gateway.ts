@@ -5,6 +5,7 @@
  */
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AvroCodec } from '../../platform/avro-codec.ts';
+import type { ForecastBundle, SiteCommand } from '../../platform/events.ts';
 import { clockFor, systemClock, type Clock } from '../../platform/clock.ts';
 import type { KafkaAdapter } from '../../platform/kafka.ts';
 import type { Logger } from '../../platform/logger.ts';
@@ -21,9 +22,11 @@ import { listen } from '../../platform/http-server.ts';
 import { attachDeviceUpgrade } from './device-upgrade.ts';
 import { createGatewayHttp, type DeviceAuth } from './gateway-http.ts';
 import { follow } from '../../platform/topic-feed.ts';
+import { openTopicWriter } from '../../platform/topic-writer.ts';
 import { createGatewayMetrics } from './metrics.ts';
 import { createOperatorApi } from './operator-api.ts';
 import { createReadGate } from './read-gate.ts';
+import { createSiteFilter } from './site-filter.ts';
 import { createTelemetrySink } from './telemetry-sink.ts';
 import type { ReplayWindow } from './replay-window.ts';
 
@@ -43,21 +46,28 @@ export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAd
   const { kafka, codec, logger } = deps;
   const wall = deps.wall ?? systemClock;
   const clock = clockFor(config.platform.sim, wall);
-  const producer = await kafka.producer();
+  // Three writers, so the paths never queue behind each other: telemetry (4 requests in flight),
+  // the control path (device acks, provisioning; small records gathered for 3 ms into one request)
+  // and dead letters (a flood of bad frames waits only on itself).
+  const [telemetryWriter, controlWriter, deadLetterWriter] = await Promise.all([
+    openTopicWriter({ kafka, codec, lanes: 4 }),
+    openTopicWriter({ kafka, codec, lanes: 1, lingerMs: 3 }),
+    openTopicWriter({ kafka, codec, lanes: 1 }),
+  ]);
   const directory = emptyDirectory();
   const delivery = emptyDeliveryState();
   const replay = new Map<string, ReplayWindow>();
   const bySite = new Map<string, Set<PushSession>>();
   const pollSessions = new Map<string, Session>();
 
-  const sink = createTelemetrySink({ producer, codec, maxPending: config.maxPending, observeLatencySec: (s) => metrics.produceLatency.observe(s) });
+  const sink = createTelemetrySink({ writer: telemetryWriter, maxPending: config.maxPending, observeLatencySec: (s) => metrics.produceLatency.observe(s) });
   const metrics = createGatewayMetrics({ pendingFrames: () => sink.pending() });
-  const deadLetters = createDeadLetterSink({ producer, codec, service: 'gateway', logger, count: (result, n) => metrics.deadLetters.inc({ result }, n) });
+  const deadLetters = createDeadLetterSink({ writer: deadLetterWriter, service: 'gateway', logger, count: (result, n) => metrics.deadLetters.inc({ result }, n) });
   const handler = createFrameHandler({
     sink, deadLetters, delivery, replay, clock, wall, metrics,
     skewMs: config.skewMs, maxAgeMs: config.maxAgeMs, maxFrameBytes: config.maxFrameBytes, policy: config.devicePolicy,
     publishAck: async (ack) => {
-      await producer.send(TopicNames.controlAcks, [{ key: ack.siteId, value: await codec.encode(TopicNames.controlAcks, ack) }]);
+      await controlWriter.publish(TopicNames.controlAcks, [{ key: ack.siteId, value: ack }]);
     },
   });
 
@@ -94,6 +104,19 @@ export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAd
     pollSessions.delete(deviceId);
   };
 
+  const onCommand = (cmd: SiteCommand): void => {
+    if (!acceptCommand(delivery, cmd, clock.now())) return;
+    // Commands skip the fan-out queue: they are per site already, and control latency matters.
+    for (const s of bySite.get(cmd.siteId) ?? []) {
+      sendTo(s, { type: 'command', command: cmd });
+      metrics.deliveries.inc({ kind: 'command', mode: 'push' });
+    }
+  };
+  const onBundle = (bundle: ForecastBundle): void => {
+    if (acceptBundle(delivery, bundle) && bySite.has(bundle.siteId)) fanout.enqueue(bundle.siteId);
+  };
+  const sites = createSiteFilter({ codec, onCommand, onBundle, onUndecodable: (topic, error) => logger.warn('undecodable record skipped', { topic, error }) });
+
   const groupPrefix = `gateway-${config.instanceId}`;
   const feeds = await Promise.all([
     follow({ kafka, codec, topic: TopicNames.assetRegistry, groupPrefix, logger, onRecord: (key, def) => {
@@ -101,17 +124,19 @@ export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAd
       applyDefinition(directory, key, def);
       if (def?.credentialsRevokedBeforeMs != null) closeRevoked(key, def.credentialsRevokedBeforeMs);
     } }),
-    follow({ kafka, codec, topic: TopicNames.controlCommands, groupPrefix, logger, onRecord: (_k, cmd) => {
-      if (cmd === null || !acceptCommand(delivery, cmd, clock.now())) return;
-      // Commands skip the fan-out queue: they are per site already, and control latency matters.
-      for (const s of bySite.get(cmd.siteId) ?? []) {
-        sendTo(s, { type: 'command', command: cmd });
-        metrics.deliveries.inc({ kind: 'command', mode: 'push' });
-      }
-    } }),
-    follow({ kafka, codec, topic: TopicNames.fleetForecasts, groupPrefix, logger, onRecord: (_k, bundle) => {
-      if (bundle !== null && acceptBundle(delivery, bundle) && bySite.has(bundle.siteId)) fanout.enqueue(bundle.siteId);
-    } }),
+    // Only the sites connected here are decoded (site-filter.ts). Commands: the broker answers a
+    // fetch as soon as it has a byte (lowest latency); bundles: up to 250 ms for 256 KiB, so a
+    // forecast run arrives in large batches instead of many small ones.
+    follow({ kafka, codec, topic: TopicNames.controlCommands, groupPrefix, logger, keep: sites.keep, onSkipped: sites.parkCommand,
+      fetch: { minBytes: 1, maxWaitTimeInMs: 500 },
+      onRecord: (_k, cmd) => {
+        if (cmd !== null) onCommand(cmd);
+      } }),
+    follow({ kafka, codec, topic: TopicNames.fleetForecasts, groupPrefix, logger, keep: sites.keep, onSkipped: sites.parkBundle,
+      fetch: { minBytes: 256 * 1024, maxWaitTimeInMs: 250 },
+      onRecord: (_k, bundle) => {
+        if (bundle !== null) onBundle(bundle);
+      } }),
   ]);
   await feeds[0].caughtUp;
 
@@ -122,6 +147,8 @@ export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAd
     if (!claims.ok) return { ok: false, status: 401, rejection: { code: 'UNAUTHENTICATED', message: claims.error } };
     const admitted = admit(directory, claims.value);
     if (!admitted.ok) return { ok: false, status: admitted.error.code === 'UNKNOWN_DEVICE' ? 404 : 403, rejection: admitted.error };
+    // Before a session of the site exists: what was kept for it is applied now, and sent once when it opens.
+    sites.claim(admitted.value.siteId);
     return { ok: true, device: admitted.value, iat: claims.value.iat };
   };
   const pollSession = (device: DeviceInfo): Session => {
@@ -133,7 +160,7 @@ export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAd
 
   const app = await createGatewayHttp({
     logger, registry: metrics.registry, operatorToken: config.operatorToken, maxFrameBytes: config.maxFrameBytes, authenticate, countReject,
-    operator: createOperatorApi({ producer, codec, directory, tokenSecret: config.tokenSecret, wall, onRevoked: closeRevoked }),
+    operator: createOperatorApi({ writer: controlWriter, directory, tokenSecret: config.tokenSecret, wall, onRevoked: closeRevoked }),
     health: () => ({ status: 'ok', instanceId: config.instanceId, devices: directory.devices.size, connections: connectionCount(), pendingFrames: sink.pending() }),
     poll: (device, ifNoneMatch) => {
       pollSession(device);
@@ -217,7 +244,7 @@ export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAd
       await sink.drain();
       await deadLetters.drain();
       await Promise.all(feeds.map((f) => f.stop()));
-      await producer.disconnect();
+      await Promise.all([telemetryWriter.close(), controlWriter.close(), deadLetterWriter.close()]);
     },
   };
 };

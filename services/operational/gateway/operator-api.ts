@@ -2,10 +2,9 @@
  * The operator-authenticated provisioning API: register assets (publishing asset.registry.v1) and
  * receive each device's credential, as an installer would; revoke a device's credentials.
  */
-import type { AvroCodec } from '../../platform/avro-codec.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { AssetDefinition } from '../../platform/events.ts';
-import type { Producer } from '../../platform/kafka.ts';
+import type { TopicWriter } from '../../platform/topic-writer.ts';
 import { TopicNames } from '../../platform/topics.ts';
 import { issueDeviceToken } from './credentials.ts';
 import { applyDefinition, type DeviceInfo, type Directory } from './device-directory.ts';
@@ -20,8 +19,8 @@ export interface OperatorFailure {
 const fail = (status: number, code: OperatorFailure['code'], message: string): Result<never, OperatorFailure> => err({ status, code, message });
 
 export interface OperatorApiDeps {
-  readonly producer: Producer;
-  readonly codec: AvroCodec;
+  /** The gateway's control-path writer. */
+  readonly writer: TopicWriter;
   readonly directory: Directory;
   readonly tokenSecret: string;
   /** Wall clock: credentials and revocations are in real time. */
@@ -36,8 +35,7 @@ const PUBLISH_BATCH = 2000;
 const publish = async (deps: OperatorApiDeps, defs: readonly AssetDefinition[]): Promise<void> => {
   for (let i = 0; i < defs.length; i += PUBLISH_BATCH) {
     const slice = defs.slice(i, i + PUBLISH_BATCH);
-    const messages = await Promise.all(slice.map(async (d) => ({ key: d.assetId, value: await deps.codec.encode(TopicNames.assetRegistry, d) })));
-    await deps.producer.send(TopicNames.assetRegistry, messages);
+    await deps.writer.publish(TopicNames.assetRegistry, slice.map((d) => ({ key: d.assetId, value: d })));
   }
 };
 

@@ -5,9 +5,8 @@
  * frames waiting is bounded: past maxPending the gateway is told to stop reading (backpressure)
  * and to resume below half of it.
  */
-import type { AvroCodec } from '../../platform/avro-codec.ts';
 import type { Telemetry } from '../../platform/events.ts';
-import type { Producer } from '../../platform/kafka.ts';
+import type { TopicWriter } from '../../platform/topic-writer.ts';
 import { TopicNames } from '../../platform/topics.ts';
 
 interface Waiting {
@@ -26,8 +25,8 @@ export interface TelemetrySink {
 }
 
 export const createTelemetrySink = (opts: {
-  producer: Producer;
-  codec: AvroCodec;
+  /** The gateway's telemetry writer, shared with nothing else (acks and dead letters have their own). */
+  writer: TopicWriter;
   maxBatch?: number;
   lingerMs?: number;
   maxInFlight?: number;
@@ -37,7 +36,9 @@ export const createTelemetrySink = (opts: {
 }): TelemetrySink => {
   const maxBatch = opts.maxBatch ?? 1000;
   const lingerMs = opts.lingerMs ?? 5;
-  const maxInFlight = opts.maxInFlight ?? 4;
+  // The writer gathers what is published while its lanes are busy into their next requests, so
+  // several batches may wait on it at once without costing round trips.
+  const maxInFlight = opts.maxInFlight ?? 8;
   const now = opts.now ?? (() => performance.now());
   let queue: Waiting[] = [];
   let inFlight = 0;
@@ -61,8 +62,7 @@ export const createTelemetrySink = (opts: {
     inFlight++;
     inFlightFrames += batch.length;
     try {
-      const messages = await Promise.all(batch.map(async (w) => ({ key: w.value.siteId, value: await opts.codec.encode(TopicNames.telemetry, w.value) })));
-      await opts.producer.send(TopicNames.telemetry, messages);
+      await opts.writer.publish(TopicNames.telemetry, batch.map((w) => ({ key: w.value.siteId, value: w.value })));
       const t = now();
       for (const w of batch) {
         opts.observeLatencySec?.((t - w.startedMs) / 1000);

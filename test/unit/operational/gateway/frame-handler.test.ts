@@ -9,6 +9,7 @@ import type { DeviceInfo } from '../../../../services/operational/gateway/device
 import { createFrameHandler, newSession } from '../../../../services/operational/gateway/frame-handler.ts';
 import { createGatewayMetrics } from '../../../../services/operational/gateway/metrics.ts';
 import type { TelemetrySink } from '../../../../services/operational/gateway/telemetry-sink.ts';
+import { createTopicWriter } from '../../../../services/platform/topic-writer.ts';
 
 // The frame handler with the real dead-letter sink and metrics, and Kafka replaced by recorders:
 // what a device gets back, what is counted and what is dead-lettered, for oversized input.
@@ -34,8 +35,8 @@ const setup = (policy = { ratePerSec: 10, burst: 200, strikesToDisconnect: 50 })
     drain: () => Promise.resolve(),
   };
   const producer: Producer = { send: () => Promise.resolve([]), disconnect: () => Promise.resolve() };
-  const codec = { encode: (_t: string, d: DeadLetter) => (letters.push(d), Promise.resolve(Buffer.alloc(0))) } as unknown as AvroCodec;
-  const deadLetters = createDeadLetterSink({ producer, codec, service: 'gateway', logger: createLogger('silent'), count: () => undefined });
+  const codec = { prepare: () => Promise.resolve(), encodeSync: (_t: string, d: DeadLetter) => (letters.push(d), Buffer.alloc(0)) } as unknown as AvroCodec;
+  const deadLetters = createDeadLetterSink({ writer: createTopicWriter({ producer, codec }), service: 'gateway', logger: createLogger('silent'), count: () => undefined });
   const metrics = createGatewayMetrics({ pendingFrames: () => 0 });
   const clock = { now: () => NOW };
   const handler = createFrameHandler({

@@ -4,10 +4,11 @@ import type { Telemetry } from '../../../../services/platform/events.ts';
 import type { Producer } from '../../../../services/platform/kafka.ts';
 import { createGatewayMetrics } from '../../../../services/operational/gateway/metrics.ts';
 import { createTelemetrySink } from '../../../../services/operational/gateway/telemetry-sink.ts';
+import { createTopicWriter } from '../../../../services/platform/topic-writer.ts';
 
 // Regression: gateway_pending_frames was never set and always read 0. It now reads the telemetry
 // sink's count of frames waiting for Kafka whenever /metrics is scraped.
-const codec = { encode: (_t: string, v: Telemetry) => Promise.resolve(Buffer.from(String(v.seq))) } as unknown as AvroCodec;
+const codec = { prepare: () => Promise.resolve(), encodeSync: (_t: string, v: Telemetry) => Buffer.from(String(v.seq)) } as unknown as AvroCodec;
 const frame = (seq: number): Telemetry => ({
   deviceId: 'd', siteId: 's', seq, measuredAtMs: 0, receivedAtMs: 0, socPct: 1, batteryKw: 0, solarKw: 0, loadKw: 0, gridKw: 0, batteryTempC: 20, mode: 'IDLE', alarms: [], activeCommandId: null,
 });
@@ -18,7 +19,7 @@ describe('gateway metrics', () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
     const producer: Producer = { send: async () => (await gate, []), disconnect: () => Promise.resolve() };
-    const sink = createTelemetrySink({ producer, codec, maxPending: 1000, maxBatch: 4, lingerMs: 1 });
+    const sink = createTelemetrySink({ writer: createTopicWriter({ producer, codec }), maxPending: 1000, maxBatch: 4, lingerMs: 1 });
     const metrics = createGatewayMetrics({ pendingFrames: () => sink.pending() });
     expect(pendingIn(await metrics.registry.metrics())).toBe(0);
     const acks = Array.from({ length: 7 }, (_, i) => sink.submit(frame(i)));

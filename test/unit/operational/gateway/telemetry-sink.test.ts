@@ -3,10 +3,11 @@ import type { AvroCodec } from '../../../../services/platform/avro-codec.ts';
 import type { Telemetry } from '../../../../services/platform/events.ts';
 import type { OutgoingMessage, Producer, ProducedRecord } from '../../../../services/platform/kafka.ts';
 import { createTelemetrySink } from '../../../../services/operational/gateway/telemetry-sink.ts';
+import { createTopicWriter } from '../../../../services/platform/topic-writer.ts';
 
 // The sink's own logic (batching, backpressure, failure) against a producer we can hold back;
 // the real Kafka path is covered by the gateway integration tests.
-const codec = { encode: (_t: string, v: Telemetry) => Promise.resolve(Buffer.from(String(v.seq))) } as unknown as AvroCodec;
+const codec = { prepare: () => Promise.resolve(), encodeSync: (_t: string, v: Telemetry) => Buffer.from(String(v.seq)) } as unknown as AvroCodec;
 const frame = (seq: number): Telemetry => ({
   deviceId: 'd', siteId: 's', seq, measuredAtMs: 0, receivedAtMs: 0, socPct: 1, batteryKw: 0, solarKw: 0, loadKw: 0, gridKw: 0, batteryTempC: 20, mode: 'IDLE', alarms: [], activeCommandId: null,
 });
@@ -40,7 +41,7 @@ const gatedProducer = () => {
 describe('telemetry sink', () => {
   it('stops reading at maxPending, resumes at half, and acknowledges every frame once Kafka has it', async () => {
     const p = gatedProducer();
-    const sink = createTelemetrySink({ producer: p.producer, codec, maxPending: 100, maxBatch: 10, lingerMs: 1, maxInFlight: 2 });
+    const sink = createTelemetrySink({ writer: createTopicWriter({ producer: p.producer, codec }), maxPending: 100, maxBatch: 10, lingerMs: 1, maxInFlight: 2 });
     const pressure: boolean[] = [];
     sink.onPressure((paused) => pressure.push(paused));
     const acks = Array.from({ length: 150 }, (_, i) => sink.submit(frame(i)));
@@ -57,7 +58,7 @@ describe('telemetry sink', () => {
     const p = gatedProducer();
     p.failing(true);
     p.open();
-    const sink = createTelemetrySink({ producer: p.producer, codec, maxPending: 100, lingerMs: 1 });
+    const sink = createTelemetrySink({ writer: createTopicWriter({ producer: p.producer, codec }), maxPending: 100, lingerMs: 1 });
     await expect(sink.submit(frame(1))).rejects.toThrow(/broker down/);
     expect(sink.pending()).toBe(0);
   });
