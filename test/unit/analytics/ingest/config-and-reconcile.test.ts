@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseIngestConfig } from '../../../../services/analytics/ingest/config.ts';
+import { allTopics } from '../../../../services/platform/schemas.ts';
 import { formatTable } from '../../../../services/platform/format-table.ts';
 import { reconcile } from '../../../../services/analytics/ingest/reconcile.ts';
 import { renameDatabase } from '../../../../services/analytics/ingest/analytics-schema.ts';
@@ -8,7 +9,8 @@ describe('ingest config', () => {
   it('has documented defaults and lists every problem at once', () => {
     const c = parseIngestConfig({});
     expect(c).toMatchObject({ groupId: 'gridfleet-ingest', database: 'gridfleet', batchRecords: 20_000, maxWaitMs: 1_000, fault: null, recordPlans: true, rejectedRetryMs: 60_000, lagRefreshMs: 5_000 });
-    expect(c.topics).toHaveLength(12);
+    // Ingest stores every topic of the catalog by default (provider.forecasts.v1 included).
+    expect([...c.topics].sort()).toEqual([...allTopics()].sort());
     expect(parseIngestConfig({ INGEST_FAULT: 'mid-insert:3', INGEST_TOPICS: 'telemetry.v1' })).toMatchObject({ fault: { point: 'mid-insert', atInsert: 3 }, topics: ['telemetry.v1'] });
     expect(() => parseIngestConfig({ INGEST_FAULT: 'sometime', INGEST_BATCH_RECORDS: '0', INGEST_DATABASE: 'a-b', INGEST_TOPICS: 'nope' })).toThrow(
       /INGEST_TOPICS[\s\S]*INGEST_FAULT[\s\S]*INGEST_DATABASE|INGEST_DATABASE[\s\S]*INGEST_TOPICS/,
