@@ -26,6 +26,12 @@ import type { TopicName } from './topics.ts';
 
 export interface Feed {
   readonly caughtUp: Promise<void>;
+  /**
+   * Resolves once the feed has applied every record up to the end the topic has when called (a
+   * standby taking over waits for this, so it knows everything the old leader wrote). Gives the
+   * end offsets it waited for, per partition.
+   */
+  reachEnd(): Promise<ReadonlyMap<number, bigint>>;
   stop(): Promise<void>;
 }
 
@@ -62,6 +68,12 @@ export const follow = async <T extends TopicName>(opts: {
   skipKey?: (key: string | null) => boolean;
   /** Wait before replacing a consumer that stopped for good (default 1000 ms). */
   replaceAfterMs?: number;
+  /**
+   * Records this returns true for are neither decoded nor applied (their offset still counts as
+   * read): control skips the commands it wrote itself, by a header, instead of decoding 100k of
+   * its own records back.
+   */
+  skipRecord?: (key: string | null, headers: Readonly<Record<string, string>>) => boolean;
 }): Promise<Feed> => {
   const admin = await opts.kafka.admin();
   const ends = new Map<number, bigint>();
@@ -78,6 +90,16 @@ export const follow = async <T extends TopicName>(opts: {
   const groupId = `${opts.groupPrefix}-${opts.topic}-${randomUUID().slice(0, 8)}`;
   let stopped = false;
   let current: Consumer | undefined;
+  const waiters: Array<{ ends: Map<number, bigint>; resolve: () => void }> = [];
+  const settleWaiters = (): void => {
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      const w = waiters[i];
+      if (w !== undefined && [...w.ends].every(([p, end]) => (positions.get(p) ?? 0n) >= end)) {
+        waiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  };
   let replaceTimer: NodeJS.Timeout | undefined;
 
   const applyDecoded = (partition: number, offset: string, key: string | null, value: Buffer, d: Awaited<ReturnType<AvroCodec['decode']>>): void => {
@@ -138,7 +160,7 @@ export const follow = async <T extends TopicName>(opts: {
           const offset = BigInt(r.offset);
           // Records fetched before a seek landed, or already applied by an earlier consumer.
           if (offset >= (positions.get(batch.partition) ?? 0n)) {
-            const pending = apply(r.partition, r.offset, r.key, r.value);
+            const pending = opts.skipRecord?.(r.key, r.headers) === true ? undefined : apply(r.partition, r.offset, r.key, r.value);
             if (pending !== undefined) await pending;
             positions.set(batch.partition, offset + 1n);
           }
@@ -149,6 +171,7 @@ export const follow = async <T extends TopicName>(opts: {
           ends.delete(batch.partition);
           if (ends.size === 0) markCaughtUp();
         }
+        if (waiters.length > 0) settleWaiters();
       })
       .catch((e: unknown) => opts.logger.error('feed stopped', { topic: opts.topic, error: e instanceof Error ? e.message : String(e) }));
   };
@@ -156,6 +179,20 @@ export const follow = async <T extends TopicName>(opts: {
   await start();
   return {
     caughtUp,
+    reachEnd: async () => {
+      const a = await opts.kafka.admin();
+      const target = new Map<number, bigint>();
+      try {
+        for (const o of await a.topicOffsets(opts.topic)) if (BigInt(o.high) > BigInt(o.low)) target.set(o.partition, BigInt(o.high));
+      } finally {
+        await a.disconnect();
+      }
+      await new Promise<void>((resolve) => {
+        waiters.push({ ends: target, resolve });
+        settleWaiters();
+      });
+      return target;
+    },
     stop: async () => {
       stopped = true;
       clearTimeout(replaceTimer);

@@ -27,6 +27,13 @@ export interface ControlConfig {
   readonly reallocateEveryMs: number;
   /** CONTROL_SAMPLE_SEC, default 60: bucket of the measured-response series (simulated seconds). */
   readonly sampleEveryMs: number;
+  /**
+   * CONTROL_MIN_DELIVERY_SEC, default 5: a dispatch whose window ends sooner than this (event
+   * clock) is refused with CTRL_WINDOW_ENDED, as is one whose window ran out while it was written.
+   */
+  readonly minDeliveryMs: number;
+  /** CONTROL_LEADER_GROUP, default gridfleet-control-leader: the consumer group whose partition-0 owner leads. */
+  readonly leaderGroup: string;
 }
 
 export const DEV_CONTROL_TOKENS = 'operator:dev-operator-token,viewer:dev-viewer-token,customer:site-000001:dev-customer-token';
@@ -81,6 +88,8 @@ export const parseControlConfig = (env: Readonly<Record<string, string | undefin
     instanceId: env['CONTROL_INSTANCE_ID']?.trim() || `control-${process.pid}`,
     reallocateEveryMs: int('CONTROL_REALLOCATE_SEC', 5, 1, 3600) * 1000,
     sampleEveryMs: int('CONTROL_SAMPLE_SEC', 60, 1, 86_400) * 1000,
+    minDeliveryMs: int('CONTROL_MIN_DELIVERY_SEC', 5, 0, 3600) * 1000,
+    leaderGroup: env['CONTROL_LEADER_GROUP']?.trim() || 'gridfleet-control-leader',
   };
   if (problems.length > 0 || platform === undefined) throw configInvalid('Control', problems);
   return Object.freeze({ ...config, platform });

@@ -7,7 +7,7 @@
 import type { AssetState, CommandAck, CustomerChoices, GridEvent, SiteCommand } from '../../platform/events.ts';
 import type { CustomerChoice } from './allocate-dispatch.ts';
 import { directionOf, intentOf, targetKwOf } from './event-commands.ts';
-import { createFulfillment, onAck, onCommand, onSiteMeasurement, viewOf, type Fulfillment, type FulfillmentView } from './fulfillment.ts';
+import { createFulfillment, onAck, onCommand, onSiteMeasurement, onSiteOnline, viewOf, type Fulfillment, type FulfillmentView } from './fulfillment.ts';
 
 export interface EventEntry {
   event: GridEvent;
@@ -32,9 +32,14 @@ export interface EventBook {
   readonly earlyCommands: Map<string, SiteCommand[]>;
   /** CANCELs read before the event they cancel (grid.events.v1 has several partitions). */
   readonly earlyCancels: Map<string, GridEvent>;
+  /**
+   * The events each site has a command in that may still measure it: a site state touches only
+   * these, never every event in the book. Pruned as states arrive after an event is over.
+   */
+  readonly bySite: Map<string, EventEntry[]>;
 }
 
-export const createEventBook = (): EventBook => ({ events: new Map(), choices: new Map(), earlyAcks: new Map(), earlyCommands: new Map(), earlyCancels: new Map() });
+export const createEventBook = (): EventBook => ({ events: new Map(), choices: new Map(), earlyAcks: new Map(), earlyCommands: new Map(), earlyCancels: new Map(), bySite: new Map() });
 
 export const applyGridEvent = (b: EventBook, e: GridEvent): void => {
   if (e.kind === 'CANCEL') {
@@ -70,11 +75,20 @@ export const applyCommand = (b: EventBook, c: SiteCommand): void => {
   if (c.eventId === null) return;
   const entry = b.events.get(c.eventId);
   if (entry === undefined) {
-    if (b.earlyCommands.size < 100_000) b.earlyCommands.set(c.eventId, [...(b.earlyCommands.get(c.eventId) ?? []), c]);
+    // Pushed, not copied: a standby can read a whole fleet's commands before their event.
+    const early = b.earlyCommands.get(c.eventId);
+    if (early !== undefined) early.push(c);
+    else if (b.earlyCommands.size < 100_000) b.earlyCommands.set(c.eventId, [c]);
     return;
   }
   if (entry.fulfillment.commands.has(c.commandId)) return;
+  const known = entry.fulfillment.sites.has(c.siteId);
   entry.fulfillment = onCommand(entry.fulfillment, c);
+  if (!known && entry.fulfillment.sites.has(c.siteId)) {
+    const list = b.bySite.get(c.siteId);
+    if (list === undefined) b.bySite.set(c.siteId, [entry]);
+    else list.push(entry);
+  }
   entry.round = Math.max(entry.round, roundOf(c) + 1);
   if (c.kind === 'RELEASE') entry.shares.delete(c.siteId);
   else entry.shares.set(c.siteId, c.powerKw);
@@ -103,12 +117,24 @@ export const applyAck = (b: EventBook, a: CommandAck): void => {
   entry.fulfillment = onAck(entry.fulfillment, a);
 };
 
+/** A site's state: measured response and online status of the events it is in (O(its events)). */
 export const applySiteState = (b: EventBook, s: AssetState, sampleEveryMs: number): void => {
   if (s.kind !== 'SITE') return;
-  for (const entry of b.events.values()) {
-    if (entry.cancelledAtMs !== null || s.updatedAtMs > entry.event.endMs + sampleEveryMs) continue;
+  const list = b.bySite.get(s.assetId);
+  if (list === undefined) return;
+  let over = 0;
+  for (const entry of list) {
+    if (entry.cancelledAtMs !== null || s.updatedAtMs > entry.event.endMs + sampleEveryMs) {
+      over++;
+      continue;
+    }
+    entry.fulfillment = onSiteOnline(entry.fulfillment, s.assetId, s.online);
     entry.fulfillment = onSiteMeasurement(entry.fulfillment, s.assetId, s.aggregate.batteryKw, s.updatedAtMs, sampleEveryMs);
   }
+  if (over === 0) return;
+  const live = list.filter((e) => !(e.cancelledAtMs !== null || s.updatedAtMs > e.event.endMs + sampleEveryMs));
+  if (live.length === 0) b.bySite.delete(s.assetId);
+  else b.bySite.set(s.assetId, live);
 };
 
 export const choiceOf = (b: EventBook, siteId: string): { reservePct: number | null; optedOutEventIds: Set<string> } => {

@@ -6,7 +6,8 @@
  * - kind VPP_DISPATCH (discharge targetMw > 0), CHARGE (absorb targetMw > 0: published as a
  *   VPP_DISPATCH with a negative targetMw), DEMAND_PEAK (targetMw optional: without it every
  *   site cuts its own import), STORM_WATCH (weatherCellIds optional), OUTAGE;
- * - startMs defaults to now; the window is at most 7 days and must end in the future.
+ * - startMs defaults to now; the window is at most 7 days. Whether it still leaves time to deliver
+ *   its commands is the use case's call (CTRL_WINDOW_ENDED), not a matter of form.
  */
 import type { GridEvent } from '../../platform/events.ts';
 import { err, ok, type Result } from '../../platform/result.ts';
@@ -40,7 +41,6 @@ export const parseEventRequest = (body: unknown, ctx: { eventId: string; issuedB
   else problems.push('endMs (epoch ms) or durationMin (> 0) is required');
   if (num(startMs) && Number.isFinite(endMs)) {
     if (endMs <= startMs) problems.push('the window must end after it starts');
-    if (endMs <= ctx.nowMs) problems.push('the window has already ended');
     if (endMs - startMs > MAX_WINDOW_MS) problems.push('the window may be at most 7 days');
   }
   const cells = body['weatherCellIds'] ?? [];

@@ -45,19 +45,34 @@ export interface Fulfillment {
   readonly siteKw: Map<string, number>;
   responseKw: number;
   readonly samples: Sample[];
+  /** The latest (by issue time) non-RELEASE command per site: a rejection counts only for it. */
+  readonly latest: Map<string, string>;
+  /** Sites whose latest command was rejected: they dropped out (kept as records arrive, never recomputed). */
+  readonly rejectedSites: Set<string>;
+  /** Sites of the event that asset.state.v1 last showed offline. */
+  readonly offlineSites: Set<string>;
 }
 
 export const MAX_SAMPLES = 720;
 
 export const createFulfillment = (eventId: string, targetKw: number | null, direction: 1 | -1): Fulfillment => ({
   eventId, targetKw, direction, commands: new Map(), sites: new Set(), siteKw: new Map(), responseKw: 0, samples: [],
+  latest: new Map(), rejectedSites: new Set(), offlineSites: new Set(),
 });
 
 /** A command issued for this event (seen again on redelivery: no change). */
 export const onCommand = (f: Fulfillment, c: SiteCommand): Fulfillment => {
   if (c.eventId !== f.eventId || f.commands.has(c.commandId)) return f;
   f.commands.set(c.commandId, { commandId: c.commandId, siteId: c.siteId, kind: c.kind, powerKw: c.powerKw, issuedAtMs: c.issuedAtMs, endMs: c.endMs, status: 'SENT', reason: null, ackedAtMs: null });
-  if (c.kind !== 'RELEASE') f.sites.add(c.siteId);
+  if (c.kind !== 'RELEASE') {
+    f.sites.add(c.siteId);
+    const held = f.latest.get(c.siteId);
+    const heldAt = held === undefined ? undefined : f.commands.get(held)?.issuedAtMs;
+    if (heldAt === undefined || c.issuedAtMs >= heldAt) {
+      f.latest.set(c.siteId, c.commandId);
+      f.rejectedSites.delete(c.siteId);
+    }
+  }
   return f;
 };
 
@@ -68,6 +83,15 @@ export const onAck = (f: Fulfillment, a: CommandAck): Fulfillment => {
   const c = f.commands.get(a.commandId);
   if (c === undefined || c.siteId !== a.siteId || rank[a.status] <= rank[c.status]) return f;
   f.commands.set(a.commandId, { ...c, status: a.status, reason: a.reason, ackedAtMs: a.ackedAtMs });
+  if (a.status === 'REJECTED' && f.latest.get(c.siteId) === a.commandId) f.rejectedSites.add(c.siteId);
+  return f;
+};
+
+/** Whether a site of the event is online, as asset.state.v1 last said. */
+export const onSiteOnline = (f: Fulfillment, siteId: string, online: boolean): Fulfillment => {
+  if (!f.sites.has(siteId)) return f;
+  if (online) f.offlineSites.delete(siteId);
+  else f.offlineSites.add(siteId);
   return f;
 };
 

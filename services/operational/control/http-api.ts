@@ -10,6 +10,7 @@ import type { Logger } from '../../platform/logger.ts';
 import type { Result } from '../../platform/result.ts';
 import { authenticate, authorize, type Action, type Principal, type TokenEntry } from './auth.ts';
 import type { ControlService, Failure } from './control-service.ts';
+import { httpStatusOf } from './control-errors.ts';
 import {
   CancelBody, CreateEventBody, EventDetail, EventList, EventParams, EventSummary, Health, IdempotencyHeaders, OptOutBody, OptOutResult,
   ReserveBody, ReserveResult, SiteParams, SiteView,
@@ -24,13 +25,15 @@ declare module 'fastify' {
 }
 
 const send = <T>(reply: FastifyReply, r: Result<T, Failure>, okStatus = 200): FastifyReply =>
-  r.ok ? reply.code(okStatus).send(r.value) : sendProblem(reply, r.error.status, r.error.code, r.error.message);
+  r.ok ? reply.code(okStatus).send(r.value) : sendProblem(reply, httpStatusOf(r.error.code), r.error.code, r.error.message);
 
 export interface HttpApiDeps {
   readonly service: ControlService;
   readonly tokens: readonly TokenEntry[];
   readonly logger: Logger;
   readonly now?: () => number;
+  /** What /healthz says (default {ok: true}): control adds its role, leader or standby. */
+  readonly health?: () => { ok: boolean; role?: string; instanceId?: string };
 }
 
 /** Builds the app (not listening): routes, schemas, /healthz, /metrics, /openapi.json. */
@@ -43,7 +46,7 @@ export const createHttpApi = async (deps: HttpApiDeps): Promise<HttpApp> => {
     logFields: (req) => ({ who: req.who?.name ?? null }),
   });
   const idempotent = createIdempotencyStore<Result<unknown, Failure>>({
-    ttlMs: 24 * 3_600_000, maxKeys: 10_000, now: deps.now ?? Date.now, keep: (r) => r.ok || r.error.status < 500,
+    ttlMs: 24 * 3_600_000, maxKeys: 10_000, now: deps.now ?? Date.now, keep: (r) => r.ok || httpStatusOf(r.error.code) < 500,
   });
 
   /** Authenticates and authorizes before the body is validated: a stranger learns nothing about the schema. */
@@ -63,7 +66,7 @@ export const createHttpApi = async (deps: HttpApiDeps): Promise<HttpApp> => {
   const dispatch = guard(() => ({ kind: 'dispatch' }));
   const site = guard((req) => ({ kind: 'site', siteId: siteOf(req) }));
 
-  app.get('/healthz', { schema: { response: { 200: Health } } }, () => ({ ok: true }));
+  app.get('/healthz', { schema: { response: { 200: Health } } }, () => deps.health?.() ?? { ok: true });
   app.addSchema(EventSummary);
   app.addSchema(EventDetail);
 

@@ -85,4 +85,4 @@ export const SiteView = Type.Object({
 
 export const OptOutResult = Type.Object({ siteId: Type.String(), eventId: Type.String(), released: Type.Boolean() });
 export const ReserveResult = Type.Object({ siteId: Type.String(), reservePct: Nullable(Type.Number()) });
-export const Health = Type.Object({ ok: Type.Boolean() });
+export const Health = Type.Object({ ok: Type.Boolean(), role: Type.Optional(Type.String()), instanceId: Type.Optional(Type.String()) });

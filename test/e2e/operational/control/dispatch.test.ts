@@ -63,7 +63,7 @@ describe('control end to end: simulated fleet, gateway, asset actors, control', 
     });
     assets.stderr?.on('data', (b: Buffer) => (assetsLog = (assetsLog + b.toString()).slice(-4000)));
     const config = parseControlConfig({
-      ...TEST_STACK_ENV, ...sim, CONTROL_PORT: '0', CONTROL_INSTANCE_ID: freshName('e2e-control'), CONTROL_REALLOCATE_SEC: '2',
+      ...TEST_STACK_ENV, ...sim, CONTROL_PORT: '0', CONTROL_INSTANCE_ID: freshName('e2e-control'), CONTROL_REALLOCATE_SEC: '2', CONTROL_LEADER_GROUP: freshName('e2e-control-leader'),
       CONTROL_TOKENS: `operator:${TOKENS.operator}:olga,viewer:${TOKENS.viewer}:victor`,
     });
     control = await startControl(config, { kafka: testKafka('e2e-control'), codec: createAvroCodec({ registry: createRegistryClient(config.platform.registryUrl) }), logger: createLogger('warn', { service: 'e2e-control' }) });

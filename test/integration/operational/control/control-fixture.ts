@@ -15,7 +15,7 @@ export const TOKENS = { operator: 'op-token-test-1', viewer: 'viewer-token-test-
 
 export const startTestControl = async (customers: ReadonlyArray<{ siteId: string; token: string }> = [], logLines: string[] = []): Promise<Control> => {
   const entries = [`operator:${TOKENS.operator}:alice`, `viewer:${TOKENS.viewer}:victor`, ...customers.map((c) => `customer:${c.siteId}:${c.token}`)];
-  const config = parseControlConfig({ ...TEST_STACK_ENV, CONTROL_PORT: '0', CONTROL_TOKENS: entries.join(','), CONTROL_INSTANCE_ID: freshName('control'), CONTROL_REALLOCATE_SEC: '1' });
+  const config = parseControlConfig({ ...TEST_STACK_ENV, CONTROL_PORT: '0', CONTROL_TOKENS: entries.join(','), CONTROL_INSTANCE_ID: freshName('control'), CONTROL_REALLOCATE_SEC: '1', CONTROL_LEADER_GROUP: freshName('control-leader') });
   return startControl(config, { kafka, codec, logger: createLogger('info', { service: 'control-test' }, (l) => logLines.push(l)) });
 };
 

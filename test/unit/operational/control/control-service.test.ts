@@ -10,6 +10,9 @@ import type { Principal } from '../../../../services/operational/control/auth.ts
 import { createControlService } from '../../../../services/operational/control/control-service.ts';
 import { applyAck, applyCommand, applyGridEvent, applySiteState, createEventBook } from '../../../../services/operational/control/event-book.ts';
 import { applyDefinition, applyState, createReadModel, sitesUnder } from '../../../../services/operational/control/read-model.ts';
+import { commandWriterOver } from '../../../../services/operational/control/command-writer.ts';
+import { createTopicWriter } from '../../../../services/platform/topic-writer.ts';
+import { createScopeIndex } from '../../../../services/operational/control/scope-index.ts';
 
 const T0 = 1_764_000_000_000;
 const operator: Principal = { role: 'operator', name: 'operator:alice', siteId: null };
@@ -56,11 +59,20 @@ const setup = (failCommandSends = 0) => {
   }
   const clock = manualClock(T0);
   let n = 0;
-  const svc = createControlService({ producer, codec, clock, newId: () => String(++n), logger: createLogger('silent'), model, book });
+  let leader = true;
+  const svc = createControlService({ writer: createTopicWriter({ producer, codec }), commands: commandWriterOver(createTopicWriter({ producer, codec }), 'test'), clock, newId: () => String(++n), logger: createLogger('silent'), model, scopes: createScopeIndex(model), book, isLeader: () => leader, minDeliveryMs: 5_000 });
+  /** A site state as control's feed applies it: to the read model and to the book. */
+  const siteState = (s: AssetState): void => {
+    applyState(model, s.assetId, s);
+    applySiteState(book, s, 60_000);
+  };
+  const setLeader = (v: boolean): void => {
+    leader = v;
+  };
   const commands = () => sent.filter((s) => s.topic === TopicNames.controlCommands).map((s) => s.value as SiteCommand);
   const events = () => sent.filter((s) => s.topic === TopicNames.gridEvents).map((s) => s.value as GridEvent);
   const choices = () => sent.filter((s) => s.topic === TopicNames.controlChoices).map((s) => s.value as CustomerChoices);
-  return { svc, sent, model, book, clock, commands, events, choices };
+  return { svc, sent, model, book, clock, commands, events, choices, siteState, setLeader };
 };
 
 describe('control service', () => {
@@ -106,13 +118,13 @@ describe('control service', () => {
     const { svc, sent } = setup();
     const a = await svc.createEvent(operator, { kind: 'VPP_DISPATCH', scopeAssetId: 'nowhere', targetMw: 1, durationMin: 60 });
     const b = await svc.createEvent(operator, { kind: 'VPP_DISPATCH', scopeAssetId: 'feeder-1', durationMin: 60 });
-    expect(a.ok ? 0 : a.error.status).toBe(422);
-    expect(b.ok ? 0 : b.error.status).toBe(400);
+    expect(a.ok ? '' : a.error.code).toBe('UNKNOWN_SCOPE');
+    expect(b.ok ? '' : b.error.code).toBe('INVALID_EVENT');
     expect(sent).toEqual([]);
   });
 
   it('re-allocates when a site rejects or goes offline, and a customer opt-out releases the site', async () => {
-    const { svc, book, model, commands, choices } = setup();
+    const { svc, book, commands, choices, siteState } = setup();
     const r = await svc.createEvent(operator, { kind: 'VPP_DISPATCH', scopeAssetId: 'feeder-1', targetMw: 0.009, durationMin: 60 });
     if (!r.ok) throw new Error(r.error.message);
     const id = r.value.event.eventId;
@@ -122,13 +134,13 @@ describe('control service', () => {
     expect(svc.event(id)?.dropped).toEqual(['site-a']);
     expect(svc.event(id)?.allocatedKw).toBeCloseTo(9);
     expect(await svc.reallocateDropouts()).toBe(0);
-    applyState(model, 'site-b', state('site-b', 3, { online: false }));
+    siteState(state('site-b', 3, { online: false }));
     await svc.reallocateDropouts();
     // Only site-c is left: it gives its 5 kW limit, the rest is shortfall.
     expect(svc.event(id)?.allocatedKw).toBeCloseTo(5);
     expect(svc.event(id)?.shortfallKw).toBeCloseTo(4, 2);
     // site-b comes back online: it is back in, and the target is met again.
-    applyState(model, 'site-b', state('site-b', 4));
+    siteState(state('site-b', 4));
     const beforeBack = commands().length;
     expect(await svc.reallocateDropouts()).toBeGreaterThan(0);
     expect(svc.event(id)?.dropped).toEqual(['site-a']);
@@ -155,7 +167,7 @@ describe('control service', () => {
     expect(events().map((e) => [e.kind, e.cancelsEventId])).toEqual([['STORM_WATCH', null], ['CANCEL', r.value.event.eventId]]);
     expect(commands().slice(3).map((x) => x.kind)).toEqual(['RELEASE', 'RELEASE', 'RELEASE']);
     const again = await svc.cancelEvent(operator, r.value.event.eventId, null);
-    expect(again.ok ? 0 : again.error.status).toBe(409);
+    expect(again.ok ? '' : again.error.code).toBe('ALREADY_CANCELLED');
   });
 
   it('a customer reserve re-allocates active discharge events touching the site', async () => {
@@ -183,5 +195,70 @@ describe('control service', () => {
     expect(entry?.cancelledBy).toBe('operator:bob');
     expect(entry?.fulfillment.commands.get('evt-x.0.site-a')?.status).toBe('ACCEPTED');
     expect(entry?.round).toBe(1);
+  });
+
+  it('refuses a window that ends before its commands could be delivered, also when the event write outlasted it (CTRL_WINDOW_ENDED)', async () => {
+    const { svc, sent, commands, clock, book } = setup();
+    const soon = await svc.createEvent(operator, { kind: 'VPP_DISPATCH', scopeAssetId: 'feeder-1', targetMw: 0.009, startMs: T0, endMs: T0 + 3_000 });
+    expect(soon.ok ? '' : soon.error.code).toBe('CTRL_WINDOW_ENDED');
+    expect(sent).toEqual([]);
+    // A request that hung while Kafka was down: the event write returns after the window is over.
+    const hanging = setup();
+    const slow = hanging.svc;
+    const original = hanging.sent.push.bind(hanging.sent);
+    hanging.sent.push = (...items) => {
+      if (items.some((i) => i.topic === TopicNames.gridEvents)) hanging.clock.advance(10 * 60_000);
+      return original(...items);
+    };
+    const late = await slow.createEvent(operator, { kind: 'VPP_DISPATCH', scopeAssetId: 'feeder-1', targetMw: 0.009, durationMin: 5 });
+    expect(late.ok ? '' : late.error.code).toBe('CTRL_WINDOW_ENDED');
+    expect(late.ok ? '' : late.error.message).toMatch(/too soon for its commands/);
+    expect(hanging.commands()).toEqual([]);
+    // ...and the re-allocation pass does not allocate it later either.
+    expect(await slow.reallocateDropouts()).toBe(0);
+    expect(commands()).toEqual([]);
+    expect(clock.now()).toBe(T0);
+    expect(book.events.size).toBe(0);
+  });
+
+  it('a standby refuses mutations with CTRL_NOT_LEADER and does not re-allocate', async () => {
+    const { svc, sent, setLeader } = setup();
+    setLeader(false);
+    const r = await svc.createEvent(operator, { kind: 'OUTAGE', scopeAssetId: 'feeder-1', durationMin: 30 });
+    expect(r.ok ? '' : r.error.code).toBe('CTRL_NOT_LEADER');
+    expect(await svc.reallocateDropouts()).toBe(0);
+    expect(sent).toEqual([]);
+  });
+
+  it('takes over a round the old leader cut short: only the sites it did not reach get commands, with the same round, over the rest of the target', async () => {
+    // Regression: a leader killed mid-write left part of the fleet without commands, and a
+    // new leader that re-allocated from scratch would send the reached sites a second one.
+    const { svc, book, commands } = setup();
+    const e: GridEvent = { eventId: 'evt-old', kind: 'VPP_DISPATCH', scopeAssetId: 'feeder-1', targetMw: 0.009, startMs: T0, endMs: T0 + 3_600_000, issuedBy: 'operator:bob', issuedAtMs: T0, cancelsEventId: null, reason: null, weatherCellIds: [] };
+    applyGridEvent(book, e);
+    // The old leader wrote site-a's 3 kW only.
+    applyCommand(book, { commandId: 'evt-old.0.site-a', eventId: 'evt-old', siteId: 'site-a', kind: 'DISCHARGE', powerKw: 3, reservePct: null, startMs: T0, endMs: e.endMs, expiresAtMs: e.endMs, issuedAtMs: T0 });
+    expect(await svc.takeOver()).toBe(2);
+    expect(commands().map((c) => [c.commandId, c.powerKw])).toEqual([['evt-old.0.site-b', 3], ['evt-old.0.site-c', 3]]);
+    expect(svc.event('evt-old')?.allocatedKw).toBeCloseTo(9);
+    // A second takeover (leadership flapped) finds nothing left to do.
+    expect(await svc.takeOver()).toBe(0);
+  });
+
+  it('a site state touches only the events the site is in', () => {
+    // Regression: applySiteState scanned every event in the book for every site state.
+    const book = createEventBook();
+    const ev = (id: string): GridEvent => ({ eventId: id, kind: 'VPP_DISPATCH', scopeAssetId: 'f', targetMw: 1, startMs: T0, endMs: T0 + 3_600_000, issuedBy: 'op', issuedAtMs: T0, cancelsEventId: null, reason: null, weatherCellIds: [] });
+    for (let i = 0; i < 1000; i++) applyGridEvent(book, ev(`evt-${i}`));
+    const cmd = (eventId: string, siteId: string): SiteCommand => ({ commandId: `${eventId}.0.${siteId}`, eventId, siteId, kind: 'DISCHARGE', powerKw: 1, reservePct: null, startMs: T0, endMs: T0 + 3_600_000, expiresAtMs: T0 + 3_600_000, issuedAtMs: T0 });
+    applyCommand(book, cmd('evt-7', 'site-a'));
+    expect(book.bySite.get('site-a')?.map((x) => x.event.eventId)).toEqual(['evt-7']);
+    applySiteState(book, state('site-a', 2, { online: false }, 2), 60_000);
+    const f = book.events.get('evt-7')?.fulfillment;
+    expect(f?.responseKw).toBeCloseTo(2);
+    expect([...(f?.offlineSites ?? [])]).toEqual(['site-a']);
+    // After the event is over, the site's index entry goes.
+    applySiteState(book, { ...state('site-a', 3), updatedAtMs: T0 + 7_200_000 }, 60_000);
+    expect(book.bySite.has('site-a')).toBe(false);
   });
 });

@@ -1,0 +1,70 @@
+/**
+ * Which control instance leads: a consumer group every instance joins (`gridfleet-control-leader`)
+ * over grid.events.v1, and the member the group assigns partition 0 leads. Kafka's group
+ * coordinator gives any partition to exactly one member of a settled generation, so this is the
+ * single-partition group of docs/control.md without a topic of its own (one more topic would need
+ * a schema, a ClickHouse table and ingest's mapping for records nobody reads). The handler reads
+ * nothing: membership is the point.
+ *
+ * - The leader loses the lease when a rebalance gives partition 0 to another member (it learns
+ *   in its own GROUP_JOIN) or its consumer crashes.
+ * - A leader that is SIGKILLed is evicted when its session expires (6 s, the broker's minimum);
+ *   the standby's next heartbeat learns of the rebalance and it gets partition 0.
+ * - A session is short and heartbeats every second, so a loaded event loop does not lose the
+ *   lease by accident.
+ */
+import type { Consumer, KafkaAdapter } from '../../platform/kafka.ts';
+import type { Logger } from '../../platform/logger.ts';
+import { TopicNames } from '../../platform/topics.ts';
+
+export const LEADER_GROUP = 'gridfleet-control-leader';
+const LEADER_PARTITION = 0;
+const SESSION_TIMEOUT_MS = 6_000;
+
+export interface Leadership {
+  isLeader(): boolean;
+  /** Resolves at the first assignment (leader or standby), so an instance opens knowing its role. */
+  readonly joined: Promise<void>;
+  /** Called on every change, with the new role. */
+  onChange(listener: (leader: boolean) => void): void;
+  stop(): Promise<void>;
+}
+
+export const joinLeadership = async (deps: { kafka: KafkaAdapter; logger: Logger; groupId?: string }): Promise<Leadership> => {
+  const topic = TopicNames.gridEvents;
+  let leader = false;
+  const listeners: Array<(leader: boolean) => void> = [];
+  const set = (next: boolean, why: string): void => {
+    if (next === leader) return;
+    leader = next;
+    deps.logger.info(next ? 'leadership acquired' : 'leadership lost', { why });
+    for (const l of listeners) l(next);
+  };
+  let markJoined: () => void = () => undefined;
+  const joined = new Promise<void>((r) => (markJoined = r));
+  const consumer: Consumer = await deps.kafka.consumer({
+    groupId: deps.groupId ?? LEADER_GROUP, topics: [topic], fromBeginning: false, autoCommit: false,
+    sessionTimeoutMs: SESSION_TIMEOUT_MS, heartbeatIntervalMs: 1_000, retryMaxMs: 1_000,
+  });
+  consumer.onAssignment((assigned) => {
+    const owns = assigned.some((a) => a.topic === topic && a.partitions.includes(LEADER_PARTITION));
+    set(owns, owns ? `assigned ${topic}[${LEADER_PARTITION}]` : `${topic}[${LEADER_PARTITION}] went to another member`);
+    markJoined();
+  });
+  consumer.onCrash((c) => set(false, `leader consumer crashed: ${c.error}`));
+  void consumer.runBatches(() => Promise.resolve()).catch((e: unknown) => {
+    set(false, 'leader consumer stopped');
+    deps.logger.error('leadership consumer stopped', { error: e instanceof Error ? e.message : String(e) });
+  });
+  return {
+    isLeader: () => leader,
+    joined,
+    onChange: (l) => {
+      listeners.push(l);
+    },
+    stop: async () => {
+      set(false, 'stopping');
+      await consumer.disconnect();
+    },
+  };
+};
