@@ -9,7 +9,7 @@
  * service's faults come from bench/_isolation-forecast.ts).
  */
 import type { AvroCodec } from '../services/platform/avro-codec.ts';
-import type { Producer } from '../services/platform/kafka.ts';
+import type { TopicWriter } from '../services/platform/topic-writer.ts';
 import { TopicNames } from '../services/platform/topics.ts';
 import { waitUntil } from '../services/embedded/stack/processes.ts';
 import type { System } from './_control-system.ts';
@@ -18,7 +18,7 @@ import { clickhouseQuery } from './_isolation-reconcile.ts';
 export interface FaultContext {
   readonly sys: System;
   readonly codec: AvroCodec;
-  readonly producer: () => Promise<Producer>;
+  readonly writer: () => Promise<TopicWriter>;
   readonly progress: (line: string) => void;
   /** Marks a moment of the phase (e.g. "broker down") for the harness's timeline and recovery figures. */
   readonly mark: (label: string) => void;
@@ -97,20 +97,19 @@ export const analystQueries: Fault = {
 
 /** One compact 48-hour bundle per site, as a forecast run publishes them (the shape bench/delivery.ts uses). */
 export const publishBundles = async (ctx: FaultContext, runId: string): Promise<number> => {
-  const producer = await ctx.producer();
+  const writer = await ctx.writer();
   const issuedAtMs = Date.now();
   const sites = ctx.sys.plan.sites;
   for (let i = 0; i < sites.length; i += 2_000) {
-    const msgs = await Promise.all(sites.slice(i, i + 2_000).map(async (s) => ({
+    await writer.publish(TopicNames.fleetForecasts, sites.slice(i, i + 2_000).map((s) => ({
       key: s.siteId,
-      value: await ctx.codec.encode(TopicNames.fleetForecasts, {
+      value: {
         siteId: s.siteId, issuedAtMs, runId, validFromMs: issuedAtMs, stepMinutes: 60,
         solarKw: Array.from({ length: 48 }, (_, h) => Math.max(0, Math.sin((((h % 24) - 6) / 12) * Math.PI)) * s.solarKwp * 0.8),
         loadKw: Array.from({ length: 48 }, () => 0.8), carbonGPerKwh: Array.from({ length: 48 }, (_, h) => 200 + 50 * Math.cos(h / 4)),
         temperatureC: Array.from({ length: 48 }, () => 15), stormWatch: null, modelVersion: 'isolation-burst',
-      }),
+      },
     })));
-    await producer.send(TopicNames.fleetForecasts, msgs);
   }
   return sites.length;
 };

@@ -12,7 +12,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAvroCodec, createRegistryClient } from '../services/platform/avro-codec.ts';
-import { createKafkaAdapter, type KafkaAdapter, type Producer, type TopicOffsets } from '../services/platform/kafka.ts';
+import { createKafkaAdapter, type KafkaAdapter, type TopicOffsets } from '../services/platform/kafka.ts';
+import { openTopicWriter, type TopicWriter } from '../services/platform/topic-writer.ts';
 import { createLogger } from '../services/platform/logger.ts';
 import { TopicNames } from '../services/platform/topics.ts';
 import type { PartName } from '../services/embedded/stack/layout.ts';
@@ -78,7 +79,7 @@ const RATIO_LIMIT = 1.25;
 export const runIsolation = async (o: IsolationOptions): Promise<IsolationResult> => {
   const parts: PartName[] = ['kafka', 'registry', 'clickhouse', 'redis'];
   let sys: System | undefined;
-  let producer: Producer | undefined;
+  let writer: TopicWriter | undefined;
   try {
     let startOffsets: { telemetry: TopicOffsets[]; commands: TopicOffsets[]; acks: TopicOffsets[] } | undefined;
     let kafka: KafkaAdapter | undefined;
@@ -163,7 +164,7 @@ export const runIsolation = async (o: IsolationOptions): Promise<IsolationResult
 
     const ctx: FaultContext = {
       sys: s, codec, progress: o.progress,
-      producer: async () => (producer ??= await k.producer()),
+      writer: async () => (writer ??= await openTopicWriter({ kafka: k, codec, lanes: 2 })),
       mark: (label) => {
         current?.marks.push({ atMs: Date.now(), label });
         o.progress(`  ${current?.name ?? ''}: ${label}`);
@@ -210,7 +211,7 @@ export const runIsolation = async (o: IsolationOptions): Promise<IsolationResult
     const restarts = Object.fromEntries(s.handles.filter((h) => h.restarts() > 0).map((h) => [h.name, h.restarts()]));
     return { restarts, phases: results, reconciliation, pass: analyticsOk && reconciliation.exact && reconciliation.negativeControlFailed, worstControlP99Ratio: Number(worst.toFixed(3)), sites: o.sites };
   } finally {
-    await producer?.disconnect().catch(() => undefined);
+    await writer?.close().catch(() => undefined);
     await sys?.dispose();
   }
 };

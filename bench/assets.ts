@@ -23,6 +23,7 @@ import { createSiteShard } from '../services/operational/assets/site-shard.ts';
 import { fleetAssetDefinitions, planFleet } from '../services/edge/simulator/provision-plan.ts';
 import { startBenchStack, stopAll, type BenchStack } from './_harness.ts';
 import type { Benchmark } from './types.ts';
+import { openTopicWriter } from '../services/platform/topic-writer.ts';
 
 const PORT_BASE = 22000;
 const USED = [TopicNames.telemetry, TopicNames.assetRegistry, TopicNames.assetState, TopicNames.assetRollup] as const;
@@ -70,19 +71,17 @@ const runOnce = async (
   } finally {
     await admin.disconnect();
   }
-  const producer = await kafka.producer();
+  const writer = await openTopicWriter({ kafka, codec, lanes: 4 });
   try {
     const defs = fleetAssetDefinitions(registry, Date.now());
-    const dv = await Promise.all(defs.map((d) => codec.encode(TopicNames.assetRegistry, d)));
-    await producer.send(prefix + TopicNames.assetRegistry, defs.map((d, i) => ({ key: d.assetId, value: dv[i] ?? null })));
+    await writer.publish(TopicNames.assetRegistry, defs.map((d) => ({ key: d.assetId, value: d })), { to: prefix + TopicNames.assetRegistry });
     progress(`${instances} instance(s): producing ${list.length} telemetry events...`);
     for (let i = 0; i < list.length; i += 5_000) {
       const chunk = list.slice(i, i + 5_000);
-      const values = await Promise.all(chunk.map((f) => codec.encode(TopicNames.telemetry, f)));
-      await producer.send(prefix + TopicNames.telemetry, chunk.map((f, k) => ({ key: f.siteId, value: values[k] ?? null })));
+      await writer.publish(TopicNames.telemetry, chunk.map((f) => ({ key: f.siteId, value: f })), { to: prefix + TopicNames.telemetry });
     }
   } finally {
-    await producer.disconnect();
+    await writer.close();
   }
   const procs: ChildProcess[] = [];
   const urls: string[] = [];

@@ -16,6 +16,7 @@ import { TopicNames } from '../services/platform/topics.ts';
 import { REPO_ROOT } from '../services/embedded/stack/layout.ts';
 import { cpuSec, nextMessage, provisionDevices, spawnGateways, startBenchStack, stopAll, type BenchStack } from './_harness.ts';
 import type { Benchmark } from './types.ts';
+import { openTopicWriter } from '../services/platform/topic-writer.ts';
 
 /**
  * When `share` of all `devices` had the bundle (times sorted, one per device that got it): a
@@ -63,7 +64,7 @@ const bench: Benchmark = {
       const devices = await provisionDevices(gw.urls, devicesWanted);
       const kafka = createKafkaAdapter({ brokers: bench.config.kafkaBrokers, clientId: 'bench-delivery', logger: createLogger('warn') });
       const codec = createAvroCodec({ registry: createRegistryClient(bench.config.registryUrl) });
-      const producer = await kafka.producer();
+      const writer = await openTopicWriter({ kafka, codec, lanes: 2 });
 
       const phase = async (mode: 'push' | 'poll', runId: string): Promise<PhaseResult> => {
         for (let i = 0; i < workers; i++) {
@@ -88,16 +89,15 @@ const bench: Benchmark = {
         const t0 = Date.now();
         const issuedAtMs = Date.now();
         for (let i = 0; i < devices.length; i += 2000) {
-          const msgs = await Promise.all(devices.slice(i, i + 2000).map(async (d) => ({
+          await writer.publish(TopicNames.fleetForecasts, devices.slice(i, i + 2000).map((d) => ({
             key: d.siteId,
-            value: await codec.encode(TopicNames.fleetForecasts, {
+            value: {
               siteId: d.siteId, issuedAtMs, runId, validFromMs: issuedAtMs, stepMinutes: 60,
               solarKw: Array.from({ length: 48 }, (_, h) => Math.max(0, Math.sin(((h % 24) - 6) / 12 * Math.PI)) * 5),
               loadKw: Array.from({ length: 48 }, () => 0.8), carbonGPerKwh: Array.from({ length: 48 }, (_, h) => 200 + 50 * Math.cos(h / 4)),
               temperatureC: Array.from({ length: 48 }, () => 15), stormWatch: null, modelVersion: 'bench',
-            }),
+            },
           })));
-          await producer.send(TopicNames.fleetForecasts, msgs);
         }
         const deadline = t0 + (mode === 'poll' ? pollWaitSec * 1000 : 120_000);
         let reports: Array<Extract<Msg, { type: 'report' }>>;
@@ -129,7 +129,7 @@ const bench: Benchmark = {
       const push = await phase('push', `bench-push-${Date.now()}`);
       progress('poll phase...');
       const poll = await phase('poll', `bench-poll-${Date.now()}`);
-      await producer.disconnect();
+      await writer.close();
       const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : 'not all');
       return {
         rows: [

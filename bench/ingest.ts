@@ -33,6 +33,7 @@ import { createLogger } from '../services/platform/logger.ts';
 import { TopicNames } from '../services/platform/topics.ts';
 import { createStack } from '../services/embedded/stack/stack.ts';
 import type { Benchmark } from './types.ts';
+import { openTopicWriter } from '../services/platform/topic-writer.ts';
 
 const frame = (i: number, nowMs: number): Telemetry => ({
   deviceId: `dev-${i % 20_000}`, siteId: `site-${i % 20_000}`, seq: Math.floor(i / 20_000), measuredAtMs: nowMs, receivedAtMs: nowMs,
@@ -80,12 +81,11 @@ const bench: Benchmark = {
       await stack.up();
       const kafka = createKafkaAdapter({ brokers: config.kafkaBrokers, clientId: 'bench-ingest', logger });
       const codec = createAvroCodec({ registry: createRegistryClient(config.registryUrl) });
-      const producer = await kafka.producer();
+      const writer = await openTopicWriter({ kafka, codec, lanes: 4 });
       const produce = async (from: number, to: number, nowMs: () => number): Promise<void> => {
         for (let s = from; s < to; s += 1_000) {
           const frames = Array.from({ length: Math.min(1_000, to - s) }, (_, k) => frame(s + k, nowMs()));
-          const values = await Promise.all(frames.map((f) => codec.encode(TopicNames.telemetry, f)));
-          await producer.send(TopicNames.telemetry, frames.map((f, k) => ({ key: f.siteId, value: values[k] ?? null })));
+          await writer.publish(TopicNames.telemetry, frames.map((f) => ({ key: f.siteId, value: f })));
         }
       };
       progress(`producing ${events} telemetry records...`);
@@ -154,7 +154,7 @@ const bench: Benchmark = {
 
         const latencyP50Ms = Math.round(lat[0]?.p50 ?? 0);
         const latencyP99Ms = Math.round(lat[0]?.p99 ?? 0);
-        await producer.disconnect();
+        await writer.close();
         return {
           rows: [
             ['ingest rate', `${eventsPerSec} events/s`, `${events} pre-produced events, Kafka -> queryable, process start included`],

@@ -57,7 +57,12 @@ const toMessage = <T extends TopicName>(codec: AvroCodec, topic: T, r: TopicReco
 });
 
 /** A writer over a producer the caller made (tests hand in one they can hold back). */
-export const createTopicWriter = (deps: { readonly producer: Producer; readonly codec: AvroCodec }): TopicWriter => {
+export interface WriterOptions {
+  /** Told the encoded bytes (keys and values) of each publish, by catalog topic (a bytes-produced metric). */
+  readonly countBytes?: (topic: TopicName, bytes: number) => void;
+}
+
+export const createTopicWriter = (deps: { readonly producer: Producer; readonly codec: AvroCodec } & WriterOptions): TopicWriter => {
   const prepared = new Set<TopicName>();
   const encodeAll = <T extends TopicName>(topic: T, records: readonly TopicRecord<T>[]): OutgoingMessage[] => {
     const out = new Array<OutgoingMessage>(records.length);
@@ -71,14 +76,20 @@ export const createTopicWriter = (deps: { readonly producer: Producer; readonly 
         await deps.codec.prepare([topic]);
         prepared.add(topic);
       }
-      return deps.producer.send(opts?.to ?? topic, encodeAll(topic, records));
+      const messages = encodeAll(topic, records);
+      if (deps.countBytes !== undefined) {
+        let bytes = 0;
+        for (const m of messages) bytes += m.key.length + (m.value?.length ?? 0);
+        deps.countBytes(topic, bytes);
+      }
+      return deps.producer.send(opts?.to ?? topic, messages);
     },
     close: () => deps.producer.disconnect(),
   };
 };
 
 /** A writer with a producer of its own (lanes, linger: see ProducerOptions). */
-export const openTopicWriter = async (deps: { readonly kafka: KafkaAdapter; readonly codec: AvroCodec } & ProducerOptions): Promise<TopicWriter> => {
-  const { kafka, codec, ...producerOptions } = deps;
-  return createTopicWriter({ producer: await kafka.producer(producerOptions), codec });
+export const openTopicWriter = async (deps: { readonly kafka: KafkaAdapter; readonly codec: AvroCodec } & ProducerOptions & WriterOptions): Promise<TopicWriter> => {
+  const { kafka, codec, countBytes, ...producerOptions } = deps;
+  return createTopicWriter({ producer: await kafka.producer(producerOptions), codec, ...(countBytes === undefined ? {} : { countBytes }) });
 };

@@ -24,6 +24,7 @@ import { onRunFailedForGood, processChunk, processFinalize, processRun, QueueNam
 import { createForecastMetrics } from './metrics.ts';
 import { createRunStore, type RunStore } from './run-store.ts';
 import { RunKinds, realEveryMs } from './run-kinds.ts';
+import { openTopicWriter } from '../../platform/topic-writer.ts';
 
 /** Bundles per produce request (about 4 MB): one round trip per chunk of 5000 sites. */
 const PUBLISH_SLICE = 5000;
@@ -84,17 +85,16 @@ export const startForecastService = async (opts: { config: Config; fcfg: Forecas
       log: { level: ClickHouseLogLevel.OFF },
     });
     const kafka = createKafkaAdapter({ brokers: config.kafkaBrokers, security: config.kafkaSecurity, clientId: 'gridfleet-forecast', logger });
-    const producer = await kafka.producer();
     const codec = createAvroCodec({ registry: createRegistryClient(config.registryUrl, config.registryAuth) });
+    let bytes = 0;
+    const writer = await openTopicWriter({ kafka, codec, lanes: 2, countBytes: (_t, n) => (bytes += n) });
     const topic = fcfg.topicPrefix + TopicNames.fleetForecasts;
     const publish = async (bundles: readonly ForecastBundle[]): Promise<number> => {
-      let bytes = 0;
+      const before = bytes;
       for (let i = 0; i < bundles.length; i += PUBLISH_SLICE) {
-        const msgs = await Promise.all(bundles.slice(i, i + PUBLISH_SLICE).map(async (b) => ({ key: b.siteId, value: await codec.encode(TopicNames.fleetForecasts, b) })));
-        for (const m of msgs) bytes += m.value.length;
-        await producer.send(topic, msgs);
+        await writer.publish(TopicNames.fleetForecasts, bundles.slice(i, i + PUBLISH_SLICE).map((b) => ({ key: b.siteId, value: b })), { to: topic });
       }
-      return bytes;
+      return bytes - before;
     };
     const simClock = clockFor(config.sim);
     const metrics = createForecastMetrics(() => simClock.now());
@@ -133,7 +133,7 @@ export const startForecastService = async (opts: { config: Config; fcfg: Forecas
     }
     closers.push(
       () => runWorker.close(), () => chunkWorker.close(), () => finalizeWorker.close(), () => flow.close(),
-      () => producer.disconnect(), () => clickhouse.close(),
+      () => writer.close(), () => clickhouse.close(),
       () => new Promise<void>((r) => (metricsServer === null ? r() : metricsServer.close(() => r()))),
     );
   }

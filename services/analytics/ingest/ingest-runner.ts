@@ -28,7 +28,8 @@ import type { AvroCodec } from '../../platform/avro-codec.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { DeadLetter } from '../../platform/events.ts';
 import { describeError, isPlatformError } from '../../platform/errors.ts';
-import type { BatchContext, Consumer, IncomingRecord, PartitionAssignment, Producer } from '../../platform/kafka.ts';
+import type { BatchContext, Consumer, IncomingRecord, PartitionAssignment } from '../../platform/kafka.ts';
+import type { TopicWriter as KafkaTopicWriter } from '../../platform/topic-writer.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { TopicNames, type TopicName } from '../../platform/topics.ts';
 import { add, admit, emptyBatch, flushReason, isEmpty, parsePlan, planMetadata, rangeOf, tokenOf, type BatchPlan, type BatchPolicy, type PartitionBatch } from './batcher.ts';
@@ -40,7 +41,8 @@ import { ByteSink } from './row-binary.ts';
 
 export interface RunnerDeps {
   readonly consumer: Consumer;
-  readonly producer: Producer;
+  /** Dead letters only: ingest's one writer. */
+  readonly deadLetterWriter: KafkaTopicWriter;
   /** Encodes dead letters. */
   readonly codec: AvroCodec;
   /** The platform codec's decode: synchronous once a record's schema id is known. */
@@ -231,8 +233,7 @@ export const createIngestRunner = (d: RunnerDeps): Runner => {
       return false;
     }
     if (b.deadLetters.length > 0) {
-      const values = await Promise.all(b.deadLetters.map((dl) => d.codec.encode(TopicNames.deadLetters, deadLetter(b.topic, b.partition, dl))));
-      await d.producer.send(deadLetterTopic, values.map((value) => ({ key: b.topic, value })));
+      await d.deadLetterWriter.publish(TopicNames.deadLetters, b.deadLetters.map((dl) => ({ key: b.topic, value: deadLetter(b.topic, b.partition, dl) })), { to: deadLetterTopic });
       b.deadLetters.forEach(() => d.metrics.deadLettered(b.topic));
     }
     if (b.rows > 0) {

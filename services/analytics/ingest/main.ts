@@ -17,13 +17,13 @@ import { parseIngestConfig } from './config.ts';
 import { createIngestMetrics, serveMetrics } from './ingest-metrics.ts';
 import { createIngestRunner } from './ingest-runner.ts';
 import { createLagRefresher } from './lag-refresher.ts';
+import { openTopicWriter } from '../../platform/topic-writer.ts';
 
 const main = async (): Promise<void> => {
   const [config, ingest] = parseAll(() => parseConfig(process.env), () => parseIngestConfig(process.env));
   const logger = createLogger(config.logLevel, { service: 'ingest' });
   const topics = new Map(ingest.topics.map((t) => [t, `${ingest.topicPrefix}${t}`]));
   const kafka = createKafkaAdapter({ brokers: config.kafkaBrokers, security: config.kafkaSecurity, clientId: 'gridfleet-ingest', logger });
-  const producer = await kafka.producer();
   const consumer = await kafka.consumer({
     groupId: ingest.groupId,
     topics: [...topics.values()],
@@ -38,8 +38,9 @@ const main = async (): Promise<void> => {
   const metrics = createIngestMetrics(() => systemClock.now());
   const registry = createRegistryClient(config.registryUrl, config.registryAuth);
   const codec = createAvroCodec({ registry });
+  const deadLetterWriter = await openTopicWriter({ kafka, codec, lanes: 1 });
   const runner = createIngestRunner({
-    consumer, producer, sink, metrics, logger, topics,
+    consumer, deadLetterWriter, sink, metrics, logger, topics,
     codec, decoder: codec,
     clock: systemClock,
     policy: { maxRecords: ingest.batchRecords, maxBytes: ingest.batchMaxBytes, maxWaitMs: ingest.maxWaitMs },
@@ -66,7 +67,7 @@ const main = async (): Promise<void> => {
     lag.stop();
     runner
       .stop()
-      .then(() => Promise.all([producer.disconnect(), sink.close(), admin.disconnect()]))
+      .then(() => Promise.all([deadLetterWriter.close(), sink.close(), admin.disconnect()]))
       .then(() => {
         served.server.close();
         process.exit(0);

@@ -3,9 +3,8 @@
  * connection to a gateway (push or poll), ticking on the simulated clock; shard 0 also publishes
  * the weather and grid-mix feeds. Stats are read by the caller (the demo prints them).
  */
-import type { AvroCodec } from '../../platform/avro-codec.ts';
 import type { Clock } from '../../platform/clock.ts';
-import type { Producer } from '../../platform/kafka.ts';
+import type { TopicWriter } from '../../platform/topic-writer.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { connectDevice, type DeviceStats } from './device-client.ts';
 import type { FleetConfig } from './fleet-config.ts';
@@ -42,7 +41,7 @@ export const runFleetShard = (opts: {
   plan: FleetPlan;
   credentials: Credentials;
   clock: Clock;
-  world?: { producer: Producer; codec: AvroCodec };
+  world?: { writer: TopicWriter };
   logger: Logger;
   /** First sequence number of every device (default: wall-clock ms now, so a restarted fleet's sequences keep growing). */
   firstSeq?: number;

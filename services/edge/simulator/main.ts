@@ -8,8 +8,9 @@
 import { createAvroCodec, createRegistryClient } from '../../platform/avro-codec.ts';
 import { clockFor } from '../../platform/clock.ts';
 import { describeError } from '../../platform/errors.ts';
-import { createKafkaAdapter, type Producer } from '../../platform/kafka.ts';
+import { createKafkaAdapter } from '../../platform/kafka.ts';
 import { createLogger } from '../../platform/logger.ts';
+import { openTopicWriter, type TopicWriter } from '../../platform/topic-writer.ts';
 import { parseFleetConfig } from './fleet-config.ts';
 import { runFleetShard } from './fleet-runner.ts';
 import { fleetAssetDefinitions, planFleet } from './provision-plan.ts';
@@ -30,11 +31,11 @@ const main = async (): Promise<void> => {
   }
   const credentials = loadCredentials(config.credentialsFile);
   if (!credentials) throw new Error(`no credentials at ${config.credentialsFile}: run 'npx tsx services/edge/simulator/main.ts provision' first`);
-  let producer: Producer | undefined;
+  let writer: TopicWriter | undefined;
   const kafka = createKafkaAdapter({ brokers: config.platform.kafkaBrokers, security: config.platform.kafkaSecurity, clientId: `gridfleet-fleet-${config.shard.index}`, logger });
-  if (config.publishWorld) producer = await kafka.producer();
   const codec = createAvroCodec({ registry: createRegistryClient(config.platform.registryUrl, config.platform.registryAuth) });
-  const shard = runFleetShard({ config, plan, credentials, clock, logger, ...(producer ? { world: { producer, codec } } : {}) });
+  if (config.publishWorld) writer = await openTopicWriter({ kafka, codec, lanes: 1 });
+  const shard = runFleetShard({ config, plan, credentials, clock, logger, ...(writer ? { world: { writer } } : {}) });
   const report = setInterval(() => {
     const s = shard.stats();
     if (process.send) process.send({ type: 'stats', stats: s });
@@ -44,7 +45,7 @@ const main = async (): Promise<void> => {
     clearInterval(report);
     void shard.stop().then(async () => {
       if (process.send) process.send({ type: 'stats', stats: shard.stats() });
-      await producer?.disconnect();
+      await writer?.close();
       process.exit(0);
     });
   };

@@ -12,16 +12,16 @@ import type { Logger } from '../../../platform/logger.ts';
 import { TopicNames } from '../../../platform/topics.ts';
 import type { ProviderConfig } from './provider-config.ts';
 import { fetchJsonWith, startPollers } from './provider-poller.ts';
+import { openTopicWriter } from '../../../platform/topic-writer.ts';
 
 export const startProviderService = async (opts: { config: Config; pcfg: ProviderConfig; topicPrefix: string; logger: Logger }): Promise<{ stop(): Promise<void> }> => {
   const { config, pcfg, logger } = opts;
   const kafka = createKafkaAdapter({ brokers: config.kafkaBrokers, clientId: 'gridfleet-forecast-providers', logger });
-  const producer = await kafka.producer();
   const codec = createAvroCodec({ registry: createRegistryClient(config.registryUrl) });
+  const writer = await openTopicWriter({ kafka, codec, lanes: 1 });
   const topic = opts.topicPrefix + TopicNames.providerForecasts;
   const publish = async (records: readonly ProviderForecast[]): Promise<void> => {
-    const msgs = await Promise.all(records.map(async (r) => ({ key: r.sourceId, value: await codec.encode(TopicNames.providerForecasts, r) })));
-    await producer.send(topic, msgs);
+    await writer.publish(TopicNames.providerForecasts, records.map((r) => ({ key: r.sourceId, value: r })), { to: topic });
   };
   const pollers = startPollers(pcfg.adapters, pcfg.everyMin * 60_000, {
     fetchJson: fetchJsonWith(pcfg.timeoutMs), publish, now: Date.now, logger,
@@ -30,7 +30,7 @@ export const startProviderService = async (opts: { config: Config; pcfg: Provide
   return {
     async stop() {
       await pollers.stop();
-      await producer.disconnect();
+      await writer.close();
     },
   };
 };
