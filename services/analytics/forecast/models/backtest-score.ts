@@ -24,7 +24,7 @@ export interface Scores<N extends string> {
 
 export const DEFAULT_BUCKETS_H = [0, 6, 12, 24, 48] as const;
 
-export const createScorer = <N extends string>(series: HourlySeries, names: readonly N[], steps: number, buckets: readonly number[]) => {
+export const createScorer = <N extends string>(series: HourlySeries, names: readonly N[], steps: number, buckets: readonly number[], scoreHour?: (tMs: number) => boolean) => {
   const sums = names.map(() => new Float64Array(steps));
   const counts = new Uint32Array(steps);
   let origins = 0;
@@ -35,7 +35,7 @@ export const createScorer = <N extends string>(series: HourlySeries, names: read
       let scored = false;
       for (let j = 0; j < steps; j++) {
         const actual = series.values[base + j] ?? NaN;
-        if (!Number.isFinite(actual)) continue;
+        if (!Number.isFinite(actual) || (scoreHour !== undefined && !scoreHour(fromMs + j * HOUR_MS))) continue;
         if (!forecasts.every((f) => Number.isFinite(f[j]))) continue;
         forecasts.forEach((f, m) => {
           const s = sums[m];

@@ -33,6 +33,8 @@ export interface BacktestOptions {
   readonly buckets?: readonly number[];
   /** Parts of the provider correction to apply (all by default). */
   readonly parts?: CorrectionInput['parts'];
+  /** Score only the hours this accepts (e.g. daylight); all by default. */
+  readonly scoreHour?: (tMs: number) => boolean;
   /** Called every few origins: (done, total). */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -67,11 +69,11 @@ export const seasonalNaiveAt = (v: ArrayLike<number>, knownEnd: number, base: nu
 export const backtest = (series: HourlySeries, model: SeriesModel, o: BacktestOptions): BacktestResult => {
   const v = series.values;
   const lag = o.lagHours ?? 0;
-  const scorer = createScorer(series, ['model', 'persistence', 'seasonalNaive'] as const, o.steps, o.buckets ?? DEFAULT_BUCKETS_H);
+  const scorer = createScorer(series, ['model', 'persistence', 'seasonalNaive'] as const, o.steps, o.buckets ?? DEFAULT_BUCKETS_H, o.scoreHour);
   const total = Math.max(0, Math.ceil((v.length - o.warmupHours) / o.strideHours));
   let done = 0;
   for (let end = o.warmupHours; end < v.length; end += o.strideHours) {
-    const known = Math.max(0, end - lag);
+    const known = Math.max(0, Math.floor(end - lag));
     const fromMs = series.startMs + end * HOUR_MS;
     scorer.add(fromMs, [model(series, known, fromMs, o.steps), persistenceAt(v, known, o.steps), seasonalNaiveAt(v, known, end, o.steps, o.period)]);
     if (++done % 50 === 0) o.onProgress?.(done, total);
@@ -88,7 +90,7 @@ export const backtestWithProvider = (series: HourlySeries, issues: readonly Prov
   const v = series.values;
   const lagMs = (o.lagHours ?? 0) * HOUR_MS;
   const sorted = [...issues].sort((a, b) => a.issuedAtMs - b.issuedAtMs);
-  const scorer = createScorer(series, ['model', 'own', 'provider', 'persistence', 'seasonalNaive'] as const, o.steps, o.buckets ?? DEFAULT_BUCKETS_H);
+  const scorer = createScorer(series, ['model', 'own', 'provider', 'persistence', 'seasonalNaive'] as const, o.steps, o.buckets ?? DEFAULT_BUCKETS_H, o.scoreHour);
   const firstMs = series.startMs + o.warmupHours * HOUR_MS;
   const endMs = series.startMs + v.length * HOUR_MS;
   const origins: number[] = [];

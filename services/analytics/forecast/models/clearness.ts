@@ -68,11 +68,15 @@ export const clearSkySeries = (latitudeDeg: number, longitudeDeg: number, fromMs
   return out;
 };
 
-/** y / clear sky where the sun is high enough, NaN elsewhere. */
-export const ratioSeries = (y: HourlySeries, end: number, latitudeDeg: number, longitudeDeg: number): HourlySeries => {
+/**
+ * y / clear sky where the sun is high enough, NaN elsewhere, over the last `days` before end only
+ * (all of history when omitted): the models read a 14-day window, and computing the ratio of the
+ * whole history at every origin made a backtest cost the square of the series length.
+ */
+export const ratioSeries = (y: HourlySeries, end: number, latitudeDeg: number, longitudeDeg: number, days?: number): HourlySeries => {
   const n = Math.min(end, y.values.length);
-  const r = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
+  const r = new Float64Array(n).fill(NaN);
+  for (let i = days === undefined ? 0 : Math.max(0, n - Math.ceil(days * 24)); i < n; i++) {
     const cs = clearSkyHourMean(latitudeDeg, longitudeDeg, y.startMs + i * HOUR_MS);
     const x = y.values[i] ?? NaN;
     r[i] = cs >= MIN_CLEAR_SKY_W_PER_M2 && Number.isFinite(x) ? Math.max(0, x) / cs : NaN;
@@ -91,7 +95,7 @@ export interface RatioForecastOptions {
 /** Forecast ratio per future hour from history[0, end). */
 export const forecastRatio = (y: HourlySeries, end: number, latitudeDeg: number, longitudeDeg: number, fromMs: number, steps: number, o: RatioForecastOptions): number[] => {
   const opts: SeasonalOptions = { ...DEFAULT_SEASONAL, seasonality: 'none', climatologyDays: o.climatologyDays, fallback: o.fallbackRatio, defaultPhi: 0.8 };
-  const fit = fitSeasonal(ratioSeries(y, end, latitudeDeg, longitudeDeg), end, opts);
+  const fit = fitSeasonal(ratioSeries(y, end, latitudeDeg, longitudeDeg, o.climatologyDays + 1), end, opts);
   return forecastFromFit(fit, fromMs, steps).map((k) => Math.min(o.maxRatio, Math.max(0, k)));
 };
 
