@@ -17,7 +17,7 @@ import type { Logger } from '../../platform/logger.ts';
 import { TopicNames } from '../../platform/topics.ts';
 import type { ControlConfig } from './config.ts';
 import { follow, type Feed } from '../../platform/topic-feed.ts';
-import { createCommandWriter, WRITER_HEADER } from './command-writer.ts';
+import { createCommandWriter, WRITER_HEADER, type CommandWriter } from './command-writer.ts';
 import { createControlService, type ControlService } from './control-service.ts';
 import { applyAck, applyChoices, applyCommand, applyGridEvent, applySiteState, createEventBook, type EventBook } from './event-book.ts';
 import { createHttpApi } from './http-api.ts';
@@ -39,7 +39,11 @@ export interface Control {
 /** How long the commands topic must stay still before a new leader trusts it has all the old leader wrote. */
 const QUIET_MS = 500;
 
-export const startControl = async (config: ControlConfig, deps: { kafka: KafkaAdapter; codec: AvroCodec; logger: Logger; clock?: Clock; newId?: () => string }): Promise<Control> => {
+export const startControl = async (config: ControlConfig, deps: {
+  kafka: KafkaAdapter; codec: AvroCodec; logger: Logger; clock?: Clock; newId?: () => string;
+  /** A decorator of the command writer, for a fault a test or bench injects (never set in production). */
+  wrapCommands?: (w: CommandWriter) => CommandWriter;
+}): Promise<Control> => {
   const { kafka, codec, logger } = deps;
   const clock = deps.clock ?? clockFor(config.platform.sim);
   const model = createReadModel();
@@ -71,7 +75,8 @@ export const startControl = async (config: ControlConfig, deps: { kafka: KafkaAd
   await Promise.all(feeds.map((f) => f.caughtUp));
   const [, , eventsFeed, commandsFeed, acksFeed, choicesFeed] = feeds;
   const writer = await openTopicWriter({ kafka, codec, lanes: 1 });
-  const commands = await createCommandWriter({ kafka, codec, origin });
+  const plain = await createCommandWriter({ kafka, codec, origin });
+  const commands = deps.wrapCommands?.(plain) ?? plain;
   let leading = false;
   // Set just below, once the service exists (its isLeader reads it).
   const lead: { current: Leadership | undefined } = { current: undefined };
