@@ -68,3 +68,31 @@ export const printSummary = (out: (s: string) => void, stats: readonly ShardStat
   out(`  weather and grid mix ${sum(stats, (s) => s.worldRecords)} observations published`);
   if (rows !== null) out(`  in ClickHouse        ${rows} telemetry rows (try: npm run sql -- "SELECT count() FROM gridfleet.telemetry")`);
 };
+
+/** One 5-second reading of the demo's progress loop. */
+export interface DemoWindow {
+  /** Real ms since the fleet started. */
+  readonly atMs: number;
+  readonly framesAccepted: number;
+  /** p99 of telemetry frame-to-ack (Kafka has it) in the window, ms (bucket bound; Infinity above 5 s); null: no frame produced. */
+  readonly ackP99Ms: number | null;
+  /** Every device of the fleet has been online at least once by this reading. */
+  readonly fleetOnline: boolean;
+}
+
+/**
+ * The demo's verdict line (`npm run demo -- --json`): the worst window's telemetry ack p99 after
+ * the first 20 s (start-up is not steady state), and how many windows accepted no telemetry once
+ * the fleet was online (a stall, such as the one each grid event used to cause).
+ */
+export const demoVerdict = (windows: readonly DemoWindow[], skipMs = 20_000): { telemetryAckP99MsWorst: number | null; zeroRateWindows: number; windows: number } => {
+  const steady = windows.filter((w) => w.atMs > skipMs);
+  const p99s = steady.map((w) => w.ackP99Ms).filter((p): p is number => p !== null);
+  let online = false;
+  let zero = 0;
+  for (const w of windows) {
+    if (online && w.framesAccepted === 0) zero++;
+    online ||= w.fleetOnline;
+  }
+  return { telemetryAckP99MsWorst: p99s.length === 0 ? null : Math.max(...p99s), zeroRateWindows: zero, windows: steady.length };
+};

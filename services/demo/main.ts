@@ -21,10 +21,12 @@ import { provisionFleet, saveCredentials } from '../edge/simulator/provision.ts'
 import { forecastSummary } from '../analytics/forecast/demo-summary.ts';
 import { parseDemoConfig } from './demo-config.ts';
 import { createEvent, eventSummary, gridEventDay } from './grid-event-day.ts';
-import { clickhouseRows, gatewayCounters, printProgress, printSummary, produceP99Ms, type GatewayCounters } from './demo-report.ts';
+import { clickhouseRows, demoVerdict, gatewayCounters, printProgress, printSummary, produceP99Ms, type DemoWindow, type GatewayCounters } from './demo-report.ts';
 
 const out = (s: string): void => void process.stdout.write(s + '\n');
 const demo = parseDemoConfig(process.env);
+/** `npm run demo -- --json`: the last line is one JSON object with the run's verdict (demoVerdict). */
+const jsonLine = process.argv.includes('--json');
 const config = parseConfig(process.env);
 const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, { service: 'demo' });
 const children: ChildProcess[] = [];
@@ -112,6 +114,8 @@ const main = async (): Promise<void> => {
   let lastCounters: GatewayCounters | undefined;
   const script = demo.events ? gridEventDay(plan, demo.seconds * demo.speed / 60) : [];
   const issued: Array<{ label: string; eventId: string }> = [];
+  const windows: DemoWindow[] = [];
+  let everOnline = false;
   while (Date.now() - t0 < demo.seconds * 1000) {
     await new Promise((r) => setTimeout(r, 5_000));
     const stats = [...shardStats.values()];
@@ -119,7 +123,10 @@ const main = async (): Promise<void> => {
     const rate = ((accepted - last.accepted) / (Date.now() - last.t)) * 1000;
     last = { t: Date.now(), accepted };
     const counters = await gatewayCounters(gatewayUrl);
-    printProgress(out, stats, rate, counters, produceP99Ms(counters, lastCounters), hasIngest ? await clickhouseRows(config.clickhouseUrl) : null);
+    const p99 = produceP99Ms(counters, lastCounters);
+    everOnline ||= stats.length === demo.shards && stats.reduce((a, s) => a + s.online, 0) >= stats.reduce((a, s) => a + s.devices, 0);
+    windows.push({ atMs: Date.now() - t0, framesAccepted: counters.accepted - (lastCounters?.accepted ?? 0), ackP99Ms: p99, fleetOnline: everOnline });
+    printProgress(out, stats, rate, counters, p99, hasIngest ? await clickhouseRows(config.clickhouseUrl) : null);
     lastCounters = counters;
     for (const e of script.filter((x) => !issued.some((i) => i.label === x.label) && Date.now() - t0 >= x.atFraction * demo.seconds * 1000)) {
       const r = await createEvent(controlUrl, operatorToken, e.body);
@@ -153,6 +160,15 @@ const main = async (): Promise<void> => {
   gateway.kill('SIGTERM');
   for (const c of children) c.kill('SIGTERM');
   out('\nThe stack keeps running: `npm run stack -- status`; stop it with `npm run stack -- down`.');
+  if (jsonLine) {
+    const v = demoVerdict(windows);
+    const finalStats = [...shardStats.values()];
+    out(JSON.stringify({
+      telemetryAckP99MsWorst: v.telemetryAckP99MsWorst === null || Number.isFinite(v.telemetryAckP99MsWorst) ? v.telemetryAckP99MsWorst : 'above 5000',
+      zeroRateWindows: v.zeroRateWindows, framesAccepted: finalStats.reduce((a, s) => a + s.accepted, 0), sites: demo.sites,
+      windows: v.windows, windowSec: 5, speed: demo.speed, seconds: demo.seconds, shards: demo.shards,
+    }));
+  }
 };
 
 main().then(
