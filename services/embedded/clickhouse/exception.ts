@@ -15,6 +15,7 @@ export interface ChException {
 export const OwnErrors = {
   UNSUPPORTED_METHOD: 1,
   CANNOT_READ_ALL_DATA: 33,
+  CHECKSUM_DOESNT_MATCH: 40,
   BAD_ARGUMENTS: 36,
   NOT_IMPLEMENTED: 48,
   UNKNOWN_FORMAT: 73,

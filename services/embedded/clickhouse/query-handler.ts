@@ -17,6 +17,7 @@ import { parseRequest, type ParsedRequest } from './request-params.ts';
 import { emptySummary, sendException, startBody, type ResponseContext, type Summary } from './response-writer.ts';
 import { planSettings, setStatement, tagForCancel } from './settings-plan.ts';
 import { infileInsert, isBlank, namedFormat, splitInsert, statementKind } from './sql-inspect.ts';
+import { chunkJoiner, streamJoin } from './stream-joins.ts';
 import { BodyFailure, singleBlockSettings, streamInsert } from './streamed-insert.ts';
 import { authenticate, type Users } from './users.ts';
 
@@ -83,9 +84,10 @@ const resolveWork = async (method: string, p: ParsedRequest, body: BodyReader, m
  * Streams the body into the engine while it arrives (see streamed-insert.ts): one block, read
  * through a stored-gzip envelope that only a whole body closes, so a cut body commits nothing.
  */
-const runInsert = async (conn: EngineConnection, work: Extract<Work, { kind: 'insert' }>, deps: HandlerDeps, summary: Summary): Promise<void> => {
+const runInsert = async (conn: EngineConnection, work: Extract<Work, { kind: 'insert' }>, deps: HandlerDeps, summary: Summary, readonly: boolean): Promise<void> => {
   const pipe = await deps.pipes.lease();
-  const sql = infileInsert(work.prefix, pipe.path, { compression: 'gzip', settings: singleBlockSettings });
+  // A read-only user's insert is refused anyway: without our settings the refusal is the engine's plain one.
+  const sql = infileInsert(work.prefix, pipe.path, readonly ? { compression: 'gzip' } : { compression: 'gzip', settings: singleBlockSettings });
   if (sql === undefined) {
     pipe.release();
     fail(ownException('SYNTAX_ERROR', 'INSERT takes no inline data here'));
@@ -98,6 +100,9 @@ const runInsert = async (conn: EngineConnection, work: Extract<Work, { kind: 'in
 };
 
 const runSelect = async (conn: EngineConnection, sql: string, p: ParsedRequest, ctx: ResponseContext, summary: Summary, res: ServerResponse, tag: string | undefined): Promise<boolean> => {
+  const join = streamJoin(ctx.format);
+  if (join === undefined) return false;
+  const joined = chunkJoiner(join);
   // Listen before the first block: a client that goes away while the engine still works on it
   // gets its query killed (when tagged), not run to its end.
   const gone = new AbortController();
@@ -124,10 +129,11 @@ const runSelect = async (conn: EngineConnection, sql: string, p: ParsedRequest, 
         ended = true;
         break;
       }
-      held.push(r.value.bytes);
-      heldBytes += r.value.bytes.length;
+      const bytes = joined(r.value.bytes);
+      held.push(bytes);
+      heldBytes += bytes.length;
       summary.resultRows += r.value.rows;
-      summary.resultBytes += r.value.bytes.length;
+      summary.resultBytes += bytes.length;
     }
     const out = startBody(ctx, summary, false);
     try {
@@ -136,7 +142,7 @@ const runSelect = async (conn: EngineConnection, sql: string, p: ParsedRequest, 
       while (!ended && !res.destroyed) {
         const r = await it.next();
         if (r.done === true) break;
-        await out.write(r.value.bytes);
+        await out.write(joined(r.value.bytes));
       }
       await out.end();
     } catch (e) {
@@ -161,6 +167,7 @@ export const handleQuery = async (req: IncomingMessage, res: ServerResponse, url
     version: deps.version,
     displayName: 'gridfleet-embedded',
     encoding: parsed.ok && parsed.value.compressResponse ? pickResponseEncoding(req.headers['accept-encoding']) : undefined,
+    nativeBlocks: parsed.ok && parsed.value.nativeCompressResponse,
     startedNs,
   };
   let lease: { conn: EngineConnection; done: () => void } | undefined;
@@ -177,7 +184,7 @@ export const handleQuery = async (req: IncomingMessage, res: ServerResponse, url
     const user = auth.value;
     const plan = planSettings({ user, requestSettings: p.settings, method, inSession: p.sessionId !== undefined });
     if (!plan.ok) fail(plan.error);
-    const body = decodedBody(req, deps.maxInsertBytes);
+    const body = decodedBody(req, deps.maxInsertBytes, { blocks: p.nativeDecompressRequest, verifyChecksums: p.nativeChecksums });
     if (!body.ok) fail(body.error);
     const reader = bodyReader(body.value);
     const work = await resolveWork(method, p, reader, deps.maxInsertBytes);
@@ -202,7 +209,7 @@ export const handleQuery = async (req: IncomingMessage, res: ServerResponse, url
     if (set !== undefined) await conn.exec(set, 'TabSeparated');
 
     if (work.kind === 'insert') {
-      await runInsert(conn, work, deps, summary);
+      await runInsert(conn, work, deps, summary, user.readonly === 1);
       await startBody(rctx, summary, true).end();
       return;
     }

@@ -6,28 +6,38 @@
  * what keeps a streamed insert from being committed.
  */
 import type { IncomingMessage } from 'node:http';
-import { pipeline, type Readable } from 'node:stream';
+import { pipeline, type Readable, type Transform } from 'node:stream';
 import { err, ok, type Result } from '../../platform/result.ts';
 import { ownException, type ChException } from './exception.ts';
 import { BodyFailure } from './streamed-insert.ts';
 import { HTTP_ENCODINGS, requestDecoder, requestEncoding } from './http-codecs.ts';
+import { NativeBlockError, nativeBlockDecoder } from './native-blocks.ts';
 
-export const decodedBody = (req: IncomingMessage, limit: number): Result<Readable, ChException> => {
+/** How the body is framed besides Content-Encoding: ClickHouse's compressed blocks (`decompress=1`). */
+export interface NativeFraming {
+  readonly blocks: boolean;
+  readonly verifyChecksums: boolean;
+}
+
+export const decodedBody = (req: IncomingMessage, limit: number, native: NativeFraming): Result<Readable, ChException> => {
   const raw = req.headers['content-encoding'];
   const enc = requestEncoding(raw);
-  if (enc === 'identity') return ok(req);
   if (enc === undefined) {
     return err(ownException('UNKNOWN_COMPRESSION_METHOD', `Unknown or unsupported Content-Encoding: ${String(raw)} (the embedded server reads ${HTTP_ENCODINGS.join(', ')})`));
   }
   const tooLarge = (): Error => new BodyFailure(ownException('QUERY_IS_TOO_LARGE', `Compressed request body is larger than the embedded server's limit of ${limit} bytes (CLICKHOUSE_MAX_INSERT_MB)`));
-  const decoder = requestDecoder(enc, limit, tooLarge);
-  // pipeline, not pipe: a request that breaks must fail the decoder too, or a reader would wait forever.
-  return ok(pipeline(req, decoder, () => undefined));
+  const stages: Transform[] = [];
+  if (enc !== 'identity') stages.push(requestDecoder(enc, limit, tooLarge));
+  if (native.blocks) stages.push(nativeBlockDecoder(native.verifyChecksums));
+  if (stages.length === 0) return ok(req);
+  // pipeline, not pipe: a request that breaks must fail the decoders too, or a reader would wait forever.
+  return ok(pipeline([req, ...stages], () => undefined) as unknown as Readable);
 };
 
 /** The ClickHouse exception for a body that broke while it was read (cut, truncated encoding, too large). */
 export const bodyException = (e: unknown): ChException => {
   if (e instanceof BodyFailure) return e.exception;
+  if (e instanceof NativeBlockError) return ownException(e.codeName, e.message);
   const code = (e as { code?: unknown } | undefined)?.code;
   const msg = e instanceof Error ? e.message : String(e);
   if (typeof code === 'string' && code.startsWith('Z_')) return ownException('CANNOT_DECOMPRESS', `Cannot decompress the request body: ${msg}`);

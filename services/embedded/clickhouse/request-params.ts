@@ -30,6 +30,12 @@ export interface ParsedRequest {
   readonly compressResponse: boolean;
   /** `wait_end_of_query=1`: buffer the whole result so headers carry the final summary. */
   readonly waitEndOfQuery: boolean;
+  /** `compress=1`: the response in ClickHouse's compressed blocks (native-blocks.ts). */
+  readonly nativeCompressResponse: boolean;
+  /** `decompress=1`: the request body is in ClickHouse's compressed blocks. */
+  readonly nativeDecompressRequest: boolean;
+  /** False with `http_native_compression_disable_checksumming_on_decompress=1`. */
+  readonly nativeChecksums: boolean;
   /** `buffer_size`, default 1 MiB: result bytes held before the headers go out, so an early error still gets its status. */
   readonly bufferSize: number;
 }
@@ -41,6 +47,8 @@ export const httpOnlySettings: ReadonlySet<string> = new Set([
   'http_response_buffer_size', 'cancel_http_readonly_queries_on_client_close', 'add_http_cors_header',
   'http_native_compression_disable_checksumming_on_decompress', 'quota_key', 'http_write_exception_in_output_format',
   'http_response_headers',
+  // clickhouse-go sends it with every HTTP query; the Native format here is the engine's current one.
+  'client_protocol_version',
 ]);
 
 const reserved: ReadonlySet<string> = new Set([
@@ -81,9 +89,6 @@ export const parseCredentials = (search: URLSearchParams, headers: HeaderBag): R
 export const parseRequest = (search: URLSearchParams, headers: HeaderBag): Result<ParsedRequest, ChException> => {
   const credentials = parseCredentials(search, headers);
   if (!credentials.ok) return credentials;
-  if (truthy(search.get('compress')) || truthy(search.get('decompress'))) {
-    return err(ownException('NOT_IMPLEMENTED', "ClickHouse's native LZ4 block compression (compress=1, decompress=1) is not supported by the embedded server; use enable_http_compression=1 with Accept-Encoding: gzip"));
-  }
   if (search.has('role')) {
     return err(ownException('NOT_IMPLEMENTED', 'Roles are not supported by the embedded server; users and their limits come from its users file'));
   }
@@ -132,6 +137,9 @@ export const parseRequest = (search: URLSearchParams, headers: HeaderBag): Resul
     params,
     settings,
     compressResponse,
+    nativeCompressResponse: truthy(search.get('compress')),
+    nativeDecompressRequest: truthy(search.get('decompress')),
+    nativeChecksums: !truthy(search.get('http_native_compression_disable_checksumming_on_decompress')),
     waitEndOfQuery,
     bufferSize,
   });

@@ -4,10 +4,11 @@
  * ClickHouse's form.
  */
 import type { ServerResponse } from 'node:http';
-import type { Writable } from 'node:stream';
+import type { Transform, Writable } from 'node:stream';
 import { exceptionBody, httpStatusFor, type ChException } from './exception.ts';
 import { contentTypeFor } from './formats.ts';
 import { responseEncoder, type HttpEncoding } from './http-codecs.ts';
+import { nativeBlockEncoder } from './native-blocks.ts';
 
 export interface Summary {
   readRows: number;
@@ -40,6 +41,8 @@ export interface ResponseContext {
   readonly version: string;
   readonly displayName: string;
   readonly encoding: HttpEncoding | undefined;
+  /** `compress=1`: ClickHouse's compressed blocks inside any HTTP encoding. */
+  readonly nativeBlocks: boolean;
   readonly startedNs: bigint;
 }
 
@@ -83,8 +86,10 @@ export const startBody = (ctx: ResponseContext, summary: Summary, complete: bool
   if (ctx.encoding) headers['Content-Encoding'] = ctx.encoding;
   if (!complete) headers['Transfer-Encoding'] = 'chunked';
   res.writeHead(200, headers);
-  const sink: Writable = ctx.encoding === undefined ? res : responseEncoder(ctx.encoding);
-  if (sink !== res) sink.pipe(res);
+  const http: Writable = ctx.encoding === undefined ? res : responseEncoder(ctx.encoding);
+  if (http !== res) (http as Transform).pipe(res);
+  const sink: Writable = ctx.nativeBlocks ? nativeBlockEncoder() : http;
+  if (sink !== http) (sink as Transform).pipe(http);
   const waitDrain = (w: Writable): Promise<void> =>
     new Promise((resolve) => {
       const done = (): void => {

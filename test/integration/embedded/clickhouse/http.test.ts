@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { get } from 'node:http';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nativeBlock, nativeBlockDecoder } from '../../../../services/embedded/clickhouse/native-blocks.ts';
 import { startServer, type ServerHandle } from './server-process.ts';
 
 let server: ServerHandle;
@@ -150,8 +151,35 @@ describe('embedded ClickHouse over plain HTTP', () => {
   });
 
   it('says clearly what is not supported', async () => {
-    const r = await fetch(q('SELECT 1', '&compress=1'));
+    const r = await fetch(q('SELECT 1', '&role=admin'));
     expect(r.status).toBe(501);
     expect(await r.text()).toMatch(/NOT_IMPLEMENTED/);
+  });
+
+  it("speaks ClickHouse's compressed blocks both ways (compress=1, decompress=1), checksums checked", async () => {
+    const table = `blocks_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    await fetch(q(`CREATE TABLE ${table} (n UInt64) ENGINE = MergeTree ORDER BY n`), { method: 'POST' });
+    const rows = Buffer.from(Array.from({ length: 5000 }, (_, i) => `${i}\n`).join(''));
+    const body = nativeBlock(rows);
+    const ins = await fetch(q(`INSERT INTO ${table} FORMAT TSV`, '&decompress=1'), { method: 'POST', body });
+    expect(ins.status).toBe(200);
+    const sel = await fetch(q(`SELECT n FROM ${table} ORDER BY n FORMAT TSV`, '&compress=1'));
+    const framed = Buffer.from(await sel.arrayBuffer());
+    // One block: checksum, method 0x82 (LZ4), sizes; then decoded with the server's own decoder.
+    expect(framed[16]).toBe(0x82);
+    const decoded = await new Promise<Buffer>((resolve, reject) => {
+      const parts: Buffer[] = [];
+      const d = nativeBlockDecoder(true);
+      d.on('data', (c: Buffer) => parts.push(c)).on('end', () => resolve(Buffer.concat(parts))).on('error', reject);
+      d.end(framed);
+    });
+    expect(decoded.equals(rows)).toBe(true);
+    // A flipped byte in the payload fails the checksum and inserts nothing.
+    const bad = Buffer.from(body);
+    bad[bad.length - 1] = (bad[bad.length - 1] ?? 0) ^ 0xff;
+    const refused = await fetch(q(`INSERT INTO ${table} FORMAT TSV`, '&decompress=1'), { method: 'POST', body: bad });
+    expect(refused.status).toBe(500);
+    expect(await refused.text()).toMatch(/CHECKSUM_DOESNT_MATCH/);
+    expect((await (await fetch(q(`SELECT count() FROM ${table}`))).text()).trim()).toBe('5000');
   });
 });

@@ -26,9 +26,16 @@ describe('ClickHouse HTTP request parameters', () => {
     expect(none.ok && none.value.credentials === undefined).toBe(true);
   });
 
+  it("reads ClickHouse's compressed-block parameters and consumes client_protocol_version", () => {
+    const p = parse('compress=1&decompress=1&http_native_compression_disable_checksumming_on_decompress=1&client_protocol_version=54460');
+    expect(p.ok && [p.value.nativeCompressResponse, p.value.nativeDecompressRequest, p.value.nativeChecksums, p.value.settings.length]).toEqual([true, true, false, 0]);
+    const none = parse('');
+    expect(none.ok && [none.value.nativeCompressResponse, none.value.nativeDecompressRequest, none.value.nativeChecksums]).toEqual([false, false, true]);
+  });
+
   it('refuses what the embedded server does not do, with ClickHouse errors', () => {
-    const native = parse('compress=1');
-    expect(!native.ok && native.error.code).toBe(48);
+    const role = parse('role=admin');
+    expect(!role.ok && role.error.code).toBe(48);
     const timeout = parse('session_timeout=-1');
     expect(!timeout.ok && timeout.error.code).toBe(36);
     const badSetting = parse('bad%20name=1');
