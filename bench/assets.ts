@@ -109,7 +109,7 @@ const runOnce = async (
     const seconds = Math.max(0.001, (Date.now() - firstAt) / 1000);
     let fleetDevices = 0;
     await waitUntil(async () => {
-      const res = await fetch(`${urls[0] ?? ''}/v1/assets/fleet`);
+      const res = await fetch(`${urls[0] ?? ''}/v1/assets/fleet`, { headers: { authorization: 'Bearer dev-viewer-token' } });
       fleetDevices = res.ok ? ((await res.json()) as { aggregate: { deviceCount: number } }).aggregate.deviceCount : 0;
       return fleetDevices === registry.sites.length;
     }, 60_000, 250);

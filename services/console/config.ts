@@ -19,6 +19,8 @@ export interface ConsoleConfig {
   readonly controlUrl: string;
   /** CONSOLE_ASSETS_URL, default http://127.0.0.1:8092: the asset actors' read API. */
   readonly assetsUrl: string;
+  /** CONSOLE_ASSETS_TOKEN, default dev-viewer-token (development only): the viewer token the console reads the assets API with. */
+  readonly assetsToken: string;
   /** CONSOLE_GATEWAY_URL, default http://127.0.0.1:8090: the gateway's /metrics and /healthz. */
   readonly gatewayUrl: string;
   /** CONSOLE_INGEST_URL, default http://127.0.0.1:9464: ingest's /metrics and /healthz. */
@@ -73,6 +75,7 @@ export const parseConsoleConfig = (env: Readonly<Record<string, string | undefin
     tls: listener.tls,
     controlUrl: url('CONSOLE_CONTROL_URL', 'http://127.0.0.1:8091'),
     assetsUrl: url('CONSOLE_ASSETS_URL', 'http://127.0.0.1:8092'),
+    assetsToken: env['CONSOLE_ASSETS_TOKEN']?.trim() || 'dev-viewer-token',
     gatewayUrl: url('CONSOLE_GATEWAY_URL', 'http://127.0.0.1:8090'),
     ingestUrl: url('CONSOLE_INGEST_URL', 'http://127.0.0.1:9464'),
     forecastUrl: url('CONSOLE_FORECAST_URL', 'http://127.0.0.1:9465'),

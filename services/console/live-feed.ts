@@ -61,7 +61,7 @@ export const createLiveFeed = (deps: {
   };
 
   const pollFleet = async (): Promise<void> => {
-    const a = await call(`${config.assetsUrl}/v1/assets/${encodeURIComponent(config.fleetId)}/subtree?depth=${config.treeDepth}`, { timeoutMs: t });
+    const a = await call(`${config.assetsUrl}/v1/assets/${encodeURIComponent(config.fleetId)}/subtree?depth=${config.treeDepth}`, { timeoutMs: t, token: config.assetsToken });
     const at = deps.now();
     if (a.status !== 200) {
       fleet = { atMs: fleet?.atMs ?? at, root: fleet?.root ?? null, truncated: fleet?.truncated ?? false, points: fleet?.points ?? [], unplaced: fleet?.unplaced ?? 0, error: errorOf(a, 'the assets read API').message };

@@ -3,15 +3,24 @@
  * (`parseConfig`). Pure: main.ts passes process.env in. Every field documents its variable and
  * default; an invalid value fails listing every problem at once.
  */
+import { DEV_ACCESS_TOKENS, parseTokens, type TokenEntry } from '../../platform/access-tokens.ts';
 import { envReader, parseEnvironment, type Env } from '../../platform/config.ts';
 import { configInvalid } from '../../platform/errors.ts';
 import { parseListener } from '../../platform/listener-config.ts';
+import { Environments } from '../../platform/production-checks.ts';
 
 export interface AssetsConfig {
   /** ASSETS_PORT, default 8092 (0 picks a free port): the read API, /metrics and /healthz. */
   readonly port: number;
   /** ASSETS_HOST, default 127.0.0.1 (plain HTTP: in production it stays on loopback). */
   readonly host: string;
+  /**
+   * ASSETS_TOKENS: who may read (platform/access-tokens.ts: operator and viewer tokens read every
+   * asset, a customer token only its own site and its devices: site state and load tell when a
+   * household is home). Default (development only): the development tokens.
+   */
+  readonly tokens: readonly TokenEntry[];
+  readonly usesDevelopmentTokens: boolean;
   /** ASSETS_GROUP_ID, default gridfleet-assets: the consumer group whose partitions are the shards. */
   readonly groupId: string;
   /** ASSETS_INSTANCE_ID, default assets-<pid> (main.ts fills it): names this instance's own read-model groups. */
@@ -50,9 +59,15 @@ export const parseAssetsConfig = (env: Env): AssetsConfig => {
     if (v !== null && !/^[A-Za-z0-9._-]+$/.test(v)) problems.push(`${name}=${v} may hold only letters, digits, '.', '_' and '-'`);
     return v;
   };
+  const rawTokens = env['ASSETS_TOKENS']?.trim() || DEV_ACCESS_TOKENS;
+  if (parseEnvironment(env, []) === Environments.production && rawTokens === DEV_ACCESS_TOKENS) {
+    problems.push('ASSETS_TOKENS is unset: production needs tokens of its own (development defaults are refused)');
+  }
   const config: AssetsConfig = {
     port: listener.port,
     host: listener.host,
+    tokens: Object.freeze(parseTokens(rawTokens, problems, 'ASSETS_TOKENS')),
+    usesDevelopmentTokens: rawTokens === DEV_ACCESS_TOKENS,
     groupId: ident('ASSETS_GROUP_ID', 'gridfleet-assets') ?? 'gridfleet-assets',
     instanceId: ident('ASSETS_INSTANCE_ID', null),
     topicPrefix: get('ASSETS_TOPIC_PREFIX') === undefined ? '' : (ident('ASSETS_TOPIC_PREFIX', '') ?? ''),

@@ -1,67 +1,95 @@
 /**
- * The read API (HTTP): GET /v1/assets/{id}, /v1/assets/{id}/children, /v1/assets/{id}/subtree
- * (?depth=, default 6; at most 20000 nodes), /metrics and /healthz. Answers from the instance's
- * read model, so every instance answers for every asset.
+ * The read API (HTTP, docs/openapi/assets.json): GET /v1/assets/{id}, /v1/assets/{id}/children,
+ * /v1/assets/{id}/subtree (?depth=, default 6; at most 20000 nodes), /metrics and /healthz.
+ * Answers from the instance's read model, so every instance answers for every asset.
+ *
+ * Every /v1 read needs a bearer token (ASSETS_TOKENS): a site's state and load tell when a
+ * household is home. Operators and viewers read everything; a customer reads only its own site
+ * and that site's devices, and a refusal does not say whether the asset exists.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
+import { Type } from 'typebox';
+import { authenticate, type Principal, type TokenEntry } from '../../platform/access-tokens.ts';
+import { createHttpApp, errors, listen, sendProblem, type HttpApp } from '../../platform/http-server.ts';
+import type { Logger } from '../../platform/logger.ts';
 import type { ReadModel } from './read-model.ts';
 
 const MAX_NODES = 20_000;
 
-const send = (res: ServerResponse, status: number, body: unknown): void => {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-};
-
 export interface ReadApiDeps {
   readonly model: ReadModel;
   readonly registry: Registry;
+  readonly tokens: readonly TokenEntry[];
+  readonly logger: Logger;
   /** Health: ready once the registry and the read model caught up; details are shown. */
   readonly health: () => { ready: boolean; details: Record<string, unknown> };
 }
 
-export const handleRead = async (deps: ReadApiDeps, req: IncomingMessage, res: ServerResponse): Promise<void> => {
-  const url = new URL(req.url ?? '/', 'http://assets');
-  if (req.method !== 'GET') return send(res, 405, { code: 'METHOD_NOT_ALLOWED', message: 'the read API only answers GET' });
-  if (url.pathname === '/healthz') {
-    const h = deps.health();
-    return send(res, h.ready ? 200 : 503, { status: h.ready ? 'ok' : 'starting', ...h.details });
-  }
-  if (url.pathname === '/metrics') {
-    const text = await deps.registry.metrics();
-    res.writeHead(200, { 'content-type': deps.registry.contentType });
-    res.end(text);
-    return;
-  }
-  const m = /^\/v1\/assets\/([^/]+)(\/children|\/subtree)?$/.exec(url.pathname);
-  if (m === null) return send(res, 404, { code: 'NOT_FOUND', message: `no route ${url.pathname}` });
-  const id = decodeURIComponent(m[1] ?? '');
-  const notFound = (): void => send(res, 404, { code: 'UNKNOWN_ASSET', message: `asset ${id} is not known` });
-  if (m[2] === undefined) {
-    const v = deps.model.view(id);
-    return v === null ? notFound() : send(res, 200, v);
-  }
-  if (m[2] === '/children') {
-    const c = deps.model.children(id);
-    return c === null ? notFound() : send(res, 200, { assetId: id, children: c });
-  }
-  const depthRaw = url.searchParams.get('depth') ?? '6';
-  const depth = Number(depthRaw);
-  if (!Number.isInteger(depth) || depth < 0 || depth > 10) return send(res, 400, { code: 'BAD_REQUEST', message: `depth=${depthRaw} must be an integer from 0 to 10` });
-  const t = deps.model.subtree(id, depth, MAX_NODES);
-  return t === null ? notFound() : send(res, 200, { ...t.root, truncated: t.truncated });
+declare module 'fastify' {
+  interface FastifyRequest { reader?: Principal }
+}
+
+const AssetParams = Type.Object({ assetId: Type.String({ minLength: 1, maxLength: 200 }) });
+const View = Type.Object({ assetId: Type.String(), kind: Type.Union([Type.String(), Type.Null()]), parentId: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: true });
+const security = [{ bearer: [] }];
+
+/** Whether the principal may read the asset: a customer its site and the site's devices only. */
+export const mayRead = (who: Principal, model: ReadModel, assetId: string): boolean => {
+  if (who.role !== 'customer') return true;
+  if (who.siteId === null) return false;
+  return assetId === who.siteId || model.view(assetId)?.parentId === who.siteId;
 };
 
-export const serveReadApi = (deps: ReadApiDeps, port: number, host = '127.0.0.1'): Promise<{ server: Server; port: number }> =>
-  new Promise((resolve, reject) => {
-    const server = createServer((req, res) => {
-      handleRead(deps, req, res).catch((e: unknown) => send(res, 500, { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) }));
-    });
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      const addr = server.address();
-      resolve({ server, port: typeof addr === 'object' && addr !== null ? addr.port : port });
-    });
+export const createReadApi = async (deps: ReadApiDeps): Promise<HttpApp> => {
+  const { model } = deps;
+  const app = await createHttpApp({
+    title: 'gridfleet assets read API', description: 'The asset hierarchy with live state and aggregates (docs/assets.md).',
+    logger: deps.logger, metrics: deps.registry, bearer: 'operator, viewer or customer token (ASSETS_TOKENS)', bodyLimit: 1024,
+    logFields: (req) => ({ who: req.reader?.name ?? null }),
   });
+  const guard = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const who = authenticate(deps.tokens, req.headers.authorization);
+    if (who === null) return void sendProblem(reply, 401, 'UNAUTHENTICATED', 'send Authorization: Bearer <token>');
+    req.reader = who;
+    const id = (req.params as { assetId?: unknown }).assetId;
+    if (typeof id === 'string' && !mayRead(who, model, id)) return void sendProblem(reply, 403, 'FORBIDDEN', `this token reads ${who.siteId ?? 'no site'} only`);
+  };
+  const unknown = (reply: FastifyReply, id: string): FastifyReply => sendProblem(reply, 404, 'UNKNOWN_ASSET', `asset ${id} is not known`);
+
+  app.get('/healthz', { schema: { response: { 200: Type.Object({ status: Type.String() }, { additionalProperties: true }), 503: Type.Object({ status: Type.String() }, { additionalProperties: true }) } } }, async (_req, reply) => {
+    const h = deps.health();
+    return reply.code(h.ready ? 200 : 503).send({ status: h.ready ? 'ok' : 'starting', ...h.details });
+  });
+  app.get('/v1/assets/:assetId', {
+    preHandler: guard, schema: { summary: 'An asset with its state and aggregate', security, params: AssetParams, response: { 200: View, ...errors(400, 401, 403, 404) } },
+  }, async (req, reply) => {
+    const v = model.view(req.params.assetId);
+    return v === null ? unknown(reply, req.params.assetId) : reply.send(v);
+  });
+  app.get('/v1/assets/:assetId/children', {
+    preHandler: guard,
+    schema: { summary: 'The asset\'s children (with or without a state yet)', security, params: AssetParams, response: { 200: Type.Object({ assetId: Type.String(), children: Type.Array(View) }), ...errors(400, 401, 403, 404) } },
+  }, async (req, reply) => {
+    const c = model.children(req.params.assetId);
+    return c === null ? unknown(reply, req.params.assetId) : reply.send({ assetId: req.params.assetId, children: c });
+  });
+  app.get('/v1/assets/:assetId/subtree', {
+    preHandler: guard,
+    schema: {
+      summary: `The subtree down to depth levels, at most ${MAX_NODES} nodes (truncated says it was cut)`, security, params: AssetParams,
+      querystring: Type.Object({ depth: Type.Optional(Type.String({ pattern: '^(10|[0-9])$', description: 'levels below the asset, 0 to 10 (default 6)' })) }),
+      response: { 200: Type.Object({ assetId: Type.String(), truncated: Type.Boolean() }, { additionalProperties: true }), ...errors(400, 401, 403, 404) },
+    },
+  }, async (req, reply) => {
+    const t = model.subtree(req.params.assetId, Number(req.query.depth ?? '6'), MAX_NODES);
+    return t === null ? unknown(reply, req.params.assetId) : reply.send({ ...t.root, truncated: t.truncated });
+  });
+  return app;
+};
+
+export const serveReadApi = async (deps: ReadApiDeps, port: number, host = '127.0.0.1'): Promise<{ app: HttpApp; port: number; close: () => Promise<void> }> => {
+  const app = await createReadApi(deps);
+  const bound = await listen(app, port, host);
+  return { app, port: bound.port, close: () => app.close() };
+};

@@ -107,7 +107,7 @@ const main = async (): Promise<void> => {
   let consuming = false;
   const served = await serveReadApi(
     {
-      model, registry: metrics.registry,
+      model, registry: metrics.registry, tokens: assets.tokens, logger,
       health: () => ({
         ready: registry.isCaughtUp() && states.isCaughtUp() && consuming,
         details: { instance: instanceId, assets: hierarchy.size(), readModel: model.size(), shards: runner.owned() },
@@ -127,7 +127,7 @@ const main = async (): Promise<void> => {
       .stop()
       .then(async () => Promise.all([registry.stop(), states.stop(), ...(await Promise.all(environmentFeeds)).map((f) => f?.stop())]))
       .then(() => {
-        served.server.close();
+        void served.close();
         process.exit(0);
       })
       .catch((e: unknown) => {

@@ -6,7 +6,7 @@ import { envReader, parseEnvironment, parsePlatformInto, type Config } from '../
 import { configInvalid } from '../../platform/errors.ts';
 import { parseListener } from '../../platform/listener-config.ts';
 import { Environments, PUBLISHED_SECRETS } from '../../platform/production-checks.ts';
-import type { Role, TokenEntry } from './auth.ts';
+import { DEV_ACCESS_TOKENS, parseTokens, type TokenEntry } from '../../platform/access-tokens.ts';
 
 export interface ControlConfig {
   readonly platform: Config;
@@ -36,35 +36,8 @@ export interface ControlConfig {
   readonly leaderGroup: string;
 }
 
-export const DEV_CONTROL_TOKENS = 'operator:dev-operator-token,viewer:dev-viewer-token,customer:site-000001:dev-customer-token';
-
-const ROLES: readonly Role[] = ['operator', 'viewer', 'customer'];
-
-/** Parses CONTROL_TOKENS; problems are pushed, never thrown, so every one is listed. */
-export const parseTokens = (raw: string, problems: string[]): TokenEntry[] => {
-  const out: TokenEntry[] = [];
-  for (const item of raw.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
-    const parts = item.split(':');
-    const role = ROLES.find((r) => r === parts[0]);
-    if (role === undefined) {
-      problems.push(`CONTROL_TOKENS entry "${parts[0] ?? ''}:..." must start with operator, viewer or customer`);
-      continue;
-    }
-    const siteId = role === 'customer' ? parts[1] : undefined;
-    const token = role === 'customer' ? parts[2] : parts[1];
-    const name = (role === 'customer' ? parts[3] : parts[2]) ?? (role === 'customer' ? `customer-${siteId ?? ''}` : `${role}-${out.length + 1}`);
-    if (role === 'customer' && (siteId === undefined || siteId === '')) problems.push('CONTROL_TOKENS customer entries are customer:SITE_ID:TOKEN');
-    if (token === undefined || token.length < 8) problems.push(`CONTROL_TOKENS ${role} token must be at least 8 characters`);
-    else out.push({ token, principal: { role, name: `${role}:${name}`, siteId: siteId ?? null } });
-  }
-  const seen = new Set<string>();
-  for (const t of out) {
-    if (seen.has(t.token)) problems.push('CONTROL_TOKENS has the same token twice');
-    seen.add(t.token);
-  }
-  if (out.length === 0) problems.push('CONTROL_TOKENS names no token');
-  return out;
-};
+export const DEV_CONTROL_TOKENS = DEV_ACCESS_TOKENS;
+export { parseTokens };
 
 export const parseControlConfig = (env: Readonly<Record<string, string | undefined>>): ControlConfig => {
   const problems: string[] = [];

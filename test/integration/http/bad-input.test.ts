@@ -26,6 +26,10 @@ const cases: readonly Case[] = [
     service: { name: 'gateway', entry: 'services/operational/gateway/main.ts', portEnv: 'GATEWAY_PORT', env: { ...TEST_STACK_ENV, OPERATOR_TOKEN: OPERATOR, GATEWAY_INSTANCE_ID: freshName('bad-gw') } },
     targets: { postPath: '/v1/provision', paramPath: '/v1/devices/{p}', wsPath: '/v1/device/connect', authorization: `Bearer ${OPERATOR}` },
   },
+  {
+    service: { name: 'assets', entry: 'services/operational/assets/main.ts', portEnv: 'ASSETS_PORT', env: { ...TEST_STACK_ENV, ASSETS_TOKENS: `viewer:${OPERATOR}`, ASSETS_GROUP_ID: freshName('bad-assets'), ASSETS_INSTANCE_ID: 'bad-assets' } },
+    targets: { postPath: '/v1/assets/fleet', paramPath: '/v1/assets/{p}/subtree', authorization: `Bearer ${OPERATOR}` },
+  },
 ];
 
 for (const c of cases) {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeadLetter } from '../../../../services/platform/events.ts';
 import { TopicNames } from '../../../../services/platform/topics.ts';
 import type { AssetView } from '../../../../services/operational/assets/read-model.ts';
-import { counter, createAssetsWorld, devicesOf, eventually, getJson, sendRound, startAssets, type AssetsProcess, type AssetsWorld } from './assets-harness.ts';
+import { counter, createAssetsWorld, devicesOf, eventually, getJson, READ_TOKEN, sendRound, startAssets, type AssetsProcess, type AssetsWorld } from './assets-harness.ts';
 
 const SITES = 20;
 
@@ -59,6 +59,6 @@ describe('assets: bad input', () => {
     expect(await eventually(async () => (await fleet()).aggregate.onlineCount === SITES - 1, 30_000)).toBe(true);
     expect(await counter(url, 'assets_dead_letters_total', 'code="UNDECODABLE"')).toBe(1);
     expect(await counter(url, 'assets_dead_letters_total', 'code="DECOMMISSIONED"')).toBe(1);
-    expect((await fetch(`${url}/v1/assets/${victim.assetId}`)).status).toBe(404);
+    expect((await fetch(`${url}/v1/assets/${victim.assetId}`, { headers: READ_TOKEN })).status).toBe(404);
   }, 150_000);
 });

@@ -10,7 +10,7 @@ import { TopicNames } from '../../../../services/platform/topics.ts';
 import { AGGREGATE_FIELDS } from '../../../../services/operational/assets/aggregate.ts';
 import type { AssetView } from '../../../../services/operational/assets/read-model.ts';
 import {
-  counter, createAssetsWorld, eventually, sendRound, fleetFromTelemetry, getJson, PARTITIONS, runTelemetry, startAssets, type AssetsProcess, type AssetsWorld,
+  counter, createAssetsWorld, eventually, sendRound, fleetFromTelemetry, getJson, PARTITIONS, runTelemetry, startAssets, type AssetsProcess, type AssetsWorld, READ_TOKEN,
 } from './assets-harness.ts';
 
 const SITES = 60;
@@ -97,7 +97,7 @@ describe('assets: sharded actors', () => {
     // The site's environment: its cell's last known weather, from weather.observations.v1.
     expect(site.environment?.weatherCellId).toBeTruthy();
     expect(site.environment?.weather?.irradianceWPerM2).toBe(600);
-    expect((await fetch(`${survivors[0] ?? ''}/v1/assets/no-such-asset`)).status).toBe(404);
+    expect((await fetch(`${survivors[0] ?? ''}/v1/assets/no-such-asset`, { headers: READ_TOKEN })).status).toBe(404);
   }, 180_000);
 
   it('restores every shard from its snapshot into a fresh instance: parents keep their partials, devices their lastSeq', async () => {

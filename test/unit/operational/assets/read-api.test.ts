@@ -6,6 +6,8 @@ import { parseAssetsConfig } from '../../../../services/operational/assets/confi
 import { emptyState } from '../../../../services/operational/assets/device-actor.ts';
 import { createEnvironment } from '../../../../services/operational/assets/environment.ts';
 import { createHierarchy } from '../../../../services/operational/assets/hierarchy.ts';
+import { parseTokens } from '../../../../services/platform/access-tokens.ts';
+import { createLogger } from '../../../../services/platform/logger.ts';
 import { serveReadApi } from '../../../../services/operational/assets/http-api.ts';
 import { createReadModel } from '../../../../services/operational/assets/read-model.ts';
 
@@ -25,11 +27,28 @@ describe('read model and HTTP read API', () => {
   let base = '';
   let close: () => void = () => undefined;
   beforeAll(async () => {
-    const s = await serveReadApi({ model, registry: new Registry(), health: () => ({ ready: true, details: { shards: { site: [1], parent: [] } } }) }, 0);
+    const tokens = parseTokens('viewer:viewer-token-1,customer:site-1:customer-token-1', []);
+    const s = await serveReadApi({ model, registry: new Registry(), tokens, logger: createLogger('silent'), health: () => ({ ready: true, details: { shards: { site: [1], parent: [] } } }) }, 0);
     base = `http://127.0.0.1:${s.port}`;
-    close = () => s.server.close();
+    close = () => void s.close();
   });
   afterAll(() => close());
+  const fetch = (url: string, init: RequestInit = {}, token = 'viewer-token-1'): Promise<Response> =>
+    globalThis.fetch(url, { ...init, headers: { authorization: `Bearer ${token}` } });
+
+  // Regression (issue 16): the read API answered anyone; site state and load tell when a household is home.
+  it('needs a token, and a customer token reads only its own site', async () => {
+    expect((await globalThis.fetch(`${base}/v1/assets/fleet`)).status).toBe(401);
+    expect((await fetch(`${base}/v1/assets/fleet`, {}, 'not-a-token')).status).toBe(401);
+    expect((await fetch(`${base}/v1/assets/site-1`, {}, 'customer-token-1')).status).toBe(200);
+    expect((await fetch(`${base}/v1/assets/site-1/subtree`, {}, 'customer-token-1')).status).toBe(200);
+    for (const other of ['site-2', 'fleet', 'feeder-1', 'no-such-asset']) {
+      const res = await fetch(`${base}/v1/assets/${other}`, {}, 'customer-token-1');
+      expect(res.status).toBe(403);
+      expect(((await res.json()) as { code: string }).code).toBe('FORBIDDEN');
+    }
+    expect((await fetch(`${base}/v1/assets/feeder-1/children`, {}, 'customer-token-1')).status).toBe(403);
+  });
 
   it('answers an asset with its aggregate and when it was updated', async () => {
     const res = await fetch(`${base}/v1/assets/fleet`);
@@ -49,12 +68,13 @@ describe('read model and HTTP read API', () => {
     expect(full.truncated).toBe(false);
   });
 
-  it('says 404 for unknown assets and routes, 400 for a bad depth, 405 for writes', async () => {
+  it('says 404 for unknown assets, routes and writes, 400 for a bad depth', async () => {
     expect((await fetch(`${base}/v1/assets/nope`)).status).toBe(404);
     expect((await fetch(`${base}/v1/assets/nope/children`)).status).toBe(404);
     expect((await fetch(`${base}/v2/things`)).status).toBe(404);
     expect((await fetch(`${base}/v1/assets/fleet/subtree?depth=x`)).status).toBe(400);
-    expect((await fetch(`${base}/v1/assets/fleet`, { method: 'POST' })).status).toBe(405);
+    expect((await fetch(`${base}/v1/assets/fleet`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${base}/v1/assets/fleet/subtree?depth=11`)).status).toBe(400);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/metrics`)).status).toBe(200);
   });
