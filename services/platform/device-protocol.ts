@@ -16,6 +16,8 @@ export const RejectCodes = {
   OUT_OF_RANGE: 'a value is outside its physical or configured range',
   CLOCK_SKEW: 'the measurement time is too far from the gateway clock',
   REPLAYED: 'the sequence number was accepted already, or is older than the replay window',
+  SEQ_JUMP: 'the sequence number jumps further ahead than the gateway allows (GATEWAY_MAX_SEQ_JUMP)',
+  TOO_MANY_CONNECTIONS: 'the device has as many open connections as it may have',
   THROTTLED: 'the device sends faster than its rate limit',
   UNAUTHENTICATED: 'no valid credential',
   REVOKED: 'the credential was revoked',

@@ -10,6 +10,7 @@
  * JSON, too deep, too large, of the wrong content type or with a lying Content-Length get a 4xx
  * here; anything a handler throws is a 500 with a logged cause, never an uncaught exception.
  */
+import { redactUrl } from './redact.ts';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
@@ -65,7 +66,8 @@ export const sendProblem = (reply: FastifyReply, status: number, code: string, m
 const errorHandler = (logger: Logger) => (e: FastifyError, req: FastifyRequest, reply: FastifyReply): void => {
   const status = typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500 ? e.statusCode : 500;
   if (status === 500) {
-    logger.error('request failed', { method: req.method, url: req.url.slice(0, 200), error: e.message });
+    // The URL may carry a credential (?token=): it is redacted before it is logged.
+    logger.error('request failed', { method: req.method, url: redactUrl(req.url).slice(0, 200), error: e.message });
     void sendProblem(reply, 500, 'INTERNAL', 'internal error');
     return;
   }
@@ -121,7 +123,7 @@ export const createHttpApp = async (opts: HttpServerOptions): Promise<HttpApp> =
 
   app.setErrorHandler(errorHandler(opts.logger));
   app.setNotFoundHandler((req, reply) => {
-    void sendProblem(reply, 404, 'NOT_FOUND', `no route ${req.method} ${req.url.slice(0, 200)}`);
+    void sendProblem(reply, 404, 'NOT_FOUND', `no route ${req.method} ${redactUrl(req.url).slice(0, 200)}`);
   });
   const level = opts.logRequests ?? 'debug';
   const registry = opts.metrics;

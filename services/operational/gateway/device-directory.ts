@@ -25,9 +25,19 @@ export interface Directory {
   readonly deviceDefs: Map<string, AssetDefinition>;
   /** Device ids per site, so a site record refreshes its devices without scanning them all. */
   readonly devicesBySite: Map<string, Set<string>>;
+  /**
+   * The highest credentialsRevokedBeforeMs seen per device, kept across later records and
+   * deletion: a re-provisioned device's record (revocation null) must not bring a revoked,
+   * perhaps stolen, credential back to life.
+   */
+  readonly revocations: Map<string, number>;
 }
 
-export const emptyDirectory = (): Directory => ({ devices: new Map(), sites: new Map(), deviceDefs: new Map(), devicesBySite: new Map() });
+export const emptyDirectory = (): Directory => ({ devices: new Map(), sites: new Map(), deviceDefs: new Map(), devicesBySite: new Map(), revocations: new Map() });
+
+/** The later of two revocation points (null: none). */
+export const laterRevocation = (a: number | null | undefined, b: number | null | undefined): number | null =>
+  a == null ? (b ?? null) : b == null ? a : Math.max(a, b);
 
 const unlinkDevice = (dir: Directory, deviceId: string): void => {
   const parent = dir.deviceDefs.get(deviceId)?.parentId;
@@ -45,7 +55,7 @@ const resolveDevice = (dir: Directory, def: AssetDefinition): DeviceInfo | undef
     maxChargeKw: def.maxChargeKw ?? site?.maxChargeKw ?? DEFAULT_LIMIT_KW,
     maxDischargeKw: def.maxDischargeKw ?? site?.maxDischargeKw ?? DEFAULT_LIMIT_KW,
     solarKwp: site?.solarKwp ?? def.solarKwp ?? 0,
-    revokedBeforeMs: def.credentialsRevokedBeforeMs,
+    revokedBeforeMs: laterRevocation(def.credentialsRevokedBeforeMs, dir.revocations.get(def.assetId)),
   };
 };
 
@@ -67,6 +77,8 @@ export const applyDefinition = (dir: Directory, assetId: string, def: AssetDefin
       if (info) dir.devices.set(deviceId, info);
     }
   } else if (def.kind === 'DEVICE') {
+    const revoked = laterRevocation(def.credentialsRevokedBeforeMs, dir.revocations.get(assetId));
+    if (revoked !== null) dir.revocations.set(assetId, revoked);
     unlinkDevice(dir, assetId);
     dir.deviceDefs.set(assetId, def);
     if (def.parentId !== null) {
@@ -80,7 +92,7 @@ export const applyDefinition = (dir: Directory, assetId: string, def: AssetDefin
 };
 
 /** Decides whether a verified credential may connect now. */
-export const admit = (dir: Directory, claims: DeviceClaims): Result<DeviceInfo, Rejection> => {
+export const admit = (dir: Directory, claims: Pick<DeviceClaims, 'sub' | 'site' | 'iat'>): Result<DeviceInfo, Rejection> => {
   const info = dir.devices.get(claims.sub);
   if (!info) return err({ code: 'UNKNOWN_DEVICE', message: `device ${claims.sub} is not registered (yet); retry later` });
   if (info.siteId !== claims.site) return err({ code: 'FORBIDDEN', message: `credential names site ${claims.site} but device ${claims.sub} belongs to ${info.siteId}` });

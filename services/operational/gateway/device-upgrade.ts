@@ -11,10 +11,12 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../../platform/logger.ts';
 import type { DeviceAuth } from './gateway-http.ts';
 import type { DeviceInfo } from './device-directory.ts';
+import type { Rejection } from '../../platform/device-protocol.ts';
+import { redactUrl } from '../../platform/redact.ts';
 
 export const DEVICE_SOCKET_PATH = '/v1/device/connect';
 
-const REASONS: Readonly<Record<number, string>> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 500: 'Internal Server Error' };
+const REASONS: Readonly<Record<number, string>> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 429: 'Too Many Requests', 500: 'Internal Server Error' };
 
 function dropOnError(this: Duplex): void {
   this.destroy();
@@ -42,19 +44,27 @@ export const attachDeviceUpgrade = (deps: {
   server: Server;
   wss: WebSocketServer;
   logger: Logger;
-  authenticate: (authorization: string | undefined, token: string | undefined) => DeviceAuth;
+  authenticate: (authorization: string | undefined, token: string | undefined) => Promise<DeviceAuth>;
   countReject: (code: string) => void;
+  /** A refusal when the device may not open another socket now (its connection cap). */
+  admitSocket: (device: DeviceInfo) => Rejection | null;
   onDevice: (ws: WebSocket, device: DeviceInfo, iat: number) => void;
 }): void => {
-  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+  const upgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     const target = upgradeTarget(req.url);
     if (target === null) return refuse(socket, 400, 'BAD_URL', 'the upgrade target must be /v1/device/connect');
     if (target.path !== DEVICE_SOCKET_PATH) return refuse(socket, 404, 'NOT_FOUND', `no WebSocket at ${target.path.slice(0, 200)}`);
     if (req.method !== 'GET') return refuse(socket, 405, 'METHOD_NOT_ALLOWED', 'a WebSocket opens with GET');
-    const auth = deps.authenticate(req.headers.authorization, target.token);
+    const auth = await deps.authenticate(req.headers.authorization, target.token);
     if (!auth.ok) {
       deps.countReject(auth.rejection.code);
       return refuse(socket, auth.status, auth.rejection.code, auth.rejection.message);
+    }
+    if (socket.destroyed) return;
+    const capped = deps.admitSocket(auth.device);
+    if (capped !== null) {
+      deps.countReject(capped.code);
+      return refuse(socket, 429, capped.code, capped.message);
     }
     // ws answers a bad Sec-WebSocket-Key or version with 400 itself.
     deps.wss.handleUpgrade(req, socket, head, (ws) => {
@@ -66,12 +76,16 @@ export const attachDeviceUpgrade = (deps: {
   deps.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // A reset while we answer must not become an unhandled 'error' event.
     socket.on('error', dropOnError);
-    try {
-      upgrade(req, socket, head);
-    } catch (e) {
-      deps.logger.error('upgrade failed', { url: req.url?.slice(0, 200), error: e instanceof Error ? e.message : String(e) });
+    const failed = (e: unknown): void => {
+      // The target may carry ?token=: credentials never reach the logs.
+      deps.logger.error('upgrade failed', { url: redactUrl(req.url ?? '').slice(0, 200), error: e instanceof Error ? e.message : String(e) });
       if (socket.writable) refuse(socket, 500, 'INTERNAL', 'internal error');
       else socket.destroy();
+    };
+    try {
+      upgrade(req, socket, head).catch(failed);
+    } catch (e) {
+      failed(e);
     }
   });
 };

@@ -19,10 +19,18 @@ import type { TelemetrySink } from './telemetry-sink.ts';
 import { validateTelemetry } from './telemetry-validation.ts';
 import { isReplay, markAccepted, newReplayWindow, unmark, type ReplayWindow } from './replay-window.ts';
 
+/**
+ * A device's rate limit, shared by all its sessions (every socket and the poll API) on this
+ * instance: five sockets with one credential get one device's rate, not five.
+ */
+export interface DeviceLimit {
+  bucket: Bucket;
+}
+
 export interface Session {
   readonly device: DeviceInfo;
   readonly mode: 'push' | 'poll';
-  bucket: Bucket;
+  readonly limit: DeviceLimit;
   /** Set when the device exceeded its rate for too long: the transport closes it. */
   disconnect: boolean;
 }
@@ -36,6 +44,8 @@ export interface FrameHandlerDeps {
   readonly replay: Map<string, ReplayWindow>;
   /** Sequence numbers remembered per device beyond the highest (default 4096). */
   readonly replayWindowSize?: number;
+  /** How far a seq may run ahead of max(highest accepted, wall clock ms) (default 600000); see config.ts. */
+  readonly maxSeqJump?: number;
   /** Event-time clock (simulated in a simulation). */
   readonly clock: Clock;
   /** Wall clock, for rate limits. */
@@ -47,9 +57,20 @@ export interface FrameHandlerDeps {
   readonly metrics: GatewayMetrics;
 }
 
-export const newSession = (device: DeviceInfo, mode: 'push' | 'poll', policy: BucketPolicy, wallNowMs: number): Session => ({
-  device, mode, bucket: fullBucket(policy, wallNowMs), disconnect: false,
+export const newDeviceLimit = (policy: BucketPolicy, wallNowMs: number): DeviceLimit => ({ bucket: fullBucket(policy, wallNowMs) });
+
+/** `limit`: the device's shared limit; a fresh one when the caller keeps none. */
+export const newSession = (device: DeviceInfo, mode: 'push' | 'poll', policy: BucketPolicy, wallNowMs: number, limit: DeviceLimit = newDeviceLimit(policy, wallNowMs)): Session => ({
+  device, mode, limit, disconnect: false,
 });
+
+/**
+ * Whether seq runs too far ahead: beyond the device's highest accepted seq (this instance's
+ * knowledge; -1 when none) or the wall clock in ms, whichever is later, plus the allowed jump.
+ * Pure. Guards the assets tier, which keeps the highest seq per device: one frame near 2^53 would
+ * otherwise make every later frame of the device a replay there.
+ */
+export const seqJumpsTooFar = (seq: number, highest: number, wallNowMs: number, maxJump: number): boolean => seq > Math.max(highest, wallNowMs) + maxJump;
 
 export const createFrameHandler = (deps: FrameHandlerDeps) => {
   /** payloadBytes: the size of what was received, when payload is only a prefix of it. */
@@ -65,8 +86,8 @@ export const createFrameHandler = (deps: FrameHandlerDeps) => {
 
   /** Every frame costs the device a token of its rate limit; a device over it for too long is marked for disconnection. */
   const spendToken = (s: Session): TakeOutcome => {
-    const limited = take(s.bucket, deps.policy, deps.wall.now());
-    s.bucket = limited.bucket;
+    const limited = take(s.limit.bucket, deps.policy, deps.wall.now());
+    s.limit.bucket = limited.bucket;
     if (limited.outcome === 'disconnect') s.disconnect = true;
     return limited.outcome;
   };
@@ -116,6 +137,10 @@ export const createFrameHandler = (deps: FrameHandlerDeps) => {
           device: s.device, nowMs: deps.clock.now(), skewMs: deps.skewMs, maxAgeMs: deps.maxAgeMs, isReplay: (seq) => isReplay(w, seq),
         });
         if (!checked.ok) return refuse(s, checked.error, raw, frame.seq);
+        const maxJump = deps.maxSeqJump ?? 600_000;
+        if (seqJumpsTooFar(frame.seq, w.highest, deps.wall.now(), maxJump)) {
+          return refuse(s, { code: 'SEQ_JUMP', message: `seq ${frame.seq} is more than ${maxJump} ahead of both the device's highest accepted seq (${w.highest}) and the gateway clock in ms` }, raw, frame.seq);
+        }
         markAccepted(w, frame.seq, deps.replayWindowSize ?? 4096);
         try {
           await deps.sink.submit(checked.value);

@@ -26,7 +26,7 @@ export interface GatewayHttpDeps {
   readonly operator: ReturnType<typeof createOperatorApi>;
   readonly health: () => Record<string, unknown>;
   /** Checks a device credential (header or ?token=) against the directory. */
-  readonly authenticate: (authorization: string | undefined, token: string | undefined) => DeviceAuth;
+  readonly authenticate: (authorization: string | undefined, token: string | undefined) => Promise<DeviceAuth>;
   readonly countReject: (code: string) => void;
   readonly poll: (device: DeviceInfo, ifNoneMatch: string | undefined) => { kind: 'not-modified'; etag: string } | { kind: 'answer'; answer: PollAnswer };
   /** Null when the gateway applies backpressure (503). */
@@ -52,7 +52,7 @@ export const createGatewayHttp = async (deps: GatewayHttpDeps): Promise<HttpApp>
   // onRequest: before the body is read, so a stranger cannot make the gateway parse 2 MB.
   const device = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const token = (req.query as Record<string, unknown>)['token'];
-    const auth = deps.authenticate(req.headers.authorization, typeof token === 'string' ? token : undefined);
+    const auth = await deps.authenticate(req.headers.authorization, typeof token === 'string' ? token : undefined);
     if (!auth.ok) {
       deps.countReject(auth.rejection.code);
       return void sendProblem(reply, auth.status, auth.rejection.code, auth.rejection.message);
@@ -96,6 +96,14 @@ export const createGatewayHttp = async (deps: GatewayHttpDeps): Promise<HttpApp>
     if (pending === null) return sendProblem(reply, 503, 'UNAVAILABLE', 'the gateway is applying backpressure; resend later');
     return reply.send({ results: [...(await pending)] });
   });
+
+  app.post('/v1/device/token', {
+    onRequest: device,
+    schema: {
+      summary: 'A fresh credential for the calling device (new expiry, the current signing key): devices renew before theirs expires', security: deviceSecurity, querystring: Token,
+      response: { 200: Type.Object({ token: Type.String(), expiresAtMs: Type.Number() }), ...errors(401, 403, 404) },
+    },
+  }, async (req, reply) => reply.send(await deps.operator.reissue(deviceOf(req))));
 
   const failure = (reply: FastifyReply, e: { status: number; code: string; message: string }): FastifyReply => sendProblem(reply, e.status, e.code, e.message);
 

@@ -17,7 +17,7 @@ import { acceptBundle, acceptCommand, emptyDeliveryState, etagMatches, liveComma
 import { admit, applyDefinition, emptyDirectory, type DeviceInfo } from './device-directory.ts';
 import { PROTOCOL_VERSION, type GatewayFrame } from '../../platform/device-protocol.ts';
 import { createFanout } from './fanout.ts';
-import { createFrameHandler, newSession, type Session } from './frame-handler.ts';
+import { createFrameHandler, newDeviceLimit, newSession, type DeviceLimit, type Session } from './frame-handler.ts';
 import { listen } from '../../platform/http-server.ts';
 import { attachDeviceUpgrade } from './device-upgrade.ts';
 import { createGatewayHttp, type DeviceAuth } from './gateway-http.ts';
@@ -59,13 +59,24 @@ export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAd
   const replay = new Map<string, ReplayWindow>();
   const bySite = new Map<string, Set<PushSession>>();
   const pollSessions = new Map<string, Session>();
+  // One rate limit per device across its sockets and the poll API (frame-handler.ts DeviceLimit).
+  const limits = new Map<string, DeviceLimit>();
+  const limitOf = (deviceId: string): DeviceLimit => {
+    let l = limits.get(deviceId);
+    if (l === undefined) {
+      l = newDeviceLimit(config.devicePolicy, wall.now());
+      limits.set(deviceId, l);
+    }
+    return l;
+  };
+  const socketsOf = new Map<string, number>();
 
   const sink = createTelemetrySink({ writer: telemetryWriter, maxPending: config.maxPending, observeLatencySec: (s) => metrics.produceLatency.observe(s) });
   const metrics = createGatewayMetrics({ pendingFrames: () => sink.pending() });
   const deadLetters = createDeadLetterSink({ writer: deadLetterWriter, service: 'gateway', logger, count: (result, n) => metrics.deadLetters.inc({ result }, n) });
   const handler = createFrameHandler({
     sink, deadLetters, delivery, replay, clock, wall, metrics,
-    skewMs: config.skewMs, maxAgeMs: config.maxAgeMs, maxFrameBytes: config.maxFrameBytes, policy: config.devicePolicy,
+    skewMs: config.skewMs, maxAgeMs: config.maxAgeMs, maxFrameBytes: config.maxFrameBytes, policy: config.devicePolicy, maxSeqJump: config.maxSeqJump,
     publishAck: async (ack) => {
       await controlWriter.publish(TopicNames.controlAcks, [{ key: ack.siteId, value: ack }]);
     },
@@ -140,11 +151,11 @@ export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAd
   ]);
   await feeds[0].caughtUp;
 
-  const authenticate = (authorization: string | undefined, token: string | undefined): DeviceAuth => {
+  const authenticate = async (authorization: string | undefined, token: string | undefined): Promise<DeviceAuth> => {
     const given = bearerOf(authorization, token);
     if (given === undefined) return { ok: false, status: 401, rejection: { code: 'UNAUTHENTICATED', message: 'no credential: send Authorization: Bearer <device token>' } };
-    const claims = verifyDeviceToken(config.tokenSecret, given);
-    if (!claims.ok) return { ok: false, status: 401, rejection: { code: 'UNAUTHENTICATED', message: claims.error } };
+    const claims = await verifyDeviceToken(config.tokenKeys, given, wall.now());
+    if (!claims.ok) return { ok: false, status: 401, rejection: { code: 'UNAUTHENTICATED', message: claims.error.message } };
     const admitted = admit(directory, claims.value);
     if (!admitted.ok) return { ok: false, status: admitted.error.code === 'UNKNOWN_DEVICE' ? 404 : 403, rejection: admitted.error };
     // Before a session of the site exists: what was kept for it is applied now, and sent once when it opens.
@@ -152,7 +163,7 @@ export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAd
     return { ok: true, device: admitted.value, iat: claims.value.iat };
   };
   const pollSession = (device: DeviceInfo): Session => {
-    const session = pollSessions.get(device.deviceId) ?? newSession(device, 'poll', config.devicePolicy, wall.now());
+    const session = pollSessions.get(device.deviceId) ?? newSession(device, 'poll', config.devicePolicy, wall.now(), limitOf(device.deviceId));
     pollSessions.set(device.deviceId, session);
     return session;
   };
@@ -160,7 +171,7 @@ export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAd
 
   const app = await createGatewayHttp({
     logger, registry: metrics.registry, operatorToken: config.operatorToken, maxFrameBytes: config.maxFrameBytes, authenticate, countReject,
-    operator: createOperatorApi({ writer: controlWriter, directory, tokenSecret: config.tokenSecret, wall, onRevoked: closeRevoked }),
+    operator: createOperatorApi({ writer: controlWriter, directory, tokenKeys: config.tokenKeys, tokenTtlMs: config.tokenTtlMs, wall, onRevoked: closeRevoked }),
     health: () => ({ status: 'ok', instanceId: config.instanceId, devices: directory.devices.size, connections: connectionCount(), pendingFrames: sink.pending() }),
     poll: (device, ifNoneMatch) => {
       pollSession(device);
@@ -189,8 +200,13 @@ export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAd
 
   attachDeviceUpgrade({
     server, wss, logger, authenticate, countReject,
+    // Checked before the handshake; counted from the handshake to the close.
+    admitSocket: (device) => ((socketsOf.get(device.deviceId) ?? 0) >= config.maxConnectionsPerDevice
+      ? { code: 'TOO_MANY_CONNECTIONS', message: `device ${device.deviceId} has ${config.maxConnectionsPerDevice} open connections already (GATEWAY_DEVICE_MAX_CONNECTIONS); close one first` }
+      : null),
     onDevice: (ws, device, iat) => {
-      const s: PushSession = { ...newSession(device, 'push', config.devicePolicy, wall.now()), socket: ws, iat };
+      socketsOf.set(device.deviceId, (socketsOf.get(device.deviceId) ?? 0) + 1);
+      const s: PushSession = { ...newSession(device, 'push', config.devicePolicy, wall.now(), limitOf(device.deviceId)), socket: ws, iat };
       const set = bySite.get(s.device.siteId) ?? new Set();
       set.add(s);
       bySite.set(s.device.siteId, set);
@@ -212,6 +228,9 @@ export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAd
           .catch((e: unknown) => logger.error('frame handling failed', { deviceId: s.device.deviceId, error: e instanceof Error ? e.message : String(e) }));
       });
       ws.on('close', () => {
+        const open = (socketsOf.get(device.deviceId) ?? 1) - 1;
+        if (open > 0) socketsOf.set(device.deviceId, open);
+        else socketsOf.delete(device.deviceId);
         set.delete(s);
         if (set.size === 0) bySite.delete(s.device.siteId);
         metrics.connections.dec();

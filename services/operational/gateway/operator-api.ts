@@ -6,8 +6,8 @@ import type { Clock } from '../../platform/clock.ts';
 import type { AssetDefinition } from '../../platform/events.ts';
 import type { TopicWriter } from '../../platform/topic-writer.ts';
 import { TopicNames } from '../../platform/topics.ts';
-import { issueDeviceToken } from './credentials.ts';
-import { applyDefinition, type DeviceInfo, type Directory } from './device-directory.ts';
+import { issueDeviceToken, type KeyRing } from './credentials.ts';
+import { applyDefinition, laterRevocation, type DeviceInfo, type Directory } from './device-directory.ts';
 import { err, ok, type Result } from '../../platform/result.ts';
 
 /** A refusal of the operator API; the HTTP layer sends it as {code, message} with the status. */
@@ -22,7 +22,9 @@ export interface OperatorApiDeps {
   /** The gateway's control-path writer. */
   readonly writer: TopicWriter;
   readonly directory: Directory;
-  readonly tokenSecret: string;
+  readonly tokenKeys: KeyRing;
+  /** How long an issued credential is valid, ms. */
+  readonly tokenTtlMs: number;
   /** Wall clock: credentials and revocations are in real time. */
   readonly wall: Clock;
   readonly onRevoked: (deviceId: string, revokedBeforeMs: number) => void;
@@ -47,7 +49,9 @@ export const createOperatorApi = (deps: OperatorApiDeps) => ({
       latitudeDeg: null, longitudeDeg: null, weatherCellId: null, gridRegionId: null, solarKwp: null, batteryKwh: null,
       maxChargeKw: null, maxDischargeKw: null, backupReservePct: null, customerId: null, parentId: null,
       deleted: false, credentialsRevokedBeforeMs: null, updatedAtMs: now, ...a,
-    }) as AssetDefinition);
+    }) as AssetDefinition).map((d) =>
+      // Re-provisioning keeps every earlier revocation: the record it publishes carries the latest.
+      d.kind === 'DEVICE' ? { ...d, credentialsRevokedBeforeMs: laterRevocation(d.credentialsRevokedBeforeMs, deps.directory.revocations.get(d.assetId)) } : d);
     try {
       await publish(deps, defs);
     } catch (e) {
@@ -56,10 +60,16 @@ export const createOperatorApi = (deps: OperatorApiDeps) => ({
     }
     // Sites first so devices resolve their limits.
     for (const d of [...defs].sort((a, b) => Number(a.kind === 'DEVICE') - Number(b.kind === 'DEVICE'))) applyDefinition(deps.directory, d.assetId, d);
-    const devices = defs
+    const devices = await Promise.all(defs
       .filter((d) => d.kind === 'DEVICE' && d.parentId !== null)
-      .map((d) => ({ deviceId: d.assetId, siteId: d.parentId ?? '', token: issueDeviceToken(deps.tokenSecret, { sub: d.assetId, site: d.parentId ?? '', iat: now }) }));
+      .map(async (d) => ({ deviceId: d.assetId, siteId: d.parentId ?? '', token: await issueDeviceToken(deps.tokenKeys, { sub: d.assetId, site: d.parentId ?? '', iatMs: now, ttlMs: deps.tokenTtlMs }) })));
     return ok({ published: defs.length, devices });
+  },
+
+  /** POST /v1/device/token: a device with a valid credential gets a fresh one (new expiry, the current signing key). */
+  async reissue(device: DeviceInfo): Promise<{ token: string; expiresAtMs: number }> {
+    const now = deps.wall.now();
+    return { token: await issueDeviceToken(deps.tokenKeys, { sub: device.deviceId, site: device.siteId, iatMs: now, ttlMs: deps.tokenTtlMs }), expiresAtMs: Math.floor((now + deps.tokenTtlMs) / 1000) * 1000 };
   },
 
   /** POST /v1/devices/{id}/revoke: every credential issued until now stops working, on every instance. */

@@ -48,13 +48,13 @@ describe('gateway: authentication and validation', () => {
 
   it('refuses a connection without a credential, with a wrong one, and with one signed by another secret', async () => {
     await expect(open(gw.url)).rejects.toThrow(/401.*UNAUTHENTICATED.*no credential/);
-    await expect(open(gw.url, 'not-a-token')).rejects.toThrow(/401.*UNAUTHENTICATED.*not a gridfleet device token/);
+    await expect(open(gw.url, 'not-a-token')).rejects.toThrow(/401.*UNAUTHENTICATED.*not a device token/);
     const d = devices[0];
     if (!d) throw new Error('no device');
-    const forged = issueDeviceToken('another-secret-that-is-long', { sub: d.deviceId, site: d.siteId, iat: Date.now() });
+    const forged = await issueDeviceToken([{ kid: 'dev', secret: 'another-secret-that-is-long' }], { sub: d.deviceId, site: d.siteId, iatMs: Date.now(), ttlMs: 60_000 });
     await expect(open(gw.url, forged)).rejects.toThrow(/401.*signature does not verify/);
     // A token for a device that does not exist, signed correctly (the dev secret is the default).
-    const ghost = issueDeviceToken(DEV_TOKEN_SECRET, { sub: 'ghost-dev', site: 'ghost-site', iat: Date.now() });
+    const ghost = await issueDeviceToken([{ kid: 'dev', secret: DEV_TOKEN_SECRET }], { sub: 'ghost-dev', site: 'ghost-site', iatMs: Date.now(), ttlMs: 60_000 });
     await expect(open(gw.url, ghost)).rejects.toThrow(/404.*UNKNOWN_DEVICE/);
   });
 
