@@ -1,32 +1,34 @@
 /**
- * `npm run bench -- assets [--sites=2000] [--events=100000] [--instances=1,2]`
+ * `npm run bench -- assets [--mode=backlog|live] [--sites=2000] [--events=100000] [--instances=1,2]`
+ * (live: `[--intervalSec=10] [--warmupSec=20] [--measureSec=40]`, see _assets-live.ts)
  *
+ * Backlog mode (the default):
  * Telemetry events per second through the asset actors: the telemetry topic is filled first
  * (`sites` sites, one frame per site per round), then 1 and then 2 assets processes (group
  * gridfleet-assets on a fresh topic prefix each, 24 partitions) consume it; the rate is events
  * applied (summed over the instances' /metrics) from the first to the last. Each run also checks
  * the fleet aggregate counts every device once. Baseline in the same run: the pure shards fed the
  * same frames in-process (no Kafka, no Avro), which is what the Kafka shell costs against.
- * Runs its own Kafka and registry on ports 22000+ (31092, 30081); assets read APIs on 22200+.
+ * Runs its own Kafka and registry on ports 22000+ (31092, 30081; --portBase moves them); assets read APIs on 22200+.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { createAvroCodec, createRegistryClient, type AvroCodec } from '../services/platform/avro-codec.ts';
 import type { Telemetry } from '../services/platform/events.ts';
 import { createKafkaAdapter, type KafkaAdapter } from '../services/platform/kafka.ts';
 import { createLogger } from '../services/platform/logger.ts';
-import { topicCatalog, TopicNames } from '../services/platform/topics.ts';
-import { REPO_ROOT } from '../services/embedded/stack/layout.ts';
+import { TopicNames } from '../services/platform/topics.ts';
 import { waitUntil } from '../services/embedded/stack/processes.ts';
 import { createHierarchy } from '../services/operational/assets/hierarchy.ts';
 import { createSiteShard } from '../services/operational/assets/site-shard.ts';
-import { fleetAssetDefinitions, planFleet } from '../services/edge/simulator/provision-plan.ts';
+import { fleetAssetDefinitions, planFleet, type FleetPlan } from '../services/edge/simulator/provision-plan.ts';
+import { runLive, type LiveResult } from './_assets-live.ts';
+import { appliedSum, prepareWorld, spawnAssets } from './_assets-world.ts';
 import { startBenchStack, stopAll, type BenchStack } from './_harness.ts';
-import type { Benchmark } from './types.ts';
+import type { BenchOutcome, Benchmark } from './types.ts';
 import { openTopicWriter } from '../services/platform/topic-writer.ts';
 
-const PORT_BASE = 22000;
-const USED = [TopicNames.telemetry, TopicNames.assetRegistry, TopicNames.assetState, TopicNames.assetRollup] as const;
+/** Ports of the bench's own stack (--portBase to move it off another stack's ports). */
+let PORT_BASE = 22000;
 
 const frames = (devices: ReadonlyArray<{ deviceId: string; siteId: string }>, events: number, t0: number): Telemetry[] =>
   Array.from({ length: events }, (_, k) => {
@@ -39,42 +41,15 @@ const frames = (devices: ReadonlyArray<{ deviceId: string; siteId: string }>, ev
     };
   });
 
-/** Applied telemetry events summed over the instances' /metrics (each frame is applied once; re-reads count as replays). */
-const appliedSum = async (urls: readonly string[]): Promise<number> => {
-  let n = 0;
-  for (const u of urls) {
-    const text = await (await fetch(`${u}/metrics`)).text();
-    for (const m of text.matchAll(/^assets_telemetry_events_total\{result="(applied)"\} (\d+)/gm)) n += Number(m[2]);
-  }
-  return n;
-};
-
 interface RunResult { eventsPerSec: number; seconds: number; fleetDevices: number }
 
 const runOnce = async (
-  bench: BenchStack, kafka: KafkaAdapter, codec: AvroCodec, instances: number, list: readonly Telemetry[], registry: Parameters<typeof fleetAssetDefinitions>[0], progress: (s: string) => void,
+  bench: BenchStack, kafka: KafkaAdapter, codec: AvroCodec, instances: number, list: readonly Telemetry[], registry: FleetPlan, progress: (s: string) => void,
 ): Promise<RunResult> => {
   const prefix = `bench-${instances}-${Date.now().toString(36)}.`;
-  const admin = await kafka.admin();
-  try {
-    // Right after the broker starts, metadata may still say "does not host this topic-partition".
-    const specs = topicCatalog().filter((s) => (USED as readonly string[]).includes(s.name)).map((s) => ({ ...s, name: prefix + s.name }));
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await admin.ensureTopics(specs);
-        break;
-      } catch (e) {
-        if (attempt >= 10) throw e;
-        await new Promise((r) => setTimeout(r, 1_000));
-      }
-    }
-  } finally {
-    await admin.disconnect();
-  }
+  await prepareWorld(kafka, codec, prefix, registry);
   const writer = await openTopicWriter({ kafka, codec, lanes: 4 });
   try {
-    const defs = fleetAssetDefinitions(registry, Date.now());
-    await writer.publish(TopicNames.assetRegistry, defs.map((d) => ({ key: d.assetId, value: d })), { to: prefix + TopicNames.assetRegistry });
     progress(`${instances} instance(s): producing ${list.length} telemetry events...`);
     for (let i = 0; i < list.length; i += 5_000) {
       const chunk = list.slice(i, i + 5_000);
@@ -87,13 +62,9 @@ const runOnce = async (
   const urls: string[] = [];
   try {
     for (let i = 0; i < instances; i++) {
-      const port = PORT_BASE + 200 + instances * 10 + i;
-      urls.push(`http://127.0.0.1:${port}`);
-      procs.push(spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'services/operational/assets/main.ts')], {
-        cwd: REPO_ROOT,
-        env: { ...process.env, ...bench.env, ASSETS_PORT: String(port), ASSETS_TOPIC_PREFIX: prefix, ASSETS_INSTANCE_ID: `bench-${instances}-${i}`, ASSETS_GROUP_ID: `${prefix}assets`, LOG_LEVEL: process.env['BENCH_ASSETS_LOG'] ?? 'error', ASSETS_STALE_AFTER_MS: String(7 * 24 * 3_600_000) },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      }));
+      const a = spawnAssets(bench, prefix, `bench-${instances}-${i}`, PORT_BASE + 200 + instances * 10 + i);
+      urls.push(a.url);
+      procs.push(a.child);
     }
     let first = 0;
     let firstAt = 0;
@@ -119,6 +90,52 @@ const runOnce = async (
   }
 };
 
+const live = async (plan: FleetPlan, counts: readonly number[], options: Readonly<Record<string, string>>, progress: (s: string) => void): Promise<BenchOutcome> => {
+  const intervalSec = Number(options['intervalSec'] ?? 10);
+  const warmupSec = Number(options['warmupSec'] ?? 20);
+  const measureSec = Number(options['measureSec'] ?? 40);
+  let stack: BenchStack | undefined;
+  const results: LiveResult[] = [];
+  try {
+    progress('starting Kafka and the registry...');
+    stack = await startBenchStack(PORT_BASE, ['kafka', 'registry']);
+    const kafka = createKafkaAdapter({ brokers: stack.config.kafkaBrokers, clientId: 'bench-assets-live', logger: createLogger('error') });
+    const codec = createAvroCodec({ registry: createRegistryClient(stack.config.registryUrl) });
+    for (const n of counts) results.push(await runLive(stack, kafka, codec, plan, { instances: n, intervalSec, warmupSec, measureSec, portBase: PORT_BASE + 300 + n * 10 }, progress));
+  } finally {
+    await stack?.dispose();
+  }
+  const by = (n: number): LiveResult | undefined => results.find((r) => r.instances === n);
+  const worst = (f: (r: LiveResult) => number): number => Math.max(...results.map(f));
+  const round = (x: number, d = 0): number => (Number.isFinite(x) ? Number(x.toFixed(d)) : -1);
+  const metrics: Record<string, number> = {
+    rollupLagP99Ms: round(worst((r) => r.lagP99Ms)),
+    restoreMs: round(worst((r) => r.restoreMs)),
+    stateBytesPerEvent: round(worst((r) => r.stateBytesPerEvent), 1),
+    offeredEventsPerSec: round(results[0]?.offeredPerSec ?? 0),
+  };
+  for (const r of results) {
+    const tag = r.instances === 1 ? 'OneInstance' : r.instances === 2 ? 'TwoInstances' : `${r.instances}Instances`;
+    Object.assign(metrics, {
+      [`eventsPerSecPerInstance${tag}`]: round(r.appliedPerSecPerInstance), [`eventsPerSec${tag}`]: round(r.appliedPerSec), [`rollupLagP50Ms${tag}`]: round(r.lagP50Ms),
+      [`rollupLagP99Ms${tag}`]: round(r.lagP99Ms), [`restoreMs${tag}`]: round(r.restoreMs), [`killToCaughtUpMs${tag}`]: round(r.killToCaughtUpMs), [`stateBytesPerEvent${tag}`]: round(r.stateBytesPerEvent, 1),
+    });
+  }
+  const one = by(1);
+  const two = by(2);
+  if (one !== undefined && two !== undefined) metrics['twoOverOneLagP99Ratio'] = round(two.lagP99Ms / one.lagP99Ms, 2);
+  return {
+    rows: results.flatMap((r): Array<[string, string, string]> => [
+      [`${r.instances} instance(s): applied`, `${Math.round(r.appliedPerSec)} events/s`, `${Math.round(r.appliedPerSecPerInstance)} per instance; offered ${Math.round(r.offeredPerSec)}/s`],
+      [`${r.instances} instance(s): rollup lag`, `p99 ${Math.round(r.lagP99Ms)} ms`, `p50 ${Math.round(r.lagP50Ms)} ms over ${r.lagSamples} fleet updates (frame to fleet aggregate, upper bound per update)`],
+      [`${r.instances} instance(s): bytes written per event`, r.stateBytesPerEvent.toFixed(1), 'every topic the instances write, keys and values'],
+      [`${r.instances} instance(s): restore after SIGKILL`, `${Math.round(r.restoreMs)} ms`, `assignment to caught up; ${Math.round(r.killToCaughtUpMs)} ms from the kill (session timeout 6 s); fleet counts ${r.fleetDevices}/${plan.sites.length}`],
+    ]),
+    metrics,
+    parameters: { mode: 'live', sites: plan.sites.length, instances: counts.join(','), intervalSec, warmupSec, measureSec },
+  };
+};
+
 const bench: Benchmark = {
   name: 'assets',
   description: 'telemetry events/s through the asset actors with 1 and 2 instances, against the pure shards in-process',
@@ -126,7 +143,9 @@ const bench: Benchmark = {
     const sites = Number(options['sites'] ?? 2_000);
     const events = Number(options['events'] ?? 100_000);
     const counts = (options['instances'] ?? '1,2').split(',').map(Number).filter((n) => n > 0);
+    PORT_BASE = Number(options['portBase'] ?? 22000);
     const plan = planFleet({ seed: 1, sites });
+    if ((options['mode'] ?? 'backlog') === 'live') return live(plan, counts, options, progress);
     const list = frames(plan.sites, events, Date.now());
 
     // Baseline: the pure shards alone, same frames, drained every 500 (as a Kafka batch would be).

@@ -68,8 +68,7 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
   /** The last flush of shards given back, by key: a re-acquired shard restores after it. */
   const released = new Map<string, Promise<void>>();
   let partitions = 0;
-  let writer: AssetsWriter | undefined;
-  let letterWriter: AssetsWriter | undefined;
+  let writers: AssetsWriter[] = [];
   let consumer: Consumer | undefined;
   let flusher: Flusher | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -183,7 +182,7 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
       originKey: r.key, payload: payload.subarray(0, DEAD_LETTER_PAYLOAD_BYTES), payloadBytes: payload.length, rejectedAtMs: d.clock.now(),
     };
     d.metrics.deadLetters.inc({ code: errorCode });
-    const sent = letterWriter?.publish(TopicNames.deadLetters, [{ key: letter.source, value: letter }], TopicNames.deadLetters) ?? Promise.reject(new Error('writer not started'));
+    const sent = writers[3]?.publish(TopicNames.deadLetters, [{ key: letter.source, value: letter }], TopicNames.deadLetters) ?? Promise.reject(new Error('writer not started'));
     e.letters.push(sent);
   };
 
@@ -226,15 +225,16 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
         await admin.disconnect();
       }
       const count = (topic: string, bytes: number): void => d.metrics.bytesProduced.inc({ topic }, bytes);
-      writer = await openAssetsWriter({ kafka: d.kafka, codec: d.codec, count });
-      letterWriter = await openAssetsWriter({ kafka: d.kafka, codec: d.codec, count });
+      // Partials, site shards' writes, parent shards' writes, dead letters: a producer each.
+      writers = await Promise.all([0, 1, 2, 3].map(() => openAssetsWriter({ kafka: d.kafka, codec: d.codec, count })));
+      const [partials, sites, parents] = writers as [AssetsWriter, AssetsWriter, AssetsWriter, AssetsWriter];
       const c = await d.kafka.consumer({
         groupId: d.groupId, topics: [topics.telemetry, topics.rollup], fromBeginning: true, autoCommit: false,
         sessionTimeoutMs: d.sessionTimeoutMs, partitionsConsumedConcurrently: d.concurrency,
       });
       consumer = c;
       flusher = createFlusher({
-        writer, logger: d.logger, metrics: d.metrics, topics, partitions: () => partitions, now: () => d.clock.now(), wallNow: d.wallNow,
+        writers: { partials, sites, parents }, logger: d.logger, metrics: d.metrics, topics, partitions: () => partitions, now: () => d.clock.now(), wallNow: d.wallNow,
         siteFlushMs: d.siteFlushMs, parentFlushMs: d.parentFlushMs, tickMs: d.tickMs, snapshotEveryMs: d.snapshotEveryMs, fullViewEveryMs: d.fullViewEveryMs,
         commit: (topic, partition, next, metadata) => c.commitOwned([{ topic, partition, next: next.toString(), metadata }]),
       });
@@ -279,8 +279,7 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
       await Promise.all([...entries.values()].map((e) => e.ready.then(() => flusher?.flush(e, 'stop')).catch(() => undefined)));
       await consumer?.disconnect();
       await Promise.all([...released.values()]);
-      await writer?.close();
-      await letterWriter?.close();
+      await Promise.all(writers.map((w) => w.close()));
     },
     owned() {
       const of = (k: Entry['kind']): number[] => [...entries.values()].filter((e) => e.kind === k).map((e) => e.partition).sort((a, b) => a - b);

@@ -63,7 +63,8 @@ export const newEntry = <K extends Entry['kind']>(
   }) as Entry;
 
 export interface FlushDeps {
-  readonly writer: AssetsWriter;
+  /** One writer (one producer) per path, so no path's sends queue behind another's: partials, site shards' views and snapshots, parent shards'. */
+  readonly writers: { readonly partials: AssetsWriter; readonly sites: AssetsWriter; readonly parents: AssetsWriter };
   readonly logger: Logger;
   readonly metrics: AssetsMetrics;
   readonly topics: { readonly state: string; readonly rollup: string };
@@ -94,12 +95,12 @@ export const createFlusher = (d: FlushDeps) => {
     const writes: Promise<unknown>[] = [...letters];
     if (e.kind === 'site') {
       const f = e.shard.flush(now, wall, full);
-      writes.push(d.writer.publish(TopicNames.assetRollup, partialRecords(e.partition, f, now, d.partitions()), d.topics.rollup));
-      writes.push(d.writer.publish(TopicNames.assetState, siteViewRecords(e.partition, f, deltaNo, now), d.topics.state));
+      writes.push(d.writers.partials.publish(TopicNames.assetRollup, partialRecords(e.partition, f, now, d.partitions()), d.topics.rollup));
+      writes.push(d.writers.sites.publish(TopicNames.assetState, siteViewRecords(e.partition, f, deltaNo, now), d.topics.state));
       if (snapshot) snap = snapshotRecords('site', e.partition, (e.pointer?.slot ?? 1) ^ 1, e.shard.snapshot(), Number(upTo), now);
     } else {
       const f = e.shard.flush(now, wall, full);
-      writes.push(d.writer.publish(TopicNames.assetState, parentViewRecords(e.partition, f, deltaNo, now), d.topics.state));
+      writes.push(d.writers.parents.publish(TopicNames.assetState, parentViewRecords(e.partition, f, deltaNo, now), d.topics.state));
       if (snapshot) snap = snapshotRecords('parent', e.partition, (e.pointer?.slot ?? 1) ^ 1, e.shard.snapshot(), Number(upTo), now);
     }
     e.needFull = false;
@@ -109,7 +110,7 @@ export const createFlusher = (d: FlushDeps) => {
       await Promise.all(writes);
       let pointer = e.pointer;
       if (snap !== undefined) {
-        const [first] = await d.writer.publish(TopicNames.assetState, snap, d.topics.state);
+        const [first] = await (e.kind === 'site' ? d.writers.sites : d.writers.parents).publish(TopicNames.assetState, snap, d.topics.state);
         const head = snap[0]?.value.batch;
         if (first !== undefined && head != null) pointer = { offset: first.baseOffset, seq: head.seq, slot: (e.pointer?.slot ?? 1) ^ 1 };
       }
