@@ -16,6 +16,7 @@ import {
   ReserveBody, ReserveResult, SiteParams, SiteView,
 } from './http-schemas.ts';
 import { createIdempotencyStore } from './idempotency.ts';
+import { registerEventMetrics } from './event-metrics.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
 const bearer = [{ bearer: [] }];
@@ -40,6 +41,7 @@ export interface HttpApiDeps {
 export const createHttpApi = async (deps: HttpApiDeps): Promise<HttpApp> => {
   const svc = deps.service;
   const metrics = new Registry();
+  registerEventMetrics(metrics, svc);
   const app = await createHttpApp({
     title: 'gridfleet control', description: 'Operators\' grid events and customers\' site choices (docs/control.md).',
     logger: deps.logger, bodyLimit: MAX_BODY_BYTES, logRequests: 'info', bearer: 'operator, viewer or customer token (CONTROL_TOKENS)', metrics,
