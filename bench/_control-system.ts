@@ -56,6 +56,8 @@ export interface SystemOptions {
   readonly parts: readonly PartName[];
   readonly gateways?: number;
   readonly assetsInstances?: number;
+  /** Control instances (default 1); with 2, one leads and one stands by (ports +300, +301). */
+  readonly controlInstances?: number;
   readonly ingest?: boolean;
   readonly workers?: number;
   /** Real milliseconds between two frames of one device. */
@@ -75,6 +77,10 @@ export interface System {
   readonly gateways: ServiceHandle[];
   readonly assets: ServiceHandle[];
   readonly control: ServiceHandle;
+  /** Every control instance (control is the first). */
+  readonly controls: readonly ServiceHandle[];
+  /** The control instance whose /healthz says it leads, if any answers so. */
+  leader(): Promise<ServiceHandle | undefined>;
   readonly ingest: ServiceHandle | undefined;
   readonly workers: ChildProcess[];
   /** Every service process handle, including ones started later through `service`. */
@@ -213,11 +219,12 @@ export const startSystem = async (o: SystemOptions): Promise<System> => {
       ASSETS_PORT: String(sp + 200 + i), ASSETS_INSTANCE_ID: `sys-assets-${sp}-${i}`, ASSETS_SESSION_TIMEOUT_MS: '10000',
     }));
     for (const a of assets) a.start();
-    const control = service('control', 'services/operational/control/main.ts', sp + 300, {
-      CONTROL_PORT: String(sp + 300), CONTROL_INSTANCE_ID: `sys-control-${sp}`,
+    const controls = Array.from({ length: o.controlInstances ?? 1 }, (_, i) => service(i === 0 ? 'control' : `control-${i}`, 'services/operational/control/main.ts', sp + 300 + i, {
+      CONTROL_PORT: String(sp + 300 + i), CONTROL_INSTANCE_ID: `sys-control-${sp}-${i}`, CONTROL_LEADER_GROUP: `sys-control-leader-${sp}-${tag}`,
       CONTROL_TOKENS: `operator:${CONTROL_OPERATOR_TOKEN}:bench,viewer:bench-control-viewer`,
-    });
-    control.start();
+    }));
+    const control = controls[0] as ServiceHandle;
+    for (const c of controls) c.start();
     const ingest = o.ingest ? service('ingest', 'services/analytics/ingest/main.ts', sp + 400, { INGEST_METRICS_PORT: String(sp + 400) }) : undefined;
     ingest?.start();
 
@@ -229,7 +236,7 @@ export const startSystem = async (o: SystemOptions): Promise<System> => {
       if (!ok) throw new Error(`${g.name} did not learn every device`);
     }
     for (const a of assets) await healthy(a, '/healthz', 300_000);
-    await healthy(control, '/healthz', 300_000);
+    for (const c of controls) await healthy(c, '/healthz', 300_000);
 
     await o.beforeDevices?.(bench);
     const workerCount = o.workers ?? Math.max(2, Math.ceil(o.sites / 18_000));
@@ -248,7 +255,8 @@ export const startSystem = async (o: SystemOptions): Promise<System> => {
 
     const stackBench = bench;
     const sys: System = {
-      bench: stackBench, plan, fleetId, gateways, assets, control, ingest, workers, handles, logDir, service,
+      bench: stackBench, plan, fleetId, gateways, assets, control, controls, ingest, workers, handles, logDir, service,
+      leader: () => leaderOf(controls),
       async drain() {
         const all = await Promise.all(workers.map((w) => ask(w, { cmd: 'drain' }, 'drained')));
         return { ackLatencyMs: all.flatMap((a) => a.ackLatencyMs), commands: all.flatMap((a) => a.commands), counters: sumCounters(all.map((a) => a.counters)) };
@@ -279,7 +287,8 @@ export const startSystem = async (o: SystemOptions): Promise<System> => {
         return null;
       },
       async controlApi<T>(method: 'GET' | 'POST', path: string, body?: unknown) {
-        const res = await fetch(`${control.url}${path}`, {
+        const to = (await leaderOf(controls)) ?? control;
+        const res = await fetch(`${to.url}${path}`, {
           method, headers: { authorization: `Bearer ${CONTROL_OPERATOR_TOKEN}`, 'content-type': 'application/json' },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         });
@@ -308,6 +317,20 @@ export const startSystem = async (o: SystemOptions): Promise<System> => {
     process.stderr.write(`service logs in ${logDir}\n`);
     throw e;
   }
+};
+
+/** The control instance that says it leads (GET /healthz, role). */
+export const leaderOf = async (controls: readonly ServiceHandle[]): Promise<ServiceHandle | undefined> => {
+  for (const c of controls) {
+    if (!c.alive()) continue;
+    try {
+      const res = await fetch(`${c.url}/healthz`, { signal: AbortSignal.timeout(2_000) });
+      if (((await res.json()) as { role?: string }).role === 'leader') return c;
+    } catch {
+      /* down or busy: ask the next */
+    }
+  }
+  return undefined;
 };
 
 /** Waits until the asset actors count every site online (what control allocates from); returns how many they count. */

@@ -1,5 +1,10 @@
 /**
- * `npm run bench -- control [--sites=10000] [--rounds=3] [--telemetrySec=20] [--gateways=N] [--workers=N] [--assets=true] [--assetsEvents=100000] [--maxMinutes=120]`
+ * `npm run bench -- control [--sites=10000] [--rounds=3] [--telemetrySec=20] [--gateways=N] [--workers=N] [--assets=true] [--assetsEvents=100000] [--maxMinutes=120] [--failover=false]`
+ *
+ * With --failover=true two control instances run; after the rounds one more dispatch goes to the
+ * leader, which is SIGKILLed while it writes the commands (--killAfterMs, default 150 ms after the
+ * request). Reported: controlFailoverMs (SIGKILL to the standby saying it leads on /healthz) and
+ * whether every targeted site got exactly one command of that dispatch (failoverDuplicateCommands).
  *
  * Time from an operator's dispatch request (POST /v1/events on control's API) to the commands
  * delivered to 50 %, 99 % and 100 % of the targeted connected devices, with the fleet's telemetry
@@ -17,13 +22,62 @@
  */
 import assetsBench from './assets.ts';
 import { dispatch, eventDetail, createCommandLedger, type IssuedEvent } from './_control-dispatch.ts';
-import { startSystem, waitFleetOnline, type System } from './_control-system.ts';
+import { CONTROL_OPERATOR_TOKEN, startSystem, waitFleetOnline, type System } from './_control-system.ts';
 import { cpuSec, quantile } from './_harness.ts';
 import type { Benchmark } from './types.ts';
 
 const PORT_BASE = 24000;
 
 interface Round { event: IssuedEvent; p50: number; p99: number; all: number; delivered: number; responseKw: number; gatewayCpuSec: number }
+
+/** One more dispatch, its leader SIGKILLed while writing the commands; the standby must finish it. */
+const failoverRound = async (sys: System, ledger: ReturnType<typeof createCommandLedger>, sites: number, killAfterMs: number, progress: (l: string) => void): Promise<Record<string, number>> => {
+  const leader = await sys.leader();
+  const standby = sys.controls.find((c) => c !== leader && c.alive());
+  if (leader === undefined || standby === undefined) throw new Error('failover: no leader and standby pair');
+  const t0 = Date.now();
+  const body = { kind: 'VPP_DISPATCH', scopeAssetId: sys.fleetId, targetMw: Math.round((sites * 2.5) / 100) / 10, startMs: t0, endMs: t0 + 180_000, reason: 'bench failover' };
+  void fetch(`${leader.url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${CONTROL_OPERATOR_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }).catch(() => undefined);
+  await new Promise((r) => setTimeout(r, killAfterMs));
+  await leader.kill('SIGKILL');
+  const killedAt = Date.now();
+  let failoverMs = NaN;
+  while (Date.now() - killedAt < 60_000) {
+    if ((await sys.leader()) === standby) {
+      failoverMs = Date.now() - killedAt;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  progress(`failover: the standby leads ${failoverMs} ms after the SIGKILL`);
+  const list = await sys.controlApi<{ events: Array<{ event: { eventId: string; issuedAtMs: number; reason: string | null }; sites: number }> }>('GET', '/v1/events');
+  const ev = list.body.events.find((e) => e.event.reason === 'bench failover');
+  if (ev === undefined) return { controlFailoverMs: Math.round(failoverMs), failoverTargetedSites: 0, failoverDeliveredSites: 0, failoverDuplicateCommands: 0 };
+  const deadline = Date.now() + 120_000;
+  let targeted = 0;
+  let got: number[] = [];
+  while (Date.now() < deadline) {
+    await new Promise((res) => setTimeout(res, 500));
+    ledger.add((await sys.drain()).commands);
+    targeted = (await eventDetail(sys, ev.event.eventId))?.sites ?? 0;
+    got = ledger.deliveries({ eventId: ev.event.eventId, scopeAssetId: sys.fleetId, t0, requestMs: 0, sites: targeted, targetKw: 0, endMs: t0 + 180_000 });
+    if (targeted > 0 && got.length >= targeted) break;
+  }
+  // Two different command ids of this dispatch at one site would be a command issued twice.
+  const perSite = new Map<string, Set<string>>();
+  for (const c of ledger.seen().values()) {
+    if (c.eventId !== ev.event.eventId || c.kind === 'RELEASE') continue;
+    const set = perSite.get(c.siteId) ?? new Set<string>();
+    set.add(c.commandId);
+    perSite.set(c.siteId, set);
+  }
+  const duplicates = [...perSite.values()].filter((s) => s.size > 1).length;
+  await sys.controlApi('POST', `/v1/events/${ev.event.eventId}/cancel`, { reason: 'bench failover over' });
+  return {
+    controlFailoverMs: Math.round(failoverMs), failoverTargetedSites: targeted, failoverDeliveredSites: got.length,
+    failoverDuplicateCommands: duplicates, failoverToP99DeliveredMs: Math.round(quantile(got, 0.99)),
+  };
+};
 
 const median = (xs: readonly number[]): number => quantile([...xs].sort((a, b) => a - b), 0.5);
 
@@ -37,6 +91,9 @@ const bench: Benchmark = {
     const gateways = Number(options['gateways'] ?? Math.max(1, Math.ceil(sites / 18_000)));
     const workers = Number(options['workers'] ?? Math.max(2, Math.ceil(sites / 18_000)));
     const withAssets = (options['assets'] ?? 'true') !== 'false';
+    const failover = options['failover'] === 'true';
+    const killAfterMs = Number(options['killAfterMs'] ?? 150);
+    let failoverMetrics: Record<string, number> = {};
     const assetsEvents = Number(options['assetsEvents'] ?? 100_000);
     // --maxMinutes: give up waiting for the fleet in time to stop everything cleanly.
     const deadline = Date.now() + Number(options['maxMinutes'] ?? 120) * 60_000;
@@ -45,7 +102,7 @@ const bench: Benchmark = {
     let telemetryPerSec: number;
     let ackP99: number;
     try {
-      sys = await startSystem({ stack: { portBase: PORT_BASE }, servicePortBase: PORT_BASE, sites, parts: ['kafka', 'registry'], gateways, workers, assetsInstances: 2, telemetryMs: telemetrySec * 1000, progress });
+      sys = await startSystem({ stack: { portBase: PORT_BASE }, servicePortBase: PORT_BASE, sites, parts: ['kafka', 'registry'], gateways, workers, assetsInstances: 2, controlInstances: failover ? 2 : 1, telemetryMs: telemetrySec * 1000, progress });
       // Control allocates only to sites the asset actors count online; on a busy machine the last few may take a while.
       const online = await waitFleetOnline(sys, sites, Math.min(Math.max(600_000, telemetrySec * 4_000), deadline - Date.now() - 4 * 60_000), progress);
       if (online < sites * 0.98) throw new Error(`the asset actors saw only ${online}/${sites} sites online`);
@@ -80,6 +137,7 @@ const bench: Benchmark = {
         await sys.controlApi('POST', `/v1/events/${event.eventId}/cancel`, { reason: 'bench round over' });
         await new Promise((res) => setTimeout(res, telemetrySec * 1_000 + 5_000));
       }
+      if (failover) failoverMetrics = await failoverRound(sys, ledger, sites, killAfterMs, progress);
       const steady = await sys.drain();
       const seconds = (Date.now() - tWarm) / 1000;
       telemetryPerSec = steady.counters.accepted > 0 ? (steady.counters.accepted - warm.counters.accepted) / seconds : 0;
@@ -113,6 +171,10 @@ const bench: Benchmark = {
         ['dispatch to 50 % delivered', `${f(p50)} ms`],
         ['dispatch to 99 % delivered', `${f(p99)} ms`],
         ['dispatch to 100 % delivered', `${f(all)} ms`],
+        ...(failover ? [
+          ['control failover (SIGKILL of the leader mid-dispatch to the standby leading)', `${f(failoverMetrics['controlFailoverMs'] ?? NaN)} ms`, `killed ${killAfterMs} ms after the request`],
+          ['failover dispatch: sites with a command / targeted', `${failoverMetrics['failoverDeliveredSites'] ?? 0} / ${failoverMetrics['failoverTargetedSites'] ?? 0}`, `${failoverMetrics['failoverDuplicateCommands'] ?? 0} sites got two commands; 99 % delivered after ${f(failoverMetrics['failoverToP99DeliveredMs'] ?? NaN)} ms`],
+        ] as Array<[string, string, string]> : []),
         ['measured response / target', responseShare.toFixed(2), 'battery kW from asset.state.v1, two telemetry intervals after dispatch'],
         ['telemetry through the gateways meanwhile', `${Math.round(telemetryPerSec)} frames/s`, `gateway ack p99 ${f(ackP99)} ms`],
         ...(assetsError !== undefined ? [['assets', 'failed', assetsError]] as Array<[string, string, string]> : []),
@@ -130,6 +192,7 @@ const bench: Benchmark = {
         assetsEventsPerSec: Number(assets['assetsEventsPerSec'] ?? 0),
         assetsEventsPerSecOneInstance: Number(assets['assetsEventsPerSecOneInstance'] ?? 0),
         assetsEventsPerSecTwoInstances: Number(assets['assetsEventsPerSecTwoInstances'] ?? 0),
+        ...failoverMetrics,
       },
       parameters: { rounds, telemetrySec, gateways, workers, assetsEvents: withAssets ? assetsEvents : 0 },
     };
