@@ -10,6 +10,7 @@ import { systemClock } from '../../platform/clock.ts';
 import { parseConfig } from '../../platform/config.ts';
 import { describeError } from '../../platform/errors.ts';
 import { failStartup, parseAll } from '../../platform/startup.ts';
+import { waitForBackbone } from '../../platform/startup-retry.ts';
 import { createKafkaAdapter } from '../../platform/kafka.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { createClickHouseSink } from './clickhouse-sink.ts';
@@ -23,6 +24,8 @@ const main = async (): Promise<void> => {
   const [config, ingest] = parseAll(() => parseConfig(process.env), () => parseIngestConfig(process.env));
   const logger = createLogger(config.logLevel, { service: 'ingest' });
   const topics = new Map(ingest.topics.map((t) => [t, `${ingest.topicPrefix}${t}`]));
+  // Kafka down at start: wait (not-ready on /healthz) instead of exiting.
+  await waitForBackbone({ service: 'ingest', logger, brokers: config.kafkaBrokers, registryUrl: config.registryUrl, hold: { port: ingest.metricsPort, host: ingest.metricsHost } });
   const kafka = createKafkaAdapter({ brokers: config.kafkaBrokers, security: config.kafkaSecurity, clientId: 'gridfleet-ingest', logger });
   const consumer = await kafka.consumer({
     groupId: ingest.groupId,

@@ -12,6 +12,7 @@ import { clockFor, systemClock } from '../../platform/clock.ts';
 import { parseConfig } from '../../platform/config.ts';
 import { describeError } from '../../platform/errors.ts';
 import { failStartup, parseAll } from '../../platform/startup.ts';
+import { waitForBackbone } from '../../platform/startup-retry.ts';
 import { createKafkaAdapter } from '../../platform/kafka.ts';
 import { createLogger } from '../../platform/logger.ts';
 import type { TopicValues } from '../../platform/events.ts';
@@ -29,6 +30,8 @@ const main = async (): Promise<void> => {
   const [config, assets] = parseAll(() => parseConfig(process.env), () => parseAssetsConfig(process.env));
   const instanceId = assets.instanceId ?? `assets-${process.pid}`;
   const logger = createLogger(config.logLevel, { service: 'assets', instance: instanceId });
+  // Kafka down at start: wait (not-ready on /healthz) instead of exiting.
+  await waitForBackbone({ service: 'assets', logger, brokers: config.kafkaBrokers, registryUrl: config.registryUrl, hold: { port: assets.port, host: assets.host } });
   const kafka = createKafkaAdapter({ brokers: config.kafkaBrokers, security: config.kafkaSecurity, clientId: `gridfleet-assets-${instanceId}`, logger });
   const codec = createAvroCodec({ registry: createRegistryClient(config.registryUrl, config.registryAuth) });
   const clock = clockFor(config.sim);

@@ -3,6 +3,7 @@ import { createAvroCodec, createRegistryClient } from '../../platform/avro-codec
 import { createKafkaAdapter } from '../../platform/kafka.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { failStartup } from '../../platform/startup.ts';
+import { waitForBackbone } from '../../platform/startup-retry.ts';
 import { parseControlConfig, type ControlConfig } from './config.ts';
 import { startControl } from './control.ts';
 
@@ -15,6 +16,8 @@ const config = ((): ControlConfig => {
 })();
 const logger = createLogger(config.platform.logLevel, { service: 'control', instanceId: config.instanceId });
 if (config.usesDevelopmentTokens) logger.warn('using development tokens: set CONTROL_TOKENS (GRIDFLEET_ENV=production refuses them)');
+// Kafka down at start: wait (not-ready on /healthz) instead of exiting.
+await waitForBackbone({ service: 'control', logger, brokers: config.platform.kafkaBrokers, registryUrl: config.platform.registryUrl, hold: { port: config.port, host: config.host } });
 const control = await startControl(config, {
   kafka: createKafkaAdapter({ brokers: config.platform.kafkaBrokers, security: config.platform.kafkaSecurity, clientId: `gridfleet-${config.instanceId}`, logger }),
   codec: createAvroCodec({ registry: createRegistryClient(config.platform.registryUrl, config.platform.registryAuth) }),
