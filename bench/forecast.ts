@@ -17,7 +17,7 @@ import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { buildBundle } from '../services/analytics/forecast/bundles.ts';
 import { parseForecastConfig } from '../services/analytics/forecast/forecast-config.ts';
 import { startForecastService, type ForecastService } from '../services/analytics/forecast/forecast-service.ts';
-import { backtest } from '../services/analytics/forecast/models/backtest.ts';
+import { backtest, backtestWithProvider } from '../services/analytics/forecast/models/backtest.ts';
 import { baselinePeriod, loadWithTemperatureModel, seriesModel, type SeriesKind } from '../services/analytics/forecast/models/series-models.ts';
 import { chunkRanges, runIdOf } from '../services/analytics/forecast/run-kinds.ts';
 import type { RunRecord } from '../services/analytics/forecast/run-store.ts';
@@ -26,7 +26,7 @@ import { encodeShared, encodeSites, type SiteRunShared } from '../services/analy
 import { createAvroCodec, createRegistryClient } from '../services/platform/avro-codec.ts';
 import { createLogger } from '../services/platform/logger.ts';
 import { seedHistory, START_MS } from '../test/integration/analytics/forecast/forecast-harness.ts';
-import { simSeries, SIM_PLACE } from '../test/unit/analytics/forecast/sim-series.ts';
+import { simProviderIssues, simSeries, SIM_PLACE } from '../test/unit/analytics/forecast/sim-series.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../services/embedded/stack/layout.ts';
@@ -72,6 +72,27 @@ const accuracy = (): Record<string, { model: number; persistence: number; season
   return out;
 };
 
+/**
+ * With and without the simulated provider, by horizon bucket, with actuals known an hour late:
+ * the corrected forecast (`model`), the own history model alone (`own`, what a run without a
+ * provider issues), the provider as issued and persistence; mean over two regions (seeds).
+ */
+const providerAccuracy = (): Record<string, number> => {
+  const out: Record<string, number> = {};
+  for (const [name, kind] of [['emissions', 'carbon'], ['temperature', 'temperature']] as const) {
+    for (const seed of [3, 7]) {
+      const sim = simSeries(seed, Date.UTC(2025, 3, 1), 42);
+      const r = backtestWithProvider(sim[kind], simProviderIssues(seed, kind, sim[kind]), seriesModel(kind, SIM_PLACE), { steps: 48, warmupHours: 21 * 24, strideHours: 7, period: 24, lagHours: 1 });
+      for (const b of r.byBucket) for (const [who, v] of Object.entries(b.mae)) {
+        if (who === 'seasonalNaive') continue;
+        const key = `${name}${who === 'model' ? 'Corrected' : who[0]?.toUpperCase() + who.slice(1)}${b.fromH}to${b.toH}hMae`;
+        out[key] = (out[key] ?? 0) + (v ?? NaN) / 2;
+      }
+    }
+  }
+  return out;
+};
+
 const bench: Benchmark = {
   name: 'forecast',
   description: 'forecast runs: sites forecast and published per second, a full run over 500k sites, bytes per bundle, accuracy against persistence and seasonal naive',
@@ -81,6 +102,8 @@ const bench: Benchmark = {
     const chunkSites = Number(ctx.options['chunkSites'] ?? 5000);
     ctx.progress('accuracy backtests on the simulator...');
     const acc = accuracy();
+    ctx.progress('accuracy with and without the simulated provider...');
+    const provAcc = providerAccuracy();
     ctx.progress('starting a stack of its own on port base 23000...');
     const bs = await startBenchStack(23_000, ['kafka', 'registry', 'redis', 'clickhouse']);
     const logger = createLogger('warn', { service: 'bench-forecast' });
@@ -138,6 +161,7 @@ const bench: Benchmark = {
         sites, sitesPerSec: r(sitesPerSec, 0), chunkPhaseSec: r(big.sec), fullRunSec: r(fullRunSec), fullRunSecReadScaledLinear: r(big.sec + readSecLinear), bytesPerBundle,
         readSecAtChSites: r(readSec, 2), snapshotMb: r(snapshotBytes / 1e6, 0), runOutcome: big.rec.state,
         ...Object.fromEntries(Object.entries(acc).flatMap(([k, v]) => [[`${k}Mae`, r(v.model, 3)], [`${k}PersistenceMae`, r(v.persistence, 3)], [`${k}SeasonalNaiveMae`, r(v.seasonalNaive, 3)]])),
+        ...Object.fromEntries(Object.entries(provAcc).map(([k, v]) => [k, r(v, 3)])),
       };
       return {
         rows: [
@@ -145,6 +169,7 @@ const bench: Benchmark = {
           ['full run over all sites', `${r(fullRunSec)} s`, `chunks ${r(big.sec)} s + ClickHouse reads as measured at ${chSites} sites (${r(readSec, 2)} s); scaled linearly to ${sites} sites: ${r(big.sec + readSecLinear)} s`],
           ['bytes per bundle', String(bytesPerBundle), 'Avro with the 5-byte Confluent header, 4 series x 48 floats'],
           ['snapshot in Redis', `${r(snapshotBytes / 1e6, 0)} MB`, 'site features of the run, binary'],
+          ...['emissions', 'temperature'].flatMap((k) => ['0to6', '6to12', '12to24', '24to48'].map((b) => [`MAE ${k} ${b.replace('to', '-')} h, 1 h delay`, (provAcc[`${k}Corrected${b}hMae`] ?? NaN).toFixed(3), `provider ${(provAcc[`${k}Provider${b}hMae`] ?? NaN).toFixed(3)}, own model without provider ${(provAcc[`${k}Own${b}hMae`] ?? NaN).toFixed(3)}, persistence ${(provAcc[`${k}Persistence${b}hMae`] ?? NaN).toFixed(3)}`] as const)),
           ...Object.entries(acc).map(([k, v]) => [`MAE ${k}`, v.model.toFixed(3), `persistence ${v.persistence.toFixed(3)}, seasonal naive ${v.seasonalNaive.toFixed(3)} (x${(Math.min(v.persistence, v.seasonalNaive) / v.model).toFixed(2)} better than the best baseline)`] as const),
         ],
         metrics,
