@@ -10,8 +10,8 @@
  *   in its own GROUP_JOIN) or its consumer crashes.
  * - A leader that is SIGKILLed is evicted when its session expires (6 s, the broker's minimum);
  *   the standby's next heartbeat learns of the rebalance and it gets partition 0.
- * - A session is short and heartbeats every second, so a loaded event loop does not lose the
- *   lease by accident.
+ * - A session is short and heartbeats every second (fetches wait at most 500 ms, so nothing
+ *   delays a heartbeat), so a loaded event loop does not lose the lease by accident.
  */
 import type { Consumer, KafkaAdapter } from '../../platform/kafka.ts';
 import type { Logger } from '../../platform/logger.ts';
@@ -45,6 +45,10 @@ export const joinLeadership = async (deps: { kafka: KafkaAdapter; logger: Logger
   const consumer: Consumer = await deps.kafka.consumer({
     groupId: deps.groupId ?? LEADER_GROUP, topics: [topic], fromBeginning: false, autoCommit: false,
     sessionTimeoutMs: SESSION_TIMEOUT_MS, heartbeatIntervalMs: 1_000, retryMaxMs: 1_000,
+    // kafkajs heartbeats between fetches: with its default 5 s fetch wait on a quiet topic, a
+    // heartbeat could come only a second before the 6 s session ends, and a loaded machine lose
+    // the lease. Short fetches keep the heartbeat on its 1 s beat.
+    fetch: { maxWaitTimeInMs: 500 },
   });
   consumer.onAssignment((assigned) => {
     const owns = assigned.some((a) => a.topic === topic && a.partitions.includes(LEADER_PARTITION));
