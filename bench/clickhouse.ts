@@ -7,10 +7,14 @@
  * In-process baselines: the engine reading the payload from a file (`INSERT ... FROM INFILE`,
  * the floor: no transfer at all, every format) and, for JSONEachRow, chdb's public raw insert
  * API (`Session.insert({ values: Buffer, format })`, what an embedding app would call).
+ * The same inserts with lz4 (LZ4 frame) and zstd request bodies, against the engine reading the
+ * same compressed file itself (`FROM INFILE ... COMPRESSION 'lz4'|'zstd'`).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'chdb';
+import * as zstd from '@mongodb-js/zstd';
+import * as lz4 from 'lz4-napi';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +22,8 @@ import type { Benchmark, BenchContext, BenchOutcome, Metric } from './types.ts';
 
 const FORMATS = ['JSONEachRow', 'RowBinary', 'Native'] as const;
 type Format = (typeof FORMATS)[number];
+const CODECS = ['lz4', 'zstd'] as const;
+type Codec = (typeof CODECS)[number] | 'none';
 const TABLE_DDL = (t: string): string =>
   `CREATE TABLE ${t} (siteId String, ts DateTime64(3, 'UTC'), seq UInt64, socPct Float64, solarKw Float64, loadKw Float64) ENGINE = MergeTree ORDER BY (siteId, ts)`;
 const QUERY = 'SELECT siteId, avg(socPct) AS soc, sum(solarKw) AS solar FROM bench_q GROUP BY siteId ORDER BY solar DESC LIMIT 10 FORMAT JSONEachRow';
@@ -46,7 +52,7 @@ const timed = async (f: () => Promise<unknown>): Promise<number> => {
 
 interface Target {
   run(sql: string): Promise<void>;
-  insert(table: string, format: Format, body: Buffer): Promise<void>;
+  insert(table: string, format: Format, body: Buffer, codec?: Codec): Promise<void>;
   query(sql: string): Promise<string>;
 }
 
@@ -59,7 +65,13 @@ const httpTarget = (url: string): Target => {
   };
   return {
     run: async (sql) => void (await post('', sql)),
-    insert: async (table, format, body) => void (await post(`query=${encodeURIComponent(`INSERT INTO ${table} FORMAT ${format}`)}`, body)),
+    insert: async (table, format, body, codec = 'none') => {
+      const params = `query=${encodeURIComponent(`INSERT INTO ${table} FORMAT ${format}`)}`;
+      if (codec === 'none') return void (await post(params, body));
+      const r = await fetch(`${url}/?${params}`, { method: 'POST', body, headers: { 'Content-Encoding': codec } });
+      const text = await r.text();
+      if (!r.ok) throw new Error(`HTTP ${r.status}: ${text}`);
+    },
     query: async (sql) => {
       const r = await fetch(`${url}/?query=${encodeURIComponent(sql)}`);
       return r.text();
@@ -70,7 +82,12 @@ const httpTarget = (url: string): Target => {
 /** chDB in this process; inserts read payload files written once up front, so only the engine is timed. */
 const inprocTarget = (session: Session, files: Record<Format, string>): Target => ({
   run: async (sql) => void (await session.queryAsync(sql, { format: 'TabSeparated' })),
-  insert: async (table, format) => void (await session.queryAsync(`INSERT INTO ${table} FROM INFILE '${files[format]}' FORMAT ${format}`)),
+  insert: async (table, format, _body, codec = 'none') =>
+    void (await session.queryAsync(
+      codec === 'none'
+        ? `INSERT INTO ${table} FROM INFILE '${files[format]}' FORMAT ${format}`
+        : `INSERT INTO ${table} FROM INFILE '${files[format]}.${codec}' COMPRESSION '${codec}' FORMAT ${format}`,
+    )),
   query: async (sql) => (await session.queryAsync(sql, { format: 'TabSeparated' })).text(),
 });
 
@@ -105,7 +122,7 @@ const startServer = async (dir: string, port: number): Promise<{ url: string; st
 
 /** Inserts each format `repeats` times into a fresh table; returns the best time in ms per format. */
 const measureInserts = async (
-  target: Target, payloads: Record<Format, Buffer>, rows: number, repeats: number, formats: readonly Format[] = FORMATS,
+  target: Target, payloads: Record<Format, Buffer>, rows: number, repeats: number, formats: readonly Format[] = FORMATS, codec: Codec = 'none',
 ): Promise<Partial<Record<Format, number>>> => {
   const best: Partial<Record<Format, number>> = {};
   for (const f of formats) {
@@ -114,7 +131,7 @@ const measureInserts = async (
       const t = `bench_${f.toLowerCase()}_${r}`;
       await target.run(`DROP TABLE IF EXISTS ${t}`);
       await target.run(TABLE_DDL(t));
-      min = Math.min(min, await timed(() => target.insert(t, f, payloads[f])));
+      min = Math.min(min, await timed(() => target.insert(t, f, payloads[f], codec)));
       const n = Number((await target.query(`SELECT count() FROM ${t}`)).trim());
       if (n !== rows) throw new Error(`${f} insert wrote ${n} rows, expected ${rows}`);
       await target.run(`DROP TABLE ${t}`);
@@ -151,19 +168,29 @@ const run = async (ctx: BenchContext): Promise<BenchOutcome> => {
       files[f] = join(dir, `payload.${f}`);
       writeFileSync(files[f], payloads[f]);
     }
+    const compressed: Record<(typeof CODECS)[number], Record<Format, Buffer>> = { lz4: {} as Record<Format, Buffer>, zstd: {} as Record<Format, Buffer> };
+    for (const f of FORMATS) {
+      compressed.lz4[f] = await lz4.compressFrame(payloads[f]);
+      compressed.zstd[f] = await zstd.compress(payloads[f], 3);
+      for (const c of CODECS) writeFileSync(`${files[f]}.${c}`, compressed[c][f]);
+    }
 
     ctx.progress('in-process inserts');
     const inproc = await measureInserts(inprocTarget(session, files), payloads, rows, repeats);
     const api = await measureInserts(chdbApiTarget(session), payloads, rows, repeats, ['JSONEachRow']);
+    const inprocCodec: Record<(typeof CODECS)[number], Partial<Record<Format, number>>> = { lz4: {}, zstd: {} };
+    for (const c of CODECS) inprocCodec[c] = await measureInserts(inprocTarget(session, files), payloads, rows, repeats, FORMATS, c);
     ctx.progress('in-process query');
     const inprocQueryP50 = await measureQuery(inprocTarget(session, files), payloads.Native, queries);
 
     const server = await startServer(dir, await freePort());
     let http: Partial<Record<Format, number>>;
+    const httpCodec: Record<(typeof CODECS)[number], Partial<Record<Format, number>>> = { lz4: {}, zstd: {} };
     let httpQueryP50: number;
     try {
       ctx.progress('HTTP inserts');
       http = await measureInserts(httpTarget(server.url), payloads, rows, repeats);
+      for (const c of CODECS) httpCodec[c] = await measureInserts(httpTarget(server.url), compressed[c], rows, repeats, FORMATS, c);
       ctx.progress('HTTP query');
       httpQueryP50 = await measureQuery(httpTarget(server.url), payloads.Native, queries);
     } finally {
@@ -187,6 +214,8 @@ const run = async (ctx: BenchContext): Promise<BenchOutcome> => {
       queryP50Ms: Math.round(httpQueryP50 * 100) / 100,
       inprocQueryP50Ms: Math.round(inprocQueryP50 * 100) / 100,
       queryOverheadRatio: ratio(httpQueryP50, inprocQueryP50),
+      ...Object.fromEntries(CODECS.flatMap((c) => FORMATS.map((f) => [`${c}${f}OverheadRatio`, ratio(httpCodec[c][f], inprocCodec[c][f])]))),
+      ...Object.fromEntries(CODECS.flatMap((c) => FORMATS.map((f) => [`http${c[0]?.toUpperCase() ?? ''}${c.slice(1)}${f}RowsPerSec`, perSec(httpCodec[c][f])]))),
       jsonEachRowPayloadBytes: payloads.JSONEachRow.length,
       rowBinaryPayloadBytes: payloads.RowBinary.length,
       nativePayloadBytes: payloads.Native.length,
@@ -194,6 +223,11 @@ const run = async (ctx: BenchContext): Promise<BenchOutcome> => {
     const tableRows: Array<readonly [string, string, string?]> = FORMATS.map(
       (f) => [`insert ${f} (HTTP)`, `${perSec(http[f]).toLocaleString('en')} rows/s`, `in-process FROM INFILE ${perSec(inproc[f]).toLocaleString('en')} rows/s, HTTP/in-process time ${ratio(http[f], inproc[f])}`] as const,
     );
+    for (const c of CODECS) {
+      for (const f of FORMATS) {
+        tableRows.push([`insert ${f} ${c} body (HTTP)`, `${perSec(httpCodec[c][f]).toLocaleString('en')} rows/s`, `in-process FROM INFILE COMPRESSION '${c}' ${perSec(inprocCodec[c][f]).toLocaleString('en')} rows/s, ratio ${ratio(httpCodec[c][f], inprocCodec[c][f])}`]);
+      }
+    }
     tableRows.push(['insert JSONEachRow (chdb API)', `${perSec(api.JSONEachRow).toLocaleString('en')} rows/s`, `Session.insert with a Buffer; HTTP/API time ${ratio(http.JSONEachRow, api.JSONEachRow)}`]);
     tableRows.push(['query p50', `${metrics['queryP50Ms'] as number} ms`, `in-process ${metrics['inprocQueryP50Ms'] as number} ms`]);
     return { rows: tableRows, metrics, parameters: { rows, repeats, queries, formats: FORMATS.join(',') } };
