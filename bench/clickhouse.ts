@@ -19,6 +19,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Benchmark, BenchContext, BenchOutcome, Metric } from './types.ts';
+import { ENGINE_THREAD_ENV } from '../services/embedded/clickhouse/threadpool.ts';
 
 const FORMATS = ['JSONEachRow', 'RowBinary', 'Native'] as const;
 type Format = (typeof FORMATS)[number];
@@ -104,7 +105,7 @@ const startServer = async (dir: string, port: number): Promise<{ url: string; st
   const users = join(dir, 'users.json');
   writeFileSync(users, JSON.stringify({ users: { default: {} } }));
   const child = spawn(process.execPath, ['--import', 'tsx', 'services/embedded/clickhouse/main.ts'], {
-    env: { ...process.env, CLICKHOUSE_PORT: String(port), GRIDFLEET_STATE_DIR: join(dir, 'state'), CLICKHOUSE_USERS_FILE: users, LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...ENGINE_THREAD_ENV, CLICKHOUSE_PORT: String(port), GRIDFLEET_STATE_DIR: join(dir, 'state'), CLICKHOUSE_USERS_FILE: users, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -21,6 +21,8 @@ export interface ServerOptions {
   readonly dataDir: string;
   readonly users: Users;
   readonly maxInsertBytes: number;
+  /** Streamed inserts reading their bodies at once (default: no limit); the rest wait (threadpool.ts). */
+  readonly maxStreamedInserts?: number;
   readonly spoolDir: string;
   readonly log: Logger;
 }
@@ -67,7 +69,7 @@ export const startClickhouseServer = async (opts: ServerOptions): Promise<Runnin
   const sessions = createHttpSessions(() => engine.connect());
   const deps: HandlerDeps = {
     engine, sessions, users: opts.users, version, timezone,
-    maxInsertBytes: opts.maxInsertBytes, pipes: insertPipes(resolve(opts.spoolDir)), log: opts.log,
+    maxInsertBytes: opts.maxInsertBytes, pipes: insertPipes(resolve(opts.spoolDir), opts.maxStreamedInserts), log: opts.log,
   };
   const inflight = new Set<Promise<void>>();
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -35,8 +35,14 @@ export interface InsertPipes {
   lease(): Promise<InsertPipe>;
 }
 
-export const insertPipes = (dir: string): InsertPipes => {
+/**
+ * `maxLeased`: pipes out at once; a lease beyond it waits for a release (see threadpool.ts: each
+ * leased pipe may hold one of the engine's threads while its body arrives).
+ */
+export const insertPipes = (dir: string, maxLeased = Number.POSITIVE_INFINITY): InsertPipes => {
   const idle: string[] = [];
+  const waiting: Array<() => void> = [];
+  let leased = 0;
   let making: Promise<void> | undefined;
   const make = async (): Promise<void> => {
     const paths = Array.from({ length: BATCH }, () => join(dir, `${randomUUID()}.pipe`));
@@ -44,11 +50,19 @@ export const insertPipes = (dir: string): InsertPipes => {
     idle.push(...paths);
   };
   const lease = async (): Promise<InsertPipe> => {
-    while (idle.length === 0) {
-      making ??= make().finally(() => {
-        making = undefined;
-      });
-      await making;
+    while (leased >= maxLeased) await new Promise<void>((resolve) => waiting.push(resolve));
+    leased++;
+    try {
+      while (idle.length === 0) {
+        making ??= make().finally(() => {
+          making = undefined;
+        });
+        await making;
+      }
+    } catch (e) {
+      leased--;
+      waiting.shift()?.();
+      throw e;
     }
     const path = idle.pop() as string;
     let released = false;
@@ -69,6 +83,8 @@ export const insertPipes = (dir: string): InsertPipes => {
         if (released) return;
         released = true;
         idle.push(path);
+        leased--;
+        waiting.shift()?.();
       },
     };
   };

@@ -10,6 +10,7 @@ import { PUBLISHED_SECRETS } from '../../platform/production-checks.ts';
 import { failStartup } from '../../platform/startup.ts';
 import { parseClickhouseServerConfig } from './config.ts';
 import { startClickhouseServer } from './clickhouse-http-server.ts';
+import { maxStreamedInserts } from './threadpool.ts';
 import { parseUsers, productionProblems } from './users.ts';
 
 const main = async (): Promise<void> => {
@@ -27,7 +28,7 @@ const main = async (): Promise<void> => {
     const problems = productionProblems(users.value, PUBLISHED_SECRETS);
     if (problems.length > 0) throw configInvalid('ClickHouse server', problems.map((p) => `${config.usersFile}: ${p}`));
   }
-  const server = await startClickhouseServer({ ...config, users: users.value, log });
+  const server = await startClickhouseServer({ ...config, users: users.value, log, maxStreamedInserts: maxStreamedInserts(process.env) });
   const shutdown = (signal: string): void => {
     log.info('shutting down', { signal });
     server.stop().then(

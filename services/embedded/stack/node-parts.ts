@@ -8,6 +8,7 @@ import type { Config } from '../../platform/config.ts';
 import { REPO_ROOT, type PartName, type StackLayout } from './layout.ts';
 import type { Part } from './part.ts';
 import { spawnDetached } from './processes.ts';
+import { ENGINE_THREAD_ENV } from '../clickhouse/threadpool.ts';
 
 /** Environment that makes a child parse the same config as this process. */
 export const childEnv = (config: Config, layout: StackLayout): Record<string, string> => ({
@@ -23,12 +24,12 @@ export const childEnv = (config: Config, layout: StackLayout): Record<string, st
   LOG_LEVEL: config.logLevel,
 });
 
-const nodeService = (name: PartName, entry: string, config: Config, layout: StackLayout) => (): number =>
+const nodeService = (name: PartName, entry: string, config: Config, layout: StackLayout, extraEnv: Readonly<Record<string, string>> = {}) => (): number =>
   spawnDetached({
     command: process.execPath,
     args: ['--import', 'tsx', join(REPO_ROOT, entry)],
     cwd: REPO_ROOT,
-    env: childEnv(config, layout),
+    env: { ...childEnv(config, layout), ...extraEnv },
     logFile: layout.logFile(name),
     pidFile: layout.pidFile(name),
   });
@@ -54,6 +55,6 @@ export const clickhousePart = (config: Config, layout: StackLayout): Part => ({
   portVariable: 'CLICKHOUSE_PORT',
   startTimeoutMs: 60_000,
   prepare: () => Promise.resolve(),
-  launch: nodeService('clickhouse', 'services/embedded/clickhouse/main.ts', config, layout),
+  launch: nodeService('clickhouse', 'services/embedded/clickhouse/main.ts', config, layout, ENGINE_THREAD_ENV),
   healthy: () => answers(`http://127.0.0.1:${config.ports.clickhouse}/ping`, (b) => b.startsWith('Ok.')),
 });

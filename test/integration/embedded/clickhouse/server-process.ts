@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
+import { ENGINE_THREAD_ENV } from '../../../../services/embedded/clickhouse/threadpool.ts';
 
 export interface ServerHandle {
   readonly url: string;
@@ -69,7 +70,7 @@ export const startServer = async (opts: { stateDir?: string; port?: number } = {
   const port = opts.port ?? (await freePort());
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'services/embedded/clickhouse/main.ts'], {
     cwd: process.cwd(),
-    env: { ...process.env, CLICKHOUSE_PORT: String(port), GRIDFLEET_STATE_DIR: stateDir, CLICKHOUSE_USERS_FILE: writeTestUsers(stateDir), LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...ENGINE_THREAD_ENV, CLICKHOUSE_PORT: String(port), GRIDFLEET_STATE_DIR: stateDir, CLICKHOUSE_USERS_FILE: writeTestUsers(stateDir), LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
