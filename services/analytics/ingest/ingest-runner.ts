@@ -38,6 +38,7 @@ import type { FaultPlan } from './config.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
 import { recordToRows, topicWriter, type TopicWriter } from './record-rows.ts';
 import { ByteSink } from './row-binary.ts';
+import { deadLetterOf } from '../../platform/dead-letter.ts';
 
 export interface RunnerDeps {
   readonly consumer: Consumer;
@@ -200,10 +201,9 @@ export const createIngestRunner = (d: RunnerDeps): Runner => {
     return s.resume;
   };
 
-  const deadLetter = (topic: string, partition: number, dl: PartitionBatch['deadLetters'][number]): DeadLetter => ({
-    source: topic, service: 'ingest', errorCode: dl.errorCode, reason: dl.reason.slice(0, 2_000),
-    originTopic: topic, originPartition: partition, originOffset: dl.offset, originKey: dl.key,
-    payload: (dl.payload ?? Buffer.alloc(0)).subarray(0, 64 * 1024), payloadBytes: dl.payload?.length ?? 0, rejectedAtMs: d.clock.now(),
+  const deadLetter = (topic: string, partition: number, dl: PartitionBatch['deadLetters'][number]): DeadLetter => deadLetterOf({
+    service: 'ingest', source: topic, errorCode: dl.errorCode, reason: dl.reason, rejectedAtMs: d.clock.now(),
+    record: { topic, partition, offset: dl.offset, key: dl.key, payload: dl.payload ?? null },
   });
 
   /** A fenced commit; false (and the partition rewound) when this member may not commit it. */

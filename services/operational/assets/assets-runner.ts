@@ -16,12 +16,13 @@
 import type { AvroCodec } from '../../platform/avro-codec.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { describeError, PlatformError } from '../../platform/errors.ts';
-import type { DeadLetter } from '../../platform/events.ts';
+import { deadLetterOf } from '../../platform/dead-letter.ts';
 import type { Consumer, IncomingRecord, KafkaAdapter, PartitionAssignment } from '../../platform/kafka.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { TopicNames } from '../../platform/topics.ts';
 import { openAssetsWriter, type AssetsWriter } from './assets-writer.ts';
 import type { Hierarchy } from './hierarchy.ts';
+import type { AssetsConfig } from './config.ts';
 import type { AssetsMetrics } from './metrics.ts';
 import { createParentShard } from './parent-shard.ts';
 import { parsePointer, readSnapshots, type WantedSnapshot } from './restore-shards.ts';
@@ -33,7 +34,8 @@ const DEAD_LETTER_PAYLOAD_BYTES = 2048;
 /** The handler gives the event loop back (and heartbeats) after this much work in one go. */
 const YIELD_AFTER_MS = 20;
 
-export interface AssetsRunnerDeps {
+/** The runner's settings are the config's own fields (config.ts documents each). */
+export interface AssetsRunnerDeps extends Pick<AssetsConfig, 'groupId' | 'topicPrefix' | 'staleAfterMs' | 'tickMs' | 'siteFlushMs' | 'parentFlushMs' | 'snapshotEveryMs' | 'fullViewEveryMs' | 'sessionTimeoutMs' | 'concurrency'> {
   readonly kafka: KafkaAdapter;
   readonly codec: AvroCodec;
   readonly logger: Logger;
@@ -42,16 +44,6 @@ export interface AssetsRunnerDeps {
   /** Wall clock (versions, timers), apart from the event clock above. */
   readonly wallNow: () => number;
   readonly hierarchy: Hierarchy;
-  readonly groupId: string;
-  readonly topicPrefix: string;
-  readonly staleAfterMs: number;
-  readonly tickMs: number;
-  readonly siteFlushMs: number;
-  readonly parentFlushMs: number;
-  readonly snapshotEveryMs: number;
-  readonly fullViewEveryMs: number;
-  readonly sessionTimeoutMs: number;
-  readonly concurrency: number;
   /** Called when the instance cannot go on (a shard failed to restore): the process exits and its shards move. */
   readonly die: (reason: string) => void;
 }
@@ -176,11 +168,10 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
   };
 
   const deadLetter = (e: Entry, r: IncomingRecord, errorCode: string, reason: string): void => {
-    const payload = r.value ?? Buffer.alloc(0);
-    const letter: DeadLetter = {
-      source: r.key ?? r.topic, service: 'assets', errorCode, reason, originTopic: r.topic, originPartition: r.partition, originOffset: Number(r.offset),
-      originKey: r.key, payload: payload.subarray(0, DEAD_LETTER_PAYLOAD_BYTES), payloadBytes: payload.length, rejectedAtMs: d.clock.now(),
-    };
+    const letter = deadLetterOf({
+      service: 'assets', source: r.key ?? r.topic, errorCode, reason, rejectedAtMs: d.clock.now(), maxPayloadBytes: DEAD_LETTER_PAYLOAD_BYTES,
+      record: { topic: r.topic, partition: r.partition, offset: Number(r.offset), key: r.key, payload: r.value },
+    });
     d.metrics.deadLetters.inc({ code: errorCode });
     const sent = writers[3]?.publish(TopicNames.deadLetters, [{ key: letter.source, value: letter }], TopicNames.deadLetters) ?? Promise.reject(new Error('writer not started'));
     e.letters.push(sent);
