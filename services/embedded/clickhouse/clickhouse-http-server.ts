@@ -9,9 +9,11 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { PlatformError } from '../../platform/errors.ts';
 import type { Logger } from '../../platform/logger.ts';
+import { createAccessGuard, type AccessGuard } from './access-guard.ts';
 import { openEngine } from './chdb-engine.ts';
 import { createHttpSessions } from './http-sessions.ts';
 import { insertPipes } from './insert-pipes.ts';
+import { createQuerySlots } from './query-slots.ts';
 import { handleQuery, type HandlerDeps } from './query-handler.ts';
 import type { Users } from './users.ts';
 
@@ -60,16 +62,18 @@ export const startClickhouseServer = async (opts: ServerOptions): Promise<Runnin
   const probe = engine.connect();
   let version = 'unknown';
   let timezone = 'UTC';
+  let guard: AccessGuard;
   try {
     const r = await probe.exec('SELECT version(), timezone()', 'TabSeparated');
     [version = version, timezone = timezone] = r.bytes.toString('utf8').trim().split('\t');
+    guard = await createAccessGuard(probe);
   } finally {
     await probe.close();
   }
   const sessions = createHttpSessions(() => engine.connect());
   const deps: HandlerDeps = {
     engine, sessions, users: opts.users, version, timezone,
-    maxInsertBytes: opts.maxInsertBytes, pipes: insertPipes(resolve(opts.spoolDir), opts.maxStreamedInserts), log: opts.log,
+    maxInsertBytes: opts.maxInsertBytes, pipes: insertPipes(resolve(opts.spoolDir), opts.maxStreamedInserts), log: opts.log, guard, slots: createQuerySlots(),
   };
   const inflight = new Set<Promise<void>>();
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -33,6 +33,8 @@ export const OwnErrors = {
   UNKNOWN_SETTING: 115,
   SYNTAX_ERROR: 62,
   UNKNOWN_USER: 192,
+  ACCESS_DENIED: 497,
+  TOO_MANY_SIMULTANEOUS_QUERIES: 202,
 } as const;
 export type OwnErrorName = keyof typeof OwnErrors;
 

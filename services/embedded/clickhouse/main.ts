@@ -3,7 +3,8 @@
  * users, logger, server, signals. Exits 0 after SIGTERM/SIGINT once the engine is closed (data
  * flushed); exits 1 with a clear message when it cannot start (port taken, bad users file).
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { configInvalid, describeError } from '../../platform/errors.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { PUBLISHED_SECRETS } from '../../platform/production-checks.ts';
@@ -28,7 +29,14 @@ const main = async (): Promise<void> => {
     const problems = productionProblems(users.value, PUBLISHED_SECRETS);
     if (problems.length > 0) throw configInvalid('ClickHouse server', problems.map((p) => `${config.usersFile}: ${p}`));
   }
-  const server = await startClickhouseServer({ ...config, users: users.value, log, maxStreamedInserts: maxStreamedInserts(process.env) });
+  const dataDir = resolve(config.dataDir);
+  const spoolDir = resolve(config.spoolDir);
+  // The engine's default database reads a table named by a relative path as a file in the working
+  // directory; an empty one leaves it nothing to read (absolute paths are refused, host-access.ts).
+  const emptyDir = join(dirname(dataDir), 'cwd');
+  mkdirSync(emptyDir, { recursive: true });
+  process.chdir(emptyDir);
+  const server = await startClickhouseServer({ ...config, dataDir, spoolDir, users: users.value, log, maxStreamedInserts: maxStreamedInserts(process.env) });
   const shutdown = (signal: string): void => {
     log.info('shutting down', { signal });
     server.stop().then(

@@ -19,6 +19,8 @@ import { planSettings, setStatement, tagForCancel } from './settings-plan.ts';
 import { infileInsert, isBlank, namedFormat, splitInsert, statementKind } from './sql-inspect.ts';
 import { chunkJoiner, streamJoin } from './stream-joins.ts';
 import { BodyFailure, singleBlockSettings, streamInsert } from './streamed-insert.ts';
+import type { AccessGuard } from './access-guard.ts';
+import type { QuerySlots } from './query-slots.ts';
 import { authenticate, type Users } from './users.ts';
 
 export interface HandlerDeps {
@@ -30,6 +32,10 @@ export interface HandlerDeps {
   readonly maxInsertBytes: number;
   readonly pipes: InsertPipes;
   readonly log: Logger;
+  /** Refuses statements that reach the host (host-access.ts). */
+  readonly guard: AccessGuard;
+  /** Per-user concurrent query limits (query-slots.ts). */
+  readonly slots: QuerySlots;
 }
 
 /** Thrown inside the handler to answer with a ClickHouse exception. */
@@ -171,6 +177,7 @@ export const handleQuery = async (req: IncomingMessage, res: ServerResponse, url
     startedNs,
   };
   let lease: { conn: EngineConnection; done: () => void } | undefined;
+  let releaseSlot: (() => void) | undefined;
   const summary = emptySummary();
   try {
     if (!parsed.ok) fail(parsed.error);
@@ -182,6 +189,9 @@ export const handleQuery = async (req: IncomingMessage, res: ServerResponse, url
     const auth = authenticate(deps.users, p.credentials);
     if (!auth.ok) fail(auth.error);
     const user = auth.value;
+    const slot = deps.slots.take(user);
+    if (!slot.ok) fail(ownException('TOO_MANY_SIMULTANEOUS_QUERIES', `Too many simultaneous queries for user ${user.name}. Current: ${slot.running}, maximum: ${slot.limit}`));
+    releaseSlot = slot.release;
     const plan = planSettings({ user, requestSettings: p.settings, method, inSession: p.sessionId !== undefined });
     if (!plan.ok) fail(plan.error);
     const body = decodedBody(req, deps.maxInsertBytes, { blocks: p.nativeDecompressRequest, verifyChecksums: p.nativeChecksums });
@@ -208,6 +218,9 @@ export const handleQuery = async (req: IncomingMessage, res: ServerResponse, url
     const set = setStatement(tagged.plan);
     if (set !== undefined) await conn.exec(set, 'TabSeparated');
 
+    const refusal = await deps.guard.check(conn, work.kind === 'insert' ? work.prefix : work.sql, p.params);
+    if (refusal !== undefined) fail(refusal);
+
     if (work.kind === 'insert') {
       await runInsert(conn, work, deps, summary, user.readonly === 1);
       await startBody(rctx, summary, true).end();
@@ -229,6 +242,7 @@ export const handleQuery = async (req: IncomingMessage, res: ServerResponse, url
     req.resume();
   } finally {
     lease?.done();
+    releaseSlot?.();
   }
 };
 

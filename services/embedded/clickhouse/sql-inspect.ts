@@ -6,7 +6,7 @@
 
 export type StatementKind = 'select' | 'insert' | 'other';
 
-interface Token {
+export interface Token {
   readonly kind: 'word' | 'string' | 'ident' | 'punct';
   readonly text: string;
   readonly start: number;
@@ -14,7 +14,7 @@ interface Token {
 }
 
 /** Tokens of `sql` (comments and whitespace skipped), lazily, so a caller can stop before binary data. */
-function* tokens(sql: string): Generator<Token> {
+export function* tokens(sql: string): Generator<Token> {
   let i = 0;
   const n = sql.length;
   while (i < n) {

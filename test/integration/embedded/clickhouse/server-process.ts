@@ -44,7 +44,7 @@ export const writeTestUsers = (dir: string): string => {
         analyst: {
           password: 'analyst-pw',
           readonly: 1,
-          settings: { max_execution_time: 1, max_memory_usage: 2_000_000_000, max_result_rows: 100_000, result_overflow_mode: 'throw' },
+          settings: { max_execution_time: 1, max_memory_usage: 2_000_000_000, max_result_rows: 100_000, result_overflow_mode: 'throw', max_concurrent_queries_for_user: 2 },
         },
       },
     }),
