@@ -2,6 +2,9 @@
  * The registry's log in Kafka: the compacted single-partition topic `_schemas`, as Confluent's
  * registry keeps it. One partition keeps the log totally ordered; compaction keeps the newest
  * record per key, which is all a replay needs.
+ *
+ * The one producer that does not go through the typed topic writer: `_schemas` is the registry's
+ * own JSON log, not a catalog topic, and the writer's Avro encoding needs this registry to run.
  */
 import type { KafkaAdapter, Producer } from '../../platform/kafka.ts';
 import type { SchemaLogRecord, SchemaLogStore } from './schema-store.ts';
