@@ -214,6 +214,11 @@ export const createProducer = async (deps: {
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
+      // Retried without end (kafkajs's default for an idempotent producer), at most 1 s apart: the
+      // client's 7.5 s cap made a send wait up to 6 s more after a killed leader's partitions had
+      // moved (about 6 s after the kill); with 1 s, writes resume within a second of the move
+      // (test/integration/backbone/cluster-leader-loss.test.ts, docs/operations.md).
+      retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: Number.MAX_SAFE_INTEGER },
     });
     await wrap('KAFKA_UNAVAILABLE', 'producer connect', () => inner.connect());
     return inner;

@@ -135,12 +135,20 @@ export interface TopicOffsets {
   readonly high: string;
 }
 
+export interface PartitionLeader {
+  readonly partition: number;
+  readonly leader: number;
+  readonly isr: readonly number[];
+}
+
 export interface Admin {
   /** Creates missing topics from the catalog and aligns configs of existing ones; returns the names created. */
   ensureTopics(specs: readonly TopicSpec[]): Promise<string[]>;
   listTopics(): Promise<string[]>;
   deleteTopics(names: readonly string[]): Promise<void>;
   partitionCount(topic: string): Promise<number>;
+  /** Each partition's leader (a broker's node id, -1 while it has none) and in-sync replicas, from fresh metadata. */
+  partitionLeaders(topic: string): Promise<PartitionLeader[]>;
   topicOffsets(topic: string): Promise<TopicOffsets[]>;
   groupOffsets(groupId: string, topic: string): Promise<Array<{ partition: number; offset: string }>>;
   describeConfig(topic: string): Promise<Record<string, string>>;
@@ -418,6 +426,13 @@ export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
           const md = await inner.fetchTopicMetadata({ topics: [topic] });
           return md.topics[0]?.partitions.length ?? 0;
         })),
+      partitionLeaders: (topic) =>
+        wrap('KAFKA_UNAVAILABLE', `metadata ${topic}`, async () => {
+          const md = await inner.fetchTopicMetadata({ topics: [topic] });
+          return (md.topics[0]?.partitions ?? [])
+            .map((p) => ({ partition: p.partitionId, leader: p.leader, isr: [...p.isr] }))
+            .sort((a, b) => a.partition - b.partition);
+        }),
       topicOffsets: (topic) =>
         retrying(() =>
           wrap('KAFKA_UNAVAILABLE', `offsets ${topic}`, async () =>
