@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- backbone [--events=200000] [--batch=500] [--inflight=8] [--lanes=4] [--cold=true]`
+ * `npm run bench -- backbone [--events=200000] [--batch=500] [--inflight=8] [--lanes=4] [--cold=true] [--java=true]`
  *
  * Starts a stack of its own (ports 2xxxx, a temp state folder), timing a cold start (empty jar
  * cache and an empty Maven repository, so downloads are included; --cold=false skips it) and a
@@ -12,6 +12,11 @@
  * do: --inflight=N publishes of --batch records are outstanding at once, and the writer's
  * producer has --lanes=M idempotent lanes, i.e. up to M produce requests on the wire, each
  * carrying whatever was published while the previous one was in flight.
+ *
+ * Then Kafka's own Java clients on the same broker (bench/_java-perf.ts, --java=false skips):
+ * ProducerPerformance with the same record size, acks=-1, idempotence, keys over the same 10,000
+ * sites and a topic of telemetry.v1's partition count, and ConsumerPerformance reading the
+ * adapter's own telemetry records; produceVsJavaRatio and consumeVsJavaRatio are adapter / Java.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +29,8 @@ import { createLogger } from '../services/platform/logger.ts';
 import { openTopicWriter } from '../services/platform/topic-writer.ts';
 import { TopicNames } from '../services/platform/topics.ts';
 import { createStack } from '../services/embedded/stack/stack.ts';
+import { topicCatalog } from '../services/platform/topics.ts';
+import { javaTools } from './_java-perf.ts';
 import type { Benchmark } from './types.ts';
 
 const rssMb = (pid: number | undefined): number => {
@@ -60,6 +67,7 @@ const bench: Benchmark = {
     const inflight = Number(options['inflight'] ?? 8);
     const lanes = Number(options['lanes'] ?? 4);
     const cold = (options['cold'] ?? 'true') !== 'false';
+    const java = (options['java'] ?? 'true') !== 'false';
     const root = mkdtempSync(join(tmpdir(), 'gridfleet-bench-'));
     const env = {
       GRIDFLEET_STATE_DIR: join(root, 'state'),
@@ -159,6 +167,27 @@ const bench: Benchmark = {
       const consumeMs = performance.now() - t;
       await consumer.disconnect();
       if (bad > 0) throw new Error(`${bad} records failed to decode`);
+      const avroBytesPerEvent = Math.round(encoded.reduce((a, b) => a + b.length, 0) / codecN);
+
+      let javaProduce: { recordsPerSec: number; avgLatencyMs: number } | undefined;
+      let javaConsume: { recordsPerSec: number; fetchRecordsPerSec: number } | undefined;
+      if (java) {
+        progress('resolving kafka-tools (Maven Central, first run only)...');
+        const tools = await javaTools(config, stack.layout);
+        const spec = topicCatalog().find((x) => x.name === TopicNames.telemetry);
+        if (spec === undefined) throw new Error('telemetry.v1 is not in the catalog');
+        const javaTopic = 'bench.java.telemetry';
+        const admin = await kafka.admin();
+        try {
+          await admin.ensureTopics([{ ...spec, name: javaTopic }]);
+        } finally {
+          await admin.disconnect();
+        }
+        progress(`Java ProducerPerformance: ${events} records of ${avroBytesPerEvent} bytes, acks=-1, idempotent, ${spec.partitions} partitions...`);
+        javaProduce = await tools.produce({ brokers: config.kafkaBrokers, topic: javaTopic, records: events, recordBytes: avroBytesPerEvent, keyRange: 10_000 });
+        progress('Java ConsumerPerformance on the adapter\'s telemetry records...');
+        javaConsume = await tools.consume({ brokers: config.kafkaBrokers, topic: TopicNames.telemetry, records: events });
+      }
 
       const metrics = {
         produceEventsPerSec: rate(events, produceMs),
@@ -167,8 +196,15 @@ const bench: Benchmark = {
         avroDecodePerSec: rate(codecN, decodeMs),
         jsonEncodePerSec: rate(codecN, jsonEncodeMs),
         jsonDecodePerSec: rate(codecN, jsonDecodeMs),
-        avroBytesPerEvent: Math.round(encoded.reduce((a, b) => a + b.length, 0) / codecN),
+        avroBytesPerEvent,
         jsonBytesPerEvent: Math.round(json.reduce((a, b) => a + Buffer.byteLength(b), 0) / codecN),
+        ...(javaProduce === undefined || javaConsume === undefined ? {} : {
+          javaProduceEventsPerSec: Math.round(javaProduce.recordsPerSec),
+          javaConsumeEventsPerSec: Math.round(javaConsume.recordsPerSec),
+          javaConsumeFetchEventsPerSec: Math.round(javaConsume.fetchRecordsPerSec),
+          produceVsJavaRatio: Number((rate(events, produceMs) / javaProduce.recordsPerSec).toFixed(2)),
+          consumeVsJavaRatio: Number((rate(consumed, consumeMs) / javaConsume.recordsPerSec).toFixed(2)),
+        }),
         coldStartSec: Number(first.seconds.toFixed(1)),
         warmStartSec: Number(warm.seconds.toFixed(1)),
         kafkaIdleRssMb: memory['kafka'] ?? 0,
@@ -181,6 +217,10 @@ const bench: Benchmark = {
         rows: [
           ['produce (acks=-1, Avro telemetry)', `${metrics.produceEventsPerSec} ev/s`],
           ['consume (group, decode each)', `${metrics.consumeEventsPerSec} ev/s`],
+          ...(metrics.javaProduceEventsPerSec === undefined ? [] : [
+            ['Java ProducerPerformance (same settings)', `${metrics.javaProduceEventsPerSec} ev/s`, `adapter ${String(metrics.produceVsJavaRatio)}x`] as const,
+            ['Java ConsumerPerformance (same records)', `${metrics.javaConsumeEventsPerSec} ev/s`, `adapter ${String(metrics.consumeVsJavaRatio)}x`] as const,
+          ]),
           ['Avro encode', `${metrics.avroEncodePerSec} /s`, ratio(metrics.avroEncodePerSec, metrics.jsonEncodePerSec)],
           ['Avro decode', `${metrics.avroDecodePerSec} /s`, ratio(metrics.avroDecodePerSec, metrics.jsonDecodePerSec)],
           ['bytes per event (Avro / JSON)', `${metrics.avroBytesPerEvent} / ${metrics.jsonBytesPerEvent}`],
@@ -189,7 +229,7 @@ const bench: Benchmark = {
           ['idle RSS kafka / registry / redis / clickhouse', `${metrics.kafkaIdleRssMb} / ${metrics.registryIdleRssMb} / ${metrics.redisIdleRssMb} / ${metrics.clickhouseIdleRssMb} MB`],
         ],
         metrics,
-        parameters: { events, batch, inflight, lanes, cold, kafkaHeapMb: config.kafkaHeapMb },
+        parameters: { events, batch, inflight, lanes, cold, java, kafkaHeapMb: config.kafkaHeapMb },
       };
     } finally {
       await stack.down();
