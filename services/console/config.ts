@@ -50,7 +50,7 @@ export const parseConsoleConfig = (env: Readonly<Record<string, string | undefin
   const reader = envReader(env, problems);
   const { get, int } = reader;
   const environment = parseEnvironment(env, []);
-  const listener = parseListener(reader, environment, problems, { prefix: 'CONSOLE', defaultPort: 8093, tlsCapable: false });
+  const listener = parseListener(reader, environment, problems, { prefix: 'CONSOLE', defaultPort: 8093, tlsCapable: true });
   const clickhouseUser = get('CONSOLE_CLICKHOUSE_USER') ?? 'analyst';
   const clickhousePassword = env['CONSOLE_CLICKHOUSE_PASSWORD'] ?? 'analyst';
   checkClickhouseLogin(environment, problems, { userVar: 'CONSOLE_CLICKHOUSE_USER', user: clickhouseUser, passwordVar: 'CONSOLE_CLICKHOUSE_PASSWORD', password: clickhousePassword, passwordSet: env['CONSOLE_CLICKHOUSE_PASSWORD'] !== undefined });

@@ -60,7 +60,7 @@ export const startConsole = async (config: ConsoleConfig, deps: { logger: Logger
   const addr = server.address();
   const port = typeof addr === 'object' && addr !== null ? addr.port : config.port;
   return {
-    url: `http://${config.host}:${port}`,
+    url: `${config.tls === null ? 'http' : 'https'}://${config.host}:${port}`,
     port,
     async close() {
       stopped = true;

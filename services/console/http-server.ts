@@ -10,6 +10,9 @@
  * - POST /api/sites/{id}/opt-outs, PUT /api/sites/{id}/reserve: a customer's own site, to control;
  * - GET /api/forecast?scope=: the forecast panel, from ClickHouse, or "analytics unavailable".
  */
+import { createServer as createHttpsServer } from 'node:https';
+import { httpsOptions } from '../platform/http-server.ts';
+import { requestTarget } from '../platform/request-target.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readJsonBody } from '../platform/http.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -84,7 +87,7 @@ export const createConsoleServer = (deps: ServerDeps): Server => {
         const r = await signIn(config, input.token, input.siteId);
         if (!r.ok) return fail(res, r.status, r.status === 401 ? 'UNAUTHENTICATED' : 'SIGN_IN_REFUSED', r.message);
         const s = sessions.create({ token: input.token, role: r.role, siteId: r.siteId });
-        return send(res, 200, who(s), { 'set-cookie': sessionCookie(s.id) });
+        return send(res, 200, who(s), { 'set-cookie': sessionCookie(s.id, config.tls !== null) });
       }
       const s = sessions.get(req.headers.cookie);
       if (method === 'DELETE') {
@@ -92,7 +95,7 @@ export const createConsoleServer = (deps: ServerDeps): Server => {
           sessions.remove(s.id);
           feed.endSession(s.id);
         }
-        return send(res, 200, { signedOut: true }, { 'set-cookie': clearedCookie() });
+        return send(res, 200, { signedOut: true }, { 'set-cookie': clearedCookie(config.tls !== null) });
       }
       if (method !== 'GET') return fail(res, 405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}`);
       return s === null ? fail(res, 401, 'UNAUTHENTICATED', 'sign in with a control token') : send(res, 200, who(s));
@@ -144,10 +147,11 @@ export const createConsoleServer = (deps: ServerDeps): Server => {
     return fail(res, 404, 'NOT_FOUND', `no route ${method} ${path}`);
   };
 
-  return createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://console');
-    const path = url.pathname;
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    const url = requestTarget(req.url);
+    if (url === undefined) return fail(res, 400, 'BAD_URL', 'the request target must be a path starting with /');
+    const path = url.pathname;
     if (path.startsWith('/api/')) {
       api(req, res, path, url).catch((e: unknown) => {
         deps.logger.error('request failed', { path, error: e instanceof Error ? e.message : String(e) });
@@ -164,5 +168,6 @@ export const createConsoleServer = (deps: ServerDeps): Server => {
     if (asset === null) return fail(res, 404, 'NOT_FOUND', `no page at ${path}`);
     res.writeHead(200, { 'content-type': asset.type, 'content-length': Buffer.byteLength(asset.body), 'cache-control': 'no-cache' });
     res.end(req.method === 'HEAD' ? undefined : asset.body);
-  });
+  };
+  return deps.config.tls === null ? createServer(handler) : createHttpsServer(httpsOptions(deps.config.tls), handler);
 };

@@ -26,8 +26,9 @@ export const cookieValue = (header: string | undefined, name: string): string | 
   return null;
 };
 
-export const sessionCookie = (id: string): string => `${COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_TTL_MS / 1000}`;
-export const clearedCookie = (): string => `${COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`;
+/** `secure`: served over HTTPS, so the browser never sends the cookie over plain HTTP. */
+export const sessionCookie = (id: string, secure = false): string => `${COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_TTL_MS / 1000}${secure ? '; Secure' : ''}`;
+export const clearedCookie = (secure = false): string => `${COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0${secure ? '; Secure' : ''}`;
 
 export interface Sessions {
   create(s: Omit<Session, 'id' | 'createdAtMs'>): Session;

@@ -14,10 +14,14 @@ import { redactUrl } from './redact.ts';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type ServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { Type, type Static } from 'typebox';
+import { configInvalid } from './errors.ts';
+import type { TlsFiles } from './listener-config.ts';
 import type { Logger } from './logger.ts';
 
 export type HttpApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyInstance['log'], TypeBoxTypeProvider>;
@@ -46,7 +50,34 @@ export interface HttpServerOptions {
   readonly metrics?: Registry;
   /** More fields for each request's log line (who made it). */
   readonly logFields?: (req: FastifyRequest) => Record<string, unknown>;
+  /** Serve HTTPS (and WSS on upgrades) with these PEM files; null or absent: plain HTTP. */
+  readonly tls?: TlsFiles | null;
 }
+
+const readPem = (what: string, path: string): Buffer => {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw configInvalid('HTTP listener', [`cannot read the TLS ${what} file ${path}: ${e instanceof Error ? e.message : String(e)}`]);
+  }
+};
+
+/**
+ * An HTTPS server for fastify. With a client CA, only clients presenting a certificate it signed
+ * complete the handshake (mutual TLS, checked by Node's TLS layer before any HTTP is parsed).
+ * https.Server emits the same request and upgrade events, so the app and the gateway's WebSocket
+ * upgrade (WSS) work on it unchanged.
+ */
+export const httpsOptions = (tls: TlsFiles): ServerOptions => ({
+  key: readPem('key', tls.keyFile),
+  cert: readPem('certificate', tls.certFile),
+  ...(tls.clientCaFile === null ? {} : { ca: readPem('client CA', tls.clientCaFile), requestCert: true, rejectUnauthorized: true }),
+});
+
+const httpsFactory = (tls: TlsFiles) => {
+  const options = httpsOptions(tls);
+  return (handler: (req: IncomingMessage, res: ServerResponse) => void): Server => createHttpsServer(options, handler);
+};
 
 /** Maps fastify's own refusals to the project's codes; the status stays fastify's (always 4xx for these). */
 const frameworkCodes: Readonly<Record<string, string>> = {
@@ -82,6 +113,7 @@ const errorHandler = (logger: Logger) => (e: FastifyError, req: FastifyRequest, 
  */
 export const createHttpApp = async (opts: HttpServerOptions): Promise<HttpApp> => {
   const app = Fastify({
+    ...(opts.tls ? { serverFactory: httpsFactory(opts.tls) } : {}),
     logger: false,
     bodyLimit: opts.bodyLimit ?? 64 * 1024,
     return503OnClosing: true,
@@ -152,5 +184,6 @@ export const errors = (...statuses: readonly number[]): Record<number, { $ref: s
 export const listen = async (app: HttpApp, port: number, host = '127.0.0.1'): Promise<{ url: string; port: number }> => {
   await app.listen({ port, host });
   const bound = (app.server.address() as AddressInfo).port;
-  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`, port: bound };
+  const scheme = 'setSecureContext' in app.server ? 'https' : 'http';
+  return { url: `${scheme}://${host.includes(':') ? `[${host}]` : host}:${bound}`, port: bound };
 };

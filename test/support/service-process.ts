@@ -8,6 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { httpsGet, type TlsClient } from './tls.ts';
 
 export interface ServiceProcess {
   readonly name: string;
@@ -37,6 +38,8 @@ export interface ServiceProcessOptions {
   readonly timeoutMs?: number;
   /** A port to use instead of a free one (a restart on the same port). */
   readonly port?: number;
+  /** The service serves HTTPS: /healthz is asked over TLS trusting this CA (and with this client certificate). */
+  readonly tls?: TlsClient;
 }
 
 /** A port nothing listens on now (the OS picks it; it is released before the service binds it). */
@@ -67,11 +70,16 @@ export const startServiceProcess = async (opts: ServiceProcessOptions): Promise<
     return exited;
   };
   opts.cleanup(stop);
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${opts.tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`;
   const ready = opts.ready ?? ((s: number) => s === 200);
   const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
+  const tls = opts.tls;
+  const health = (): Promise<number> =>
+    tls === undefined
+      ? fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.status, () => 0)
+      : httpsGet(`${url}/healthz`, tls).then((r) => ('status' in r ? r.status : 0));
   while (Date.now() < deadline && alive()) {
-    const status = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.status, () => 0);
+    const status = await health();
     if (status !== 0 && ready(status)) return { name: opts.name, url, port, child, output: () => out, exited, alive, stop };
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
+import { requestTarget } from '../../platform/request-target.ts';
 import { PlatformError } from '../../platform/errors.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { createAccessGuard, type AccessGuard } from './access-guard.ts';
@@ -77,7 +78,8 @@ export const startClickhouseServer = async (opts: ServerOptions): Promise<Runnin
   };
   const inflight = new Set<Promise<void>>();
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestTarget(req.url);
+    if (url === undefined) return plain(res, 400, 'The request target must be a path starting with /\n');
     const path = url.pathname;
     // /healthz is the project's one health path; /ping and /replicas_status are ClickHouse's.
     if (path === '/ping' || path === '/replicas_status' || path === '/healthz') return plain(res, 200, 'Ok.\n');

@@ -8,6 +8,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describeError } from '../../platform/errors.ts';
+import { requestTarget } from '../../platform/request-target.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { err, ok, type Result } from '../../platform/result.ts';
 import { pathSegments, resolveRoute } from './http-routes.ts';
@@ -134,9 +135,9 @@ export const startRegistryServer = async (opts: RegistryServerOptions): Promise<
     });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://registry.invalid');
-    const segments = pathSegments(url.pathname);
-    if (segments === undefined) {
+    const url = requestTarget(req.url);
+    const segments = url === undefined ? undefined : pathSegments(url.pathname);
+    if (url === undefined || segments === undefined) {
       req.resume();
       return send(req, res, 404, errorBody(registryErrors.notFound()));
     }

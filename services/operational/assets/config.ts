@@ -7,13 +7,16 @@ import { DEV_ACCESS_TOKENS, parseTokens, type TokenEntry } from '../../platform/
 import { envReader, parseEnvironment, type Env } from '../../platform/config.ts';
 import { configInvalid } from '../../platform/errors.ts';
 import { parseListener } from '../../platform/listener-config.ts';
+import type { TlsFiles } from '../../platform/listener-config.ts';
 import { Environments } from '../../platform/production-checks.ts';
 
 export interface AssetsConfig {
   /** ASSETS_PORT, default 8092 (0 picks a free port): the read API, /metrics and /healthz. */
   readonly port: number;
-  /** ASSETS_HOST, default 127.0.0.1 (plain HTTP: in production it stays on loopback). */
+  /** ASSETS_HOST, default 127.0.0.1 (in production, off loopback only with TLS). */
   readonly host: string;
+  /** ASSETS_TLS_KEY_FILE, ASSETS_TLS_CERT_FILE (PEM), ASSETS_TLS_CLIENT_CA_FILE: HTTPS; null: plain HTTP. */
+  readonly tls: TlsFiles | null;
   /**
    * ASSETS_TOKENS: who may read (platform/access-tokens.ts: operator and viewer tokens read every
    * asset, a customer token only its own site and its devices: site state and load tell when a
@@ -53,7 +56,7 @@ export const parseAssetsConfig = (env: Env): AssetsConfig => {
   const problems: string[] = [];
   const reader = envReader(env, problems);
   const { get, int } = reader;
-  const listener = parseListener(reader, parseEnvironment(env, []), problems, { prefix: 'ASSETS', defaultPort: 8092, tlsCapable: false });
+  const listener = parseListener(reader, parseEnvironment(env, []), problems, { prefix: 'ASSETS', defaultPort: 8092, tlsCapable: true });
   const ident = (name: string, dflt: string | null): string | null => {
     const v = get(name) ?? dflt;
     if (v !== null && !/^[A-Za-z0-9._-]+$/.test(v)) problems.push(`${name}=${v} may hold only letters, digits, '.', '_' and '-'`);
@@ -66,6 +69,7 @@ export const parseAssetsConfig = (env: Env): AssetsConfig => {
   const config: AssetsConfig = {
     port: listener.port,
     host: listener.host,
+    tls: listener.tls,
     tokens: Object.freeze(parseTokens(rawTokens, problems, 'ASSETS_TOKENS')),
     usesDevelopmentTokens: rawTokens === DEV_ACCESS_TOKENS,
     groupId: ident('ASSETS_GROUP_ID', 'gridfleet-assets') ?? 'gridfleet-assets',

@@ -11,6 +11,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import { Type } from 'typebox';
 import { authenticate, type Principal, type TokenEntry } from '../../platform/access-tokens.ts';
+import type { TlsFiles } from '../../platform/listener-config.ts';
 import { createHttpApp, errors, listen, sendProblem, type HttpApp } from '../../platform/http-server.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { ReadModel } from './read-model.ts';
@@ -24,6 +25,8 @@ export interface ReadApiDeps {
   readonly logger: Logger;
   /** Health: ready once the registry and the read model caught up; details are shown. */
   readonly health: () => { ready: boolean; details: Record<string, unknown> };
+  /** HTTPS with these files; absent or null: plain HTTP. */
+  readonly tls?: TlsFiles | null;
 }
 
 declare module 'fastify' {
@@ -45,7 +48,7 @@ export const createReadApi = async (deps: ReadApiDeps): Promise<HttpApp> => {
   const { model } = deps;
   const app = await createHttpApp({
     title: 'gridfleet assets read API', description: 'The asset hierarchy with live state and aggregates (docs/assets.md).',
-    logger: deps.logger, metrics: deps.registry, bearer: 'operator, viewer or customer token (ASSETS_TOKENS)', bodyLimit: 1024,
+    logger: deps.logger, metrics: deps.registry, tls: deps.tls ?? null, bearer: 'operator, viewer or customer token (ASSETS_TOKENS)', bodyLimit: 1024,
     logFields: (req) => ({ who: req.reader?.name ?? null }),
   });
   const guard = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {

@@ -110,7 +110,7 @@ const main = async (): Promise<void> => {
   let consuming = false;
   const served = await serveReadApi(
     {
-      model, registry: metrics.registry, tokens: assets.tokens, logger,
+      model, registry: metrics.registry, tokens: assets.tokens, logger, tls: assets.tls,
       health: () => ({
         ready: registry.isCaughtUp() && states.isCaughtUp() && consuming,
         details: { instance: instanceId, assets: hierarchy.size(), readModel: model.size(), shards: runner.owned() },

@@ -4,7 +4,7 @@
  */
 import { envReader, parseEnvironment, parsePlatformInto, type Config } from '../../platform/config.ts';
 import { configInvalid } from '../../platform/errors.ts';
-import { parseListener } from '../../platform/listener-config.ts';
+import { parseListener, type TlsFiles } from '../../platform/listener-config.ts';
 import { Environments, PUBLISHED_SECRETS } from '../../platform/production-checks.ts';
 import { DEV_ACCESS_TOKENS, parseTokens, type TokenEntry } from '../../platform/access-tokens.ts';
 
@@ -12,8 +12,10 @@ export interface ControlConfig {
   readonly platform: Config;
   /** CONTROL_PORT, default 8091: the HTTP API. */
   readonly port: number;
-  /** CONTROL_HOST, default 127.0.0.1 (plain HTTP: in production it stays on loopback, behind a TLS proxy). */
+  /** CONTROL_HOST, default 127.0.0.1 (in production, off loopback only with TLS). */
   readonly host: string;
+  /** CONTROL_TLS_KEY_FILE, CONTROL_TLS_CERT_FILE (PEM), CONTROL_TLS_CLIENT_CA_FILE: HTTPS; null: plain HTTP. */
+  readonly tls: TlsFiles | null;
   /**
    * CONTROL_TOKENS: comma-separated `operator:TOKEN`, `viewer:TOKEN`, `customer:SITE_ID:TOKEN`
    * (an optional name after the token, `operator:TOKEN:alice`, names who it is in the logs).
@@ -51,11 +53,12 @@ export const parseControlConfig = (env: Readonly<Record<string, string | undefin
     if (rawTokens === DEV_CONTROL_TOKENS) problems.push('CONTROL_TOKENS is unset: production needs tokens of its own (development defaults are refused)');
     else if (tokens.some((t) => PUBLISHED_SECRETS.has(t.token))) problems.push('CONTROL_TOKENS holds a development token published in the repository');
   }
-  const listener = parseListener(reader, environment, problems, { prefix: 'CONTROL', defaultPort: 8091, tlsCapable: false });
+  const listener = parseListener(reader, environment, problems, { prefix: 'CONTROL', defaultPort: 8091, tlsCapable: true });
   const config = {
     platform,
     port: listener.port,
     host: listener.host,
+    tls: listener.tls,
     tokens: Object.freeze(tokens),
     usesDevelopmentTokens: rawTokens === DEV_CONTROL_TOKENS,
     instanceId: env['CONTROL_INSTANCE_ID']?.trim() || `control-${process.pid}`,

@@ -120,7 +120,7 @@ export const startControl = async (config: ControlConfig, deps: {
   await Promise.race([leadership.joined, new Promise((r) => setTimeout(r, 30_000))]);
   await takeover;
 
-  const app = await createHttpApi({ service, tokens: config.tokens, logger, health: () => ({ ok: true, role: leading ? 'leader' : 'standby', instanceId: config.instanceId }) });
+  const app = await createHttpApi({ service, tokens: config.tokens, logger, tls: config.tls, health: () => ({ ok: true, role: leading ? 'leader' : 'standby', instanceId: config.instanceId }) });
   const { port } = await listen(app, config.port, config.host);
   let running = true;
   let inFlight: Promise<unknown> = Promise.resolve();

@@ -5,6 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Registry } from 'prom-client';
+import type { TlsFiles } from '../../platform/listener-config.ts';
 import { createHttpApp, errors, sendProblem, type HttpApp } from '../../platform/http-server.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Result } from '../../platform/result.ts';
@@ -35,6 +36,8 @@ export interface HttpApiDeps {
   readonly now?: () => number;
   /** What /healthz says (default {ok: true}): control adds its role, leader or standby. */
   readonly health?: () => { ok: boolean; role?: string; instanceId?: string };
+  /** HTTPS with these files; absent or null: plain HTTP. */
+  readonly tls?: TlsFiles | null;
 }
 
 /** Builds the app (not listening): routes, schemas, /healthz, /metrics, /openapi.json. */
@@ -44,7 +47,7 @@ export const createHttpApi = async (deps: HttpApiDeps): Promise<HttpApp> => {
   registerEventMetrics(metrics, svc);
   const app = await createHttpApp({
     title: 'gridfleet control', description: 'Operators\' grid events and customers\' site choices (docs/control.md).',
-    logger: deps.logger, bodyLimit: MAX_BODY_BYTES, logRequests: 'info', bearer: 'operator, viewer or customer token (CONTROL_TOKENS)', metrics,
+    logger: deps.logger, bodyLimit: MAX_BODY_BYTES, logRequests: 'info', tls: deps.tls ?? null, bearer: 'operator, viewer or customer token (CONTROL_TOKENS)', metrics,
     logFields: (req) => ({ who: req.who?.name ?? null }),
   });
   const idempotent = createIdempotencyStore<Result<unknown, Failure>>({

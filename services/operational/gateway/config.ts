@@ -101,7 +101,7 @@ export const parseGatewayConfig = (env: Readonly<Record<string, string | undefin
   for (const k of tokenKeys) checkSecret(environment, problems, { name: keysSet ? `the secret of token key ${k.kid} (GATEWAY_TOKEN_KEYS or GATEWAY_TOKEN_SECRET)` : 'GATEWAY_TOKEN_SECRET', value: k.secret, wasSet: keysSet });
   const operatorToken = get('OPERATOR_TOKEN') ?? DEV_OPERATOR_TOKEN;
   checkSecret(environment, problems, { name: 'OPERATOR_TOKEN', value: operatorToken, wasSet: get('OPERATOR_TOKEN') !== undefined });
-  const listener = parseListener(reader, environment, problems, { prefix: 'GATEWAY', defaultPort: 8090, tlsCapable: false });
+  const listener = parseListener(reader, environment, problems, { prefix: 'GATEWAY', defaultPort: 8090, tlsCapable: true });
   const config = {
     platform,
     port: listener.port,

@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import { Type } from 'typebox';
 import { sameSecret } from '../../platform/http.ts';
+import type { TlsFiles } from '../../platform/listener-config.ts';
 import { createHttpApp, errors, sendProblem, type HttpApp } from '../../platform/http-server.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { GatewayFrame, Rejection } from '../../platform/device-protocol.ts';
@@ -22,6 +23,8 @@ export interface GatewayHttpDeps {
   readonly logger: Logger;
   readonly registry: Registry;
   readonly operatorToken: string;
+  /** HTTPS and WSS with these files; absent or null: plain HTTP and WS. */
+  readonly tls?: TlsFiles | null;
   readonly maxFrameBytes: number;
   readonly operator: ReturnType<typeof createOperatorApi>;
   readonly health: () => Record<string, unknown>;
@@ -42,7 +45,7 @@ const operatorSecurity = [{ operator: [] }];
 export const createGatewayHttp = async (deps: GatewayHttpDeps): Promise<HttpApp> => {
   const app = await createHttpApp({
     title: 'gridfleet gateway', description: 'Device poll API and the operator\'s provisioning API (docs/device-protocol.md); devices that push use the WebSocket at /v1/device/connect (docs/openapi/device-websocket.json).',
-    logger: deps.logger, bodyLimit: deps.maxFrameBytes * MAX_POLL_FRAMES, metrics: deps.registry,
+    logger: deps.logger, bodyLimit: deps.maxFrameBytes * MAX_POLL_FRAMES, metrics: deps.registry, tls: deps.tls ?? null,
     securitySchemes: {
       device: { type: 'http', scheme: 'bearer', description: 'the device credential issued by POST /v1/provision' },
       operator: { type: 'http', scheme: 'bearer', description: 'OPERATOR_TOKEN' },

@@ -170,7 +170,7 @@ export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAd
   const countReject = (code: string): void => void metrics.rejects.inc({ code });
 
   const app = await createGatewayHttp({
-    logger, registry: metrics.registry, operatorToken: config.operatorToken, maxFrameBytes: config.maxFrameBytes, authenticate, countReject,
+    logger, registry: metrics.registry, tls: config.tls, operatorToken: config.operatorToken, maxFrameBytes: config.maxFrameBytes, authenticate, countReject,
     operator: createOperatorApi({ writer: controlWriter, directory, tokenKeys: config.tokenKeys, tokenTtlMs: config.tokenTtlMs, wall, onRevoked: closeRevoked }),
     health: () => ({ status: 'ok', instanceId: config.instanceId, devices: directory.devices.size, connections: connectionCount(), pendingFrames: sink.pending() }),
     poll: (device, ifNoneMatch) => {

@@ -1,7 +1,7 @@
 /**
  * Regression (issue 16): one unauthenticated `GET // HTTP/1.1` ended control (`new URL` threw in
  * the request handler) and the same request with an Upgrade header ended the gateway, dropping
- * every device it served. Every service runs here as a real process; each request of
+ * every device it served; the console built its URLs the same way. Every service runs here as a real process; each request of
  * test/support/bad-input.ts is sent, is answered with a 4xx or a closed socket (never a 5xx), and
  * afterwards the process is alive and answers /healthz.
  */
@@ -29,6 +29,16 @@ const cases: readonly Case[] = [
   {
     service: { name: 'assets', entry: 'services/operational/assets/main.ts', portEnv: 'ASSETS_PORT', env: { ...TEST_STACK_ENV, ASSETS_TOKENS: `viewer:${OPERATOR}`, ASSETS_GROUP_ID: freshName('bad-assets'), ASSETS_INSTANCE_ID: 'bad-assets' } },
     targets: { postPath: '/v1/assets/fleet', paramPath: '/v1/assets/{p}/subtree', authorization: `Bearer ${OPERATOR}` },
+  },
+  {
+    // On node:http: `new URL('//', base)` threw in its request callback.
+    service: { name: 'console', entry: 'services/console/main.ts', portEnv: 'CONSOLE_PORT', env: { ...TEST_STACK_ENV, CONSOLE_SITE_LOCATIONS: '0' } },
+    targets: { postPath: '/api/events', paramPath: '/api/forecast?scope={p}', authorization: 'Bearer none' },
+  },
+  {
+    // The registry the services share; on node:http too.
+    service: { name: 'registry', entry: 'services/embedded/registry/main.ts', portEnv: 'REGISTRY_PORT', env: { ...TEST_STACK_ENV } },
+    targets: { postPath: '/subjects/bad-input-value/versions', paramPath: '/subjects/{p}/versions', authorization: 'Basic none' },
   },
 ];
 
