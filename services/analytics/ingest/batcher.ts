@@ -14,6 +14,8 @@
  * before the plan's last offset), so the same offsets make the same batch and the same
  * insert_deduplication_token `<topic>:<partition>:<first>-<last>` whoever inserts it.
  */
+import type { RowIdentity } from './telemetry-dedup.ts';
+
 export interface BatchPolicy {
   /** Records per aligned window (the most a batch holds). */
   readonly maxRecords: number;
@@ -114,6 +116,8 @@ export interface Addition {
   /** Encoded bytes of the record's rows (0 for a dead letter or a record without rows). */
   readonly bytes: number;
   readonly deadLetter: DeadLetterDraft | null;
+  /** Where each row's bytes lie, for tables whose rows have an identity (telemetry-dedup.ts). */
+  readonly identities?: readonly RowIdentity[];
 }
 
 /** The batch with one more record. Dead letters are rare, so copying their list is fine. (A literal, not a spread: this runs per record.) */

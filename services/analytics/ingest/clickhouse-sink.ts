@@ -21,6 +21,8 @@ export interface ClickHouseSink {
   insert(req: InsertRequest): Promise<void>;
   /** Resolves when ClickHouse answers a query. */
   ping(): Promise<void>;
+  /** Runs a read (the SQL names its FORMAT) and answers its text. */
+  select(sql: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -65,6 +67,12 @@ export const createClickHouseSink = (opts: SinkOptions): ClickHouseSink => {
       });
       // The insert is acknowledged once the response ends; drain it so the socket is reused.
       for await (const _ of res.stream) void _;
+    }),
+    select: (sql) => attempt('lookup', async () => {
+      const res = await client.exec({ query: sql });
+      let text = '';
+      for await (const chunk of res.stream) text += String(chunk);
+      return text;
     }),
     ping: () => attempt('ping', async () => {
       await client.command({ query: 'SELECT 1' });

@@ -15,6 +15,8 @@ export interface IngestMetrics {
   dropPartition(topic: string, partition: number): void;
   inserted(table: string, rows: number, seconds: number, nowMs: number): void;
   insertFailed(table: string, kind: 'retriable' | 'rejected'): void;
+  /** Rows not inserted because ClickHouse (or the batch) already holds that frame (telemetry-dedup.ts). */
+  duplicatesDropped(table: string, rows: number): void;
   /** Whether ClickHouse rejects this table's inserts for good (unknown table, type mismatch...). */
   setRejected(table: string, rejected: boolean): void;
   deadLettered(topic: string): void;
@@ -34,6 +36,7 @@ export const createIngestMetrics = (now: () => number): IngestMetrics => {
   });
   const failures = new Counter({ name: 'gridfleet_ingest_insert_failures_total', help: 'INSERT attempts that failed (and were retried); kind=rejected when retrying cannot help', labelNames: ['table', 'kind'], registers: [registry] });
   const rejectedTables = new Gauge({ name: 'gridfleet_ingest_table_rejected', help: '1 while ClickHouse rejects this table\'s inserts for good (its topic is paused and retried slowly)', labelNames: ['table'], registers: [registry] });
+  const duplicates = new Counter({ name: 'gridfleet_ingest_duplicate_rows_total', help: 'Rows not inserted because the same (device, seq) was already in ClickHouse or earlier in the batch (a frame the gateway wrote twice after an ambiguous Kafka failure)', labelNames: ['table'], registers: [registry] });
   const dead = new Counter({ name: 'gridfleet_ingest_dead_letters_total', help: 'Records sent to dead.letters.v1', labelNames: ['topic'], registers: [registry] });
   const buffered = new Gauge({ name: 'gridfleet_ingest_buffered_bytes', help: 'Encoded bytes waiting for their insert, all partitions', registers: [registry] });
   const paused = new Gauge({ name: 'gridfleet_ingest_paused', help: '1 while ClickHouse refuses inserts and consumption is paused', registers: [registry] });
@@ -60,6 +63,7 @@ export const createIngestMetrics = (now: () => number): IngestMetrics => {
       if (recent.length > 100_000) recent.splice(0, recent.length - 100_000);
     },
     insertFailed: (table, kind) => failures.inc({ table, kind }),
+    duplicatesDropped: (table, n) => duplicates.inc({ table }, n),
     setRejected: (table, r) => rejectedTables.set({ table }, r ? 1 : 0),
     deadLettered: (topic) => dead.inc({ topic }),
     setBufferedBytes: (bytes) => buffered.set(bytes),

@@ -39,6 +39,7 @@ import type { IngestMetrics } from './ingest-metrics.ts';
 import { recordToRows, topicWriter, type TopicWriter } from './record-rows.ts';
 import { ByteSink } from './row-binary.ts';
 import { deadLetterOf } from '../../platform/dead-letter.ts';
+import { existingRowsQuery, parseExisting, planDedup, rememberSeqs, rowsToDrop, withoutRows, type RowIdentity } from './telemetry-dedup.ts';
 
 export interface RunnerDeps {
   readonly consumer: Consumer;
@@ -75,6 +76,10 @@ interface Resume {
 interface PartitionState {
   batch: PartitionBatch;
   readonly bytes: ByteSink;
+  /** Where each row of the batch lies in `bytes`, for tables deduplicated by row identity (telemetry). */
+  identities: RowIdentity[];
+  /** Per device, the highest seq known to be in ClickHouse (telemetry-dedup.ts); forgotten on a rewind. */
+  knownSeq: Map<string, number>;
   /** Read from the group before the partition's first records after an assignment or a rewind. */
   resume: Resume | undefined;
   lock: Promise<void>;
@@ -113,7 +118,7 @@ export const createIngestRunner = (d: RunnerDeps): Runner => {
     const k = keyOf(topic, partition);
     let s = states.get(k);
     if (s === undefined) {
-      s = { batch: emptyBatch(topic, partition), bytes: new ByteSink(), resume: undefined, lock: Promise.resolve() };
+      s = { batch: emptyBatch(topic, partition), bytes: new ByteSink(), identities: [], knownSeq: new Map(), resume: undefined, lock: Promise.resolve() };
       states.set(k, s);
     }
     return s;
@@ -142,6 +147,8 @@ export const createIngestRunner = (d: RunnerDeps): Runner => {
     const first = isEmpty(s.batch) ? -1 : s.batch.firstOffset;
     s.batch = emptyBatch(topic, partition);
     s.bytes.reset();
+    s.identities = [];
+    s.knownSeq = new Map();
     s.resume = undefined;
     if (seek && first >= 0) d.consumer.seek(topic, partition, String(first));
   };
@@ -198,6 +205,7 @@ export const createIngestRunner = (d: RunnerDeps): Runner => {
     s.resume = { next, plan };
     s.batch = emptyBatch(topic, partition, plan);
     s.bytes.reset();
+    s.identities = [];
     return s.resume;
   };
 
@@ -216,6 +224,21 @@ export const createIngestRunner = (d: RunnerDeps): Runner => {
       d.logger.warn(plan === null ? 'offset commit refused after the insert; the recorded plan covers it' : 'batch plan not recorded; dropping the batch', { topic, partition, next, error: describeError(e) });
       return false;
     }
+  };
+
+  /**
+   * The batch's rows without the copies of frames already in the batch or in ClickHouse
+   * (telemetry-dedup.ts); the batch as it is for tables without row identities.
+   */
+  const withoutCopies = async (s: PartitionState, table: string): Promise<{ bytes: Buffer; rows: number }> => {
+    const bytes = s.bytes.toBuffer();
+    const ids = s.identities;
+    if (ids.length === 0) return { bytes, rows: s.batch.rows };
+    const plan = planDedup(ids, s.knownSeq);
+    const looked = plan.lookup.flatMap((i) => (ids[i] === undefined ? [] : [ids[i]]));
+    const existing = looked.length === 0 ? new Set<string>() : parseExisting(await d.sink.select(existingRowsQuery(table, looked)));
+    const drop = rowsToDrop(ids, plan, existing);
+    return { bytes: withoutRows(bytes, ids, drop), rows: s.batch.rows - drop.size };
   };
 
   /** Inserts and commits the partition's batch; false when it was dropped and the partition rewound. */
@@ -245,16 +268,29 @@ export const createIngestRunner = (d: RunnerDeps): Runner => {
         await sleep(fault.stallMs);
       }
       const started = performance.now();
+      const ids = s.identities;
+      let kept: { bytes: Buffer; rows: number };
       try {
-        await d.sink.insert({
-          table: w.mapping.table, columns: w.mapping.columns, token: tokenOf(b),
-          body: bodyOf(s.bytes.toBuffer(), fault?.point === 'mid-insert' ? d.die : undefined),
-        });
+        kept = await withoutCopies(s, w.mapping.table);
       } catch (e) {
         insertFailed(s, e);
         return false;
       }
-      d.metrics.inserted(w.mapping.table, b.rows, (performance.now() - started) / 1000, d.clock.now());
+      try {
+        // Every row a copy of one in ClickHouse: nothing to insert, the offsets still move on.
+        if (kept.rows > 0) {
+          await d.sink.insert({
+            table: w.mapping.table, columns: w.mapping.columns, token: tokenOf(b),
+            body: bodyOf(kept.bytes, fault?.point === 'mid-insert' ? d.die : undefined),
+          });
+        }
+      } catch (e) {
+        insertFailed(s, e);
+        return false;
+      }
+      rememberSeqs(s.knownSeq, ids);
+      if (kept.rows < b.rows) d.metrics.duplicatesDropped(w.mapping.table, b.rows - kept.rows);
+      d.metrics.inserted(w.mapping.table, kept.rows, (performance.now() - started) / 1000, d.clock.now());
       if (rejected.delete(b.topic)) {
         d.metrics.setRejected(w.mapping.table, false);
         d.logger.info('ClickHouse accepts inserts into this table again', { topic: b.topic, table: w.mapping.table });
@@ -263,6 +299,7 @@ export const createIngestRunner = (d: RunnerDeps): Runner => {
     }
     s.batch = emptyBatch(b.topic, b.partition);
     s.bytes.reset();
+    s.identities = [];
     const committed = await commit(s, range.lastOffset + 1, null);
     // The rows are in ClickHouse either way; a refused commit leaves the plan, which rebuilds this same batch.
     s.resume = committed ? { next: range.lastOffset + 1, plan: null } : undefined;
@@ -293,7 +330,9 @@ export const createIngestRunner = (d: RunnerDeps): Runner => {
         if (admission === 'flush-first' && !(await flush(s))) return;
         const out = recordToRows(d.decoder, w, r, s.bytes);
         const now = d.clock.now();
-        s.batch = add(s.batch, out instanceof Promise ? await out : out, now);
+        const added = out instanceof Promise ? await out : out;
+        if (added.identities !== undefined) for (const id of added.identities) s.identities.push(id);
+        s.batch = add(s.batch, added, now);
         const reason = flushReason(s.batch, now, d.policy);
         const tooMuch = s.batch.plan === null && others + s.batch.bytes > d.maxBufferedBytes;
         if ((reason !== null || tooMuch) && !(await flush(s))) return;

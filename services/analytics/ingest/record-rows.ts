@@ -9,6 +9,7 @@ import type { Addition } from './batcher.ts';
 import type { AvroCodec } from '../../platform/avro-codec.ts';
 import { compileRowEncoder, type ByteSink, type RowEncoder } from './row-binary.ts';
 import { mappingOf, type TableMapping } from './row-mapping.ts';
+import type { RowIdentity } from './telemetry-dedup.ts';
 
 export const DeadLetterCodes = { undecodable: 'UNDECODABLE', unmappable: 'UNMAPPABLE' } as const;
 
@@ -45,11 +46,18 @@ const toRows = (w: TopicWriter, r: IncomingRecord, decoded: Decoded | null, sink
   const mapped = w.mapping.toRows(value, { key: r.key, partition: r.partition, offset, timestampMs: r.timestampMs });
   if (!mapped.ok) return dead(DeadLetterCodes.unmappable, mapped.error);
   const start = sink.length;
+  const identity = w.mapping.identity;
+  const identities: RowIdentity[] = [];
   try {
-    for (const row of mapped.value) w.encode(sink, row);
+    for (const row of mapped.value) {
+      const at = sink.length;
+      w.encode(sink, row);
+      if (identity !== undefined) identities.push({ ...identity(row), start: at, end: sink.length });
+    }
   } catch (e) {
     sink.truncate(start);
     return dead(DeadLetterCodes.unmappable, `${w.topic}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  return { offset, rows: mapped.value.length, bytes: sink.length - start, deadLetter: null };
+  const added = { offset, rows: mapped.value.length, bytes: sink.length - start, deadLetter: null };
+  return identity === undefined ? added : { ...added, identities };
 };

@@ -22,6 +22,15 @@ export interface TableMapping<T extends TopicName> {
   readonly columns: readonly Column[];
   /** value is null for a tombstone. */
   toRows(value: TopicValues[T] | null, meta: RecordMeta): Result<Cell[][], string>;
+  /** Rows with an identity of their own beyond the Kafka offset (telemetry: device and seq), deduplicated by it (telemetry-dedup.ts). */
+  readonly identity?: (row: readonly Cell[]) => RowKey;
+}
+
+export interface RowKey {
+  readonly siteId: string;
+  readonly deviceId: string;
+  readonly seq: number;
+  readonly measuredAtMs: number;
 }
 
 const DT = "DateTime64(3, 'UTC')";
@@ -75,6 +84,7 @@ const telemetry: TableMapping<typeof TopicNames.telemetry> = {
     t.siteId, t.deviceId, t.seq, t.measuredAtMs, t.receivedAtMs, t.socPct, t.batteryKw, t.solarKw, t.loadKw, t.gridKw,
     t.batteryTempC, t.mode, t.alarms, t.activeCommandId,
   ]),
+  identity: (row) => ({ siteId: String(row[0]), deviceId: String(row[1]), seq: Number(row[2]), measuredAtMs: Number(row[3]) }),
 };
 
 const assetColumns = cols(`
