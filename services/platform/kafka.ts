@@ -10,10 +10,12 @@ import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import { PlatformError } from './errors.ts';
 import { createKafkaClient, wrap, type KafkaAdapterOptions } from './kafka-client.ts';
+import { replaceAcls, type AclGrant } from './kafka-acls.ts';
 import { createProducer, type Producer, type ProducerOptions } from './kafka-producer.ts';
 import type { TopicSpec } from './topics.ts';
 
 export type { KafkaAdapterOptions } from './kafka-client.ts';
+export type { AclGrant, AclOperation } from './kafka-acls.ts';
 export type { OutgoingMessage, ProducedRecord, Producer, ProducerOptions } from './kafka-producer.ts';
 
 export interface IncomingRecord {
@@ -152,6 +154,8 @@ export interface Admin {
   topicOffsets(topic: string): Promise<TopicOffsets[]>;
   groupOffsets(groupId: string, topic: string): Promise<Array<{ partition: number; offset: string }>>;
   describeConfig(topic: string): Promise<Record<string, string>>;
+  /** Makes the ACLs of the principals named in grants exactly these (kafka-acls.ts); needs a super user. */
+  replaceAcls(grants: readonly AclGrant[]): Promise<void>;
   disconnect(): Promise<void>;
 }
 
@@ -445,6 +449,7 @@ export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
           return (res[0]?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset }));
         }),
       describeConfig: (topic) => wrap('KAFKA_UNAVAILABLE', `describe ${topic}`, () => describeConfig(topic)),
+      replaceAcls: (grants) => replaceAcls(inner, grants),
       disconnect: () => inner.disconnect(),
     };
   };

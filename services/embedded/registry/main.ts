@@ -17,8 +17,8 @@ const { platform } = config;
 const logger = createLogger(platform.logLevel, { service: 'registry' });
 const kafka = createKafkaAdapter({ brokers: platform.kafkaBrokers, security: platform.kafkaSecurity, clientId: 'gridfleet-registry', logger });
 const store = await createKafkaSchemaStore(kafka, undefined, platform.kafkaReplicationFactor).catch(failStartup('registry'));
-const server = await startRegistryServer({ store, port: config.port, host: config.host, logger }).catch(failStartup('registry'));
-logger.info('schema registry listening', { url: server.url });
+const server = await startRegistryServer({ store, port: config.port, host: config.host, logger, ...(config.users ? { users: config.users } : {}) }).catch(failStartup('registry'));
+logger.info('schema registry listening', { url: server.url, auth: config.users ? `basic, ${config.users.size} users` : 'none' });
 
 let stopping = false;
 const stop = (signal: string): void => {

@@ -12,6 +12,7 @@ import { requestTarget } from '../../platform/request-target.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { err, ok, type Result } from '../../platform/result.ts';
 import { pathSegments, resolveRoute } from './http-routes.ts';
+import { authenticate, forbidden, type RegistryUsers } from './registry-auth.ts';
 import type { Decide } from './registry-commands.ts';
 import { errorBody, registryErrors, type RegistryError } from './registry-errors.ts';
 import { applyRecord, replay, type RegistryState } from './registry-state.ts';
@@ -26,6 +27,8 @@ export interface RegistryServerOptions {
   readonly logger: Logger;
   /** Largest request body accepted, default 4 MiB (Avro schemas are text, rarely above a few hundred KiB). */
   readonly maxBodyBytes?: number;
+  /** Basic auth with read and write roles (registry-auth.ts); absent: open, as in development. */
+  readonly users?: RegistryUsers;
 }
 
 export interface RegistryServer {
@@ -82,6 +85,12 @@ const send = (req: IncomingMessage, res: ServerResponse, status: number, body: u
 const urlHost = (host: string): string => {
   if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
   return host.includes(':') ? `[${host}]` : host;
+};
+
+/** A reader's write runs only when it would change nothing (re-registering a known schema). */
+const readerOnly = (decide: Decide, user: string): Decide => (state) => {
+  const d = decide(state);
+  return d.ok && d.value.records.length > 0 ? err(forbidden(user)) : d;
 };
 
 /** Loads the store, rebuilds the state from its records, then serves the Confluent REST API. */
@@ -141,6 +150,12 @@ export const startRegistryServer = async (opts: RegistryServerOptions): Promise<
       req.resume();
       return send(req, res, 404, errorBody(registryErrors.notFound()));
     }
+    const login = opts.users === undefined ? ok({ user: '', role: 'write' as const }) : authenticate(opts.users, req.headers.authorization);
+    if (!login.ok) {
+      req.resume();
+      res.setHeader('www-authenticate', 'Basic realm="gridfleet schema registry"');
+      return send(req, res, login.error.status, errorBody(login.error));
+    }
     const resolution = resolveRoute(req.method ?? 'GET', segments);
     if (resolution.kind === 'error') {
       req.resume();
@@ -158,7 +173,9 @@ export const startRegistryServer = async (opts: RegistryServerOptions): Promise<
       req.resume();
     }
     const outcome = resolution.handle({ params: resolution.params, query: url.searchParams, body, state });
-    const reply = outcome.kind === 'read' ? outcome.reply : await runWrite(outcome.decide);
+    const reply = outcome.kind === 'read'
+      ? outcome.reply
+      : await runWrite(login.value.role === 'write' ? outcome.decide : readerOnly(outcome.decide, login.value.user));
     if (reply.ok) send(req, res, 200, reply.value);
     else send(req, res, reply.error.status, errorBody(reply.error));
   };

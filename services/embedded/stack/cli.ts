@@ -3,11 +3,16 @@ import { parseConfig } from '../../platform/config.ts';
 import { describeError, isPlatformError } from '../../platform/errors.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { stackLayout, type PartName } from './layout.ts';
 import { ALL_PARTS, createStack } from './stack.ts';
 
-const usage = `usage: npm run stack -- <up|down> [part ...] | status | migrate   [--brokers=1|3]
+const usage = `usage: npm run stack -- <up|down> [part ...] | status | migrate   [--brokers=1|3] [--secure]
   up [part ...]    start what is not running (idempotent) and wait until every part answers
+  --secure         (up) the authenticated backbone: Kafka with SASL/SCRAM-SHA-512 and ACLs (deny by
+                   default, one principal per service), the registry with basic auth, Redis and
+                   ClickHouse with passwords; each service's credentials in <state>/secrets/<service>.env
+                   (docs/security.md). status, down and migrate follow the mode the stack runs in
   --brokers=3      three KRaft brokers (ports KAFKA_PORT, +2, +4; controllers KAFKA_CONTROLLER_PORT,
                    +2, +4), topics replicated 3 times with min.insync.replicas=2; the same as
                    KAFKA_BROKER_COUNT=3, which services need too so KAFKA_BROKERS lists every node.
@@ -35,7 +40,7 @@ const brokerCount = (flag: string | undefined, command: string | undefined): str
 
 const main = async (argv: readonly string[]): Promise<number> => {
   const flags = argv.filter((a) => a.startsWith('--'));
-  const badFlag = flags.find((f) => !/^--brokers=\d+$/.test(f));
+  const badFlag = flags.find((f) => !/^--brokers=\d+$/.test(f) && f !== '--secure');
   if (badFlag !== undefined) {
     process.stderr.write(`unknown option ${badFlag}\n${usage}\n`);
     return 2;
@@ -51,14 +56,20 @@ const main = async (argv: readonly string[]): Promise<number> => {
     return 2;
   }
   const parts = rest.length > 0 ? (rest as PartName[]) : ALL_PARTS;
-  const brokers = brokerCount(flags[0]?.slice('--brokers='.length), command);
+  const secure = flags.includes('--secure');
+  if (secure && command !== 'up') {
+    process.stderr.write(`--secure belongs to 'up'; '${command}' follows the mode the stack runs in\n${usage}\n`);
+    return 2;
+  }
+  const brokers = brokerCount(flags.find((f) => f.startsWith('--brokers='))?.slice('--brokers='.length), command);
   const config = parseConfig(brokers === undefined ? process.env : { ...process.env, KAFKA_BROKER_COUNT: brokers });
-  const stack = createStack(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, { service: 'stack' }));
+  const stack = createStack(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, { service: 'stack' }), command === 'up' ? { secure } : {});
   switch (command) {
     case 'up': {
       const r = await stack.up(parts);
       process.stdout.write(`stack up in ${r.seconds.toFixed(1)}s (started: ${r.started.join(', ') || 'none'}; already running: ${r.alreadyRunning.join(', ') || 'none'})\n`);
       process.stdout.write(`  Kafka      ${config.kafkaBrokers.join(',')}${config.kafkaBrokerCount > 1 ? ` (replication ${config.kafkaReplicationFactor}, min.insync.replicas ${Math.max(1, config.kafkaReplicationFactor - 1)}; give services KAFKA_BROKER_COUNT=${config.kafkaBrokerCount})` : ''}\n  registry   ${config.registryUrl}\n  ClickHouse ${config.clickhouseUrl}\n  Redis      ${config.redisUrl}\n  logs       ${stack.layout.logsDir}\n`);
+      if (stack.mode === 'secure') process.stdout.write(`  secured:   SASL/SCRAM-SHA-512 + ACLs, registry basic auth, Redis ACL users, ClickHouse passwords\n  secrets    ${join(stack.layout.stateDir, 'secrets')}/<service>.env (load one with: set -a; . <file>; set +a)\n`);
       return 0;
     }
     case 'down': {

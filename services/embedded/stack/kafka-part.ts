@@ -5,11 +5,11 @@
  * on the local JVM with a bounded heap. Data lives under <state>/kafka, so a restart keeps topics
  * and offsets; the storage is formatted once, with a cluster id kept beside it.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PlatformError } from '../../platform/errors.ts';
-import { kafkaNodes, type Config, type KafkaNode } from '../../platform/config.ts';
+import { kafkaNodes, type Config, type KafkaNode, type KafkaSecurity } from '../../platform/config.ts';
 import { createKafkaAdapter } from '../../platform/kafka.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { REPO_ROOT, type ProcessName, type StackLayout } from './layout.ts';
@@ -26,7 +26,44 @@ export interface BrokerPropertiesOptions {
   readonly nodeId?: number;
   /** Every controller voter of the cluster, this node included (default: this node alone). */
   readonly voters?: readonly KafkaNode[];
+  /** The secured mode (`up --secure`): SASL listeners and the standard authorizer; absent: plaintext, no authorization. */
+  readonly sasl?: KafkaSaslSettings;
 }
+
+/** The secured mode's broker side: the stack's super user, who is also the brokers' and controllers' own identity. */
+export interface KafkaSaslSettings {
+  readonly adminUser: string;
+  readonly adminPassword: string;
+}
+
+/**
+ * The secured listeners: clients and brokers authenticate with SCRAM-SHA-512 on SASL_PLAINTEXT
+ * (still KAFKA_PORT); the KRaft controller listener uses SASL PLAIN, because controllers cannot use
+ * SCRAM (its credentials live in the metadata the controllers serve). The admin is the super user
+ * and the identity nodes use towards each other; every other principal gets only its ACLs
+ * (backbone-acls.ts), and a resource with no ACL is denied to it.
+ */
+const saslProperties = (o: { port: number; controllerPort: number }, sasl: KafkaSaslSettings): { listeners: string[]; security: string[] } => ({
+  listeners: [
+    `listeners=SASL_PLAINTEXT://127.0.0.1:${o.port},CONTROLLER://127.0.0.1:${o.controllerPort}`,
+    `advertised.listeners=SASL_PLAINTEXT://127.0.0.1:${o.port}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=SASL_PLAINTEXT',
+    'listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT',
+  ],
+  security: [
+    'sasl.enabled.mechanisms=SCRAM-SHA-512',
+    'sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512',
+    'sasl.mechanism.controller.protocol=PLAIN',
+    'listener.name.sasl_plaintext.sasl.enabled.mechanisms=SCRAM-SHA-512',
+    `listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${sasl.adminUser}" password="${sasl.adminPassword}";`,
+    'listener.name.controller.sasl.enabled.mechanisms=PLAIN',
+    `listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="${sasl.adminUser}" password="${sasl.adminPassword}" user_${sasl.adminUser}="${sasl.adminPassword}";`,
+    'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    'allow.everyone.if.no.acl.found=false',
+    `super.users=User:${sasl.adminUser}`,
+  ],
+});
 
 /**
  * server.properties of one node: a pure function of the options, so further modes (a secured
@@ -49,16 +86,20 @@ export const brokerProperties = (o: BrokerPropertiesOptions): string => {
       'broker.session.timeout.ms=6000',
     ]
     : [];
+  const secured = o.sasl === undefined ? undefined : saslProperties(o, o.sasl);
   return [
     '# Written by `npm run stack -- up`; edits are overwritten.',
     'process.roles=broker,controller',
     `node.id=${nodeId}`,
     `controller.quorum.voters=${voters.map((v) => `${v.id}@127.0.0.1:${v.controllerPort}`).join(',')}`,
-    `listeners=PLAINTEXT://127.0.0.1:${o.port},CONTROLLER://127.0.0.1:${o.controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${o.port}`,
-    'controller.listener.names=CONTROLLER',
-    'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    ...(secured?.listeners ?? [
+      `listeners=PLAINTEXT://127.0.0.1:${o.port},CONTROLLER://127.0.0.1:${o.controllerPort}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${o.port}`,
+      'controller.listener.names=CONTROLLER',
+      'inter.broker.listener.name=PLAINTEXT',
+      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    ]),
+    ...(secured?.security ?? []),
     `log.dirs=${join(o.dataDir, 'logs')}`,
     'num.partitions=3',
     'auto.create.topics.enable=false',
@@ -134,18 +175,48 @@ export const resolveKafkaJars = (config: Pick<Config, 'kafkaVersion'>, layout: P
 /** The process name of node n: `kafka` for the single broker, `kafka-<n>` in a cluster. */
 export const kafkaNodeName = (id: number, count: number): ProcessName => (count === 1 ? 'kafka' : `kafka-${id}`);
 
-const kafkaNodePart = (config: Config, layout: StackLayout, node: KafkaNode, voters: readonly KafkaNode[]): Part => {
+/** The secured mode of the Kafka parts: the super user and every SCRAM user bootstrapped at format time. */
+export interface KafkaSecureMode {
+  readonly admin: KafkaSaslSettings;
+  /** Every principal's SCRAM-SHA-512 credential (the admin included), written into the metadata by StorageTool. */
+  readonly scramUsers: ReadonlyArray<{ readonly name: string; readonly password: string }>;
+}
+
+/** StorageTool's --add-scram arguments for the users. Pure. */
+export const scramFormatArgs = (users: KafkaSecureMode['scramUsers']): string[] =>
+  users.flatMap((u) => ['--add-scram', `SCRAM-SHA-512=[name=${u.name},password=${u.password}]`]);
+
+/** What a secured data folder was formatted with: the users and a digest of their passwords. Pure. */
+const scramFingerprint = (users: KafkaSecureMode['scramUsers']): string =>
+  JSON.stringify({ users: users.map((u) => u.name), sha256: createHash('sha256').update(JSON.stringify(users)).digest('hex') });
+
+/**
+ * A secured node keeps its data apart (<name>-secure): SCRAM users exist only in the metadata
+ * written at format time, so a plaintext log cannot be switched to the secured mode in place.
+ */
+export const kafkaDataDir = (layout: Pick<StackLayout, 'dataDir'>, name: ProcessName, secure: boolean): string =>
+  secure ? `${layout.dataDir(name)}-secure` : layout.dataDir(name);
+
+const kafkaNodePart = (config: Config, layout: StackLayout, node: KafkaNode, voters: readonly KafkaNode[], secure?: KafkaSecureMode): Part => {
   const name = kafkaNodeName(node.id, voters.length);
-  const dataDir = layout.dataDir(name);
+  const dataDir = kafkaDataDir(layout, name, secure !== undefined);
   const libDir = kafkaJarDir(config, layout, 'broker');
   const propsFile = join(dataDir, 'server.properties');
+  const scramFile = join(dataDir, 'scram-users.json');
   // The single broker keeps its id beside its data (as before); cluster nodes share one.
   const clusterIdFile = voters.length === 1 ? join(dataDir, 'cluster.id') : join(dirname(dataDir), 'cluster.id');
   const javaCp = `${libDir}/*`;
 
   const format = async (): Promise<void> => {
-    if (existsSync(join(dataDir, 'logs', 'meta.properties'))) return;
-    await run('java', ['-cp', javaCp, 'kafka.tools.StorageTool', 'format', '--ignore-formatted', '-t', ensureClusterId(clusterIdFile), '-c', propsFile]);
+    if (existsSync(join(dataDir, 'logs', 'meta.properties'))) {
+      if (secure !== undefined && (!existsSync(scramFile) || readFileSync(scramFile, 'utf8') !== scramFingerprint(secure.scramUsers))) {
+        throw new PlatformError('STACK_START_FAILED', `the secured Kafka data in ${dataDir} was formatted with other SCRAM users or passwords than ${layout.stateDir}/secrets/passwords.json holds (a principal was added or the secrets were replaced); stop the stack and delete ${dataDir} to format it again with the current secrets`);
+      }
+      return;
+    }
+    await run('java', ['-cp', javaCp, 'kafka.tools.StorageTool', 'format', '--ignore-formatted', '-t', ensureClusterId(clusterIdFile), '-c', propsFile,
+      ...(secure === undefined ? [] : scramFormatArgs(secure.scramUsers))]);
+    if (secure !== undefined) writeFileSync(scramFile, scramFingerprint(secure.scramUsers), { mode: 0o600 });
   };
 
   const offset = 2 * (node.id - 1);
@@ -162,7 +233,9 @@ const kafkaNodePart = (config: Config, layout: StackLayout, node: KafkaNode, vot
       }
       await resolveKafkaJars(config, layout, 'broker');
       mkdirSync(dataDir, { recursive: true });
-      writeFileSync(propsFile, brokerProperties({ dataDir, port: node.port, controllerPort: node.controllerPort, nodeId: node.id, voters }));
+      // The secured properties hold the admin's password.
+      writeFileSync(propsFile, brokerProperties({ dataDir, port: node.port, controllerPort: node.controllerPort, nodeId: node.id, voters, ...(secure ? { sasl: secure.admin } : {}) }), { mode: 0o600 });
+      if (secure !== undefined) chmodSync(propsFile, 0o600);
       await format();
     },
     launch: () =>
@@ -184,6 +257,7 @@ const kafkaNodePart = (config: Config, layout: StackLayout, node: KafkaNode, vot
         clientId: 'gridfleet-stack-health',
         logger: createLogger('silent'),
         connectTimeoutMs: 2_000,
+        ...(secure ? { security: adminSecurity(secure.admin) } : {}),
       }).admin();
       try {
         await admin.listTopics();
@@ -195,8 +269,12 @@ const kafkaNodePart = (config: Config, layout: StackLayout, node: KafkaNode, vot
   };
 };
 
+/** The Kafka connection settings of the stack's super user. Pure. */
+export const adminSecurity = (admin: KafkaSaslSettings): KafkaSecurity =>
+  ({ sasl: { mechanism: 'scram-sha-512', username: admin.adminUser, password: admin.adminPassword }, ssl: null });
+
 /** The Kafka parts of the stack: one combined broker+controller node per KAFKA_BROKER_COUNT, all voters. */
-export const kafkaParts = (config: Config, layout: StackLayout): readonly Part[] => {
+export const kafkaParts = (config: Config, layout: StackLayout, secure?: KafkaSecureMode): readonly Part[] => {
   const nodes = kafkaNodes(config.ports, config.kafkaBrokerCount);
-  return nodes.map((n) => kafkaNodePart(config, layout, n, nodes));
+  return nodes.map((n) => kafkaNodePart(config, layout, n, nodes, secure));
 };

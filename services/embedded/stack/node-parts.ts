@@ -34,27 +34,30 @@ const nodeService = (name: PartName, entry: string, config: Config, layout: Stac
     pidFile: layout.pidFile(name),
   });
 
-const answers = async (url: string, expect: (body: string) => boolean): Promise<boolean> => {
-  const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+const answers = async (url: string, expect: (body: string) => boolean, auth?: { readonly username: string; readonly password: string }): Promise<boolean> => {
+  const headers: Record<string, string> = auth ? { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` } : {};
+  const res = await fetch(url, { signal: AbortSignal.timeout(2_000), headers });
   return res.ok && expect(await res.text());
 };
 
-export const registryPart = (config: Config, layout: StackLayout): Part => ({
+/** secured: the registry's env (Kafka principal, users file) and the stack's login for the health check. */
+export const registryPart = (config: Config, layout: StackLayout, secured?: { env: Readonly<Record<string, string>>; login: { username: string; password: string } }): Part => ({
   name: 'registry',
   port: config.ports.registry,
   portVariable: 'REGISTRY_PORT',
   startTimeoutMs: 60_000,
   prepare: () => Promise.resolve(),
-  launch: nodeService('registry', 'services/embedded/registry/main.ts', config, layout),
-  healthy: () => answers(`http://127.0.0.1:${config.ports.registry}/subjects`, (b) => b.startsWith('[')),
+  launch: nodeService('registry', 'services/embedded/registry/main.ts', config, layout, secured?.env),
+  healthy: () => answers(`http://127.0.0.1:${config.ports.registry}/subjects`, (b) => b.startsWith('['), secured?.login),
 });
 
-export const clickhousePart = (config: Config, layout: StackLayout): Part => ({
+/** extraEnv: the secured mode's CLICKHOUSE_USERS_FILE. */
+export const clickhousePart = (config: Config, layout: StackLayout, extraEnv: Readonly<Record<string, string>> = {}): Part => ({
   name: 'clickhouse',
   port: config.ports.clickhouse,
   portVariable: 'CLICKHOUSE_PORT',
   startTimeoutMs: 60_000,
   prepare: () => Promise.resolve(),
-  launch: nodeService('clickhouse', 'services/embedded/clickhouse/main.ts', config, layout, ENGINE_THREAD_ENV),
+  launch: nodeService('clickhouse', 'services/embedded/clickhouse/main.ts', config, layout, { ...ENGINE_THREAD_ENV, ...extraEnv }),
   healthy: () => answers(`http://127.0.0.1:${config.ports.clickhouse}/ping`, (b) => b.startsWith('Ok.')),
 });

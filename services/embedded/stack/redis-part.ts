@@ -3,7 +3,7 @@
  * with an append-only file fsynced every second and `maxmemory-policy noeviction`, because BullMQ
  * needs both to lose nothing.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConnection } from 'node:net';
 import type { Config } from '../../platform/config.ts';
@@ -12,7 +12,18 @@ import type { StackLayout } from './layout.ts';
 import type { Part } from './part.ts';
 import { run, spawnDetached, which } from './processes.ts';
 
-export const redisConf = (o: { dataDir: string; port: number }): string =>
+/** A Redis ACL user of the secured stack: `rules` is the ACL SETUSER rule list after its password. */
+export interface RedisUser {
+  readonly name: string;
+  readonly password: string;
+  readonly rules: string;
+}
+
+/**
+ * redis.conf. With users (`up --secure`), the default user is switched off, so a connection that
+ * does not AUTH as one of them can run no command at all.
+ */
+export const redisConf = (o: { dataDir: string; port: number; users?: readonly RedisUser[] }): string =>
   [
     '# Written by `npm run stack -- up`; edits are overwritten.',
     `port ${o.port}`,
@@ -25,11 +36,12 @@ export const redisConf = (o: { dataDir: string; port: number }): string =>
     'save 60 1000',
     'maxmemory-policy noeviction',
     'loglevel notice',
+    ...(o.users === undefined ? [] : ['user default off', ...o.users.map((u) => `user ${u.name} on >${u.password} ${u.rules}`)]),
     '',
   ].join('\n');
 
-/** Sends PING over RESP and expects +PONG. */
-const ping = (port: number): Promise<boolean> =>
+/** Sends PING over RESP (after AUTH when given a user) and expects +PONG. */
+const ping = (port: number, auth?: RedisUser): Promise<boolean> =>
   new Promise((resolve) => {
     const s = createConnection({ port, host: '127.0.0.1' });
     let buf = '';
@@ -38,10 +50,12 @@ const ping = (port: number): Promise<boolean> =>
       resolve(v);
     };
     s.setTimeout(1_000, () => done(false));
-    s.once('connect', () => s.write('PING\r\n'));
+    s.once('connect', () => s.write(`${auth ? `AUTH ${auth.name} ${auth.password}\r\n` : ''}PING\r\n`));
     s.on('data', (d: Buffer) => {
       buf += d.toString();
-      if (buf.includes('\r\n')) done(buf.startsWith('+PONG'));
+      const lines = buf.split('\r\n');
+      const want = auth ? 2 : 1;
+      if (lines.length > want) done(lines[want - 1] === '+PONG' && (auth === undefined || lines[0] === '+OK'));
     });
     s.once('error', () => done(false));
   });
@@ -62,7 +76,8 @@ const ensureInstalled = async (): Promise<string> => {
   return installed;
 };
 
-export const redisPart = (config: Config, layout: StackLayout): Part => {
+/** users: the secured mode's ACL users; the first one is the stack's own (for the health check). */
+export const redisPart = (config: Config, layout: StackLayout, users?: readonly RedisUser[]): Part => {
   const dataDir = layout.dataDir('redis');
   const confFile = join(dataDir, 'redis.conf');
   let binary = 'redis-server';
@@ -74,9 +89,11 @@ export const redisPart = (config: Config, layout: StackLayout): Part => {
     async prepare() {
       binary = await ensureInstalled();
       mkdirSync(dataDir, { recursive: true });
-      writeFileSync(confFile, redisConf({ dataDir, port: config.ports.redis }));
+      // Mode 0600: in the secured mode the file holds the users' passwords.
+      writeFileSync(confFile, redisConf({ dataDir, port: config.ports.redis, ...(users ? { users } : {}) }), { mode: 0o600 });
+      chmodSync(confFile, 0o600);
     },
     launch: () => spawnDetached({ command: binary, args: [confFile], logFile: layout.logFile('redis'), pidFile: layout.pidFile('redis') }),
-    healthy: () => ping(config.ports.redis),
+    healthy: () => ping(config.ports.redis, users?.[0]),
   };
 };

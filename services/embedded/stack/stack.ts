@@ -15,12 +15,14 @@ import type { Logger } from '../../platform/logger.ts';
 import { createAvroCodec, createRegistryClient } from '../../platform/avro-codec.ts';
 import { allTopics } from '../../platform/schemas.ts';
 import { topicCatalog } from '../../platform/topics.ts';
+import { backboneGrants } from './backbone-acls.ts';
 import { kafkaParts } from './kafka-part.ts';
 import { REPO_ROOT, stackLayout, type PartName, type ProcessName, type StackLayout } from './layout.ts';
 import { clickhousePart, registryPart } from './node-parts.ts';
 import type { Part, PartPort } from './part.ts';
 import { livePid, portFree, removeFile, stopPid, tailOf, waitUntil } from './processes.ts';
 import { redisPart } from './redis-part.ts';
+import { claimMode, prepareSecureStack, recordedMode, type StackMode } from './secure-mode.ts';
 
 export const ALL_PARTS: readonly PartName[] = ['kafka', 'registry', 'redis', 'clickhouse'];
 
@@ -34,6 +36,8 @@ export interface PartStatus {
 
 export interface Stack {
   readonly layout: StackLayout;
+  /** The mode this stack object acts in (options.secure, else the recorded one). */
+  readonly mode: StackMode;
   up(parts?: readonly PartName[]): Promise<{ started: ProcessName[]; alreadyRunning: ProcessName[]; seconds: number }>;
   /** Stops what `up` started; for 'kafka', every node it finds a pid file of, whatever the configured count. */
   down(parts?: readonly PartName[]): Promise<ProcessName[]>;
@@ -75,14 +79,26 @@ export const lowerPriority = (pid: number): void => {
   }
 };
 
-export const createStack = (config: Config, logger: Logger): Stack => {
+export interface StackOptions {
+  /**
+   * The secured backbone (`up --secure`, secure-mode.ts): SASL/SCRAM and ACLs on Kafka, basic
+   * auth on the registry, Redis ACL users, ClickHouse passwords; credentials in <state>/secrets.
+   * Default: the mode the running stack was started in (run/mode), so status and down need no flag.
+   */
+  readonly secure?: boolean;
+}
+
+export const createStack = (config: Config, logger: Logger, options: StackOptions = {}): Stack => {
   const layout = stackLayout(config.stateDir, config.cacheDir);
-  const kafkaNodes = kafkaParts(config, layout);
+  const mode: StackMode = options.secure === undefined ? recordedMode(layout) : options.secure ? 'secure' : 'plaintext';
+  const secured = mode === 'secure' ? prepareSecureStack(config, layout) : undefined;
+  const kafkaNodes = kafkaParts(config, layout, secured?.kafka);
   const parts: Record<Exclude<PartName, 'kafka'>, Part> = {
-    registry: registryPart(config, layout),
-    redis: redisPart(config, layout),
-    clickhouse: clickhousePart(config, layout),
+    registry: registryPart(config, layout, secured ? { env: secured.registryEnv, login: secured.registryAdmin } : undefined),
+    redis: redisPart(config, layout, secured?.redisUsers),
+    clickhouse: clickhousePart(config, layout, secured?.clickhouseEnv),
   };
+  const kafkaSecurity = secured ? { security: secured.kafkaAdmin } : {};
 
   const healthy = (p: Part): Promise<boolean> => p.healthy().catch(() => false);
 
@@ -124,11 +140,25 @@ export const createStack = (config: Config, logger: Logger): Stack => {
     return true;
   };
 
+  const kafkaAdmin = (): ReturnType<ReturnType<typeof createKafkaAdapter>['admin']> =>
+    createKafkaAdapter({ brokers: config.kafkaBrokers, clientId: 'gridfleet-migrate', logger, ...kafkaSecurity }).admin();
+
+  /** Deny by default: every service principal gets exactly its row of the matrix (before the registry, a principal too, starts). */
+  const applyAcls = async (): Promise<void> => {
+    if (!secured) return;
+    const admin = await kafkaAdmin();
+    try {
+      await admin.replaceAcls(backboneGrants());
+    } finally {
+      await admin.disconnect();
+    }
+  };
+
   const migrateKafka = async (): Promise<{ topicsCreated: string[]; schemaIds: Record<string, number> }> => {
-    const admin = await createKafkaAdapter({ brokers: config.kafkaBrokers, clientId: 'gridfleet-migrate', logger }).admin();
+    const admin = await kafkaAdmin();
     try {
       const topicsCreated = await admin.ensureTopics(topicCatalog({ scale: config.partitionsScale, replicationFactor: config.kafkaReplicationFactor }));
-      const codec = createAvroCodec({ registry: createRegistryClient(config.registryUrl) });
+      const codec = createAvroCodec({ registry: createRegistryClient(config.registryUrl, secured?.registryAdmin) });
       const schemaIds = await codec.registerAll(allTopics());
       return { topicsCreated, schemaIds };
     } finally {
@@ -137,7 +167,7 @@ export const createStack = (config: Config, logger: Logger): Stack => {
   };
 
   const migrateTables = async (): Promise<string[]> => {
-    const client = createClient({ url: config.clickhouseUrl });
+    const client = createClient({ url: config.clickhouseUrl, ...(secured ? secured.clickhouseAdmin : {}) });
     try {
       return await migrateClickhouse(client, join(REPO_ROOT, defaultMigrationsDir));
     } finally {
@@ -145,12 +175,18 @@ export const createStack = (config: Config, logger: Logger): Stack => {
     }
   };
 
-  const migrate: Stack['migrate'] = async () => ({ ...(await migrateKafka()), clickhouseApplied: await migrateTables() });
+  const migrate: Stack['migrate'] = async () => {
+    await applyAcls();
+    return { ...(await migrateKafka()), clickhouseApplied: await migrateTables() };
+  };
 
   return {
     layout,
+    mode,
     async up(only = ALL_PARTS) {
       const t0 = Date.now();
+      const running = [...kafkaProcessesOnDisk(layout.runDir), ...ALL_PARTS.filter((n) => n !== 'kafka')].filter((n) => livePid(layout.pidFile(n)) !== undefined);
+      claimMode(layout, mode, running);
       const want = (n: PartName): boolean => only.includes(n);
       const started: ProcessName[] = [];
       const already: ProcessName[] = [];
@@ -161,6 +197,7 @@ export const createStack = (config: Config, logger: Logger): Stack => {
       const kafkaChain = async (): Promise<void> => {
         // Every node at once: a node of a three-voter quorum answers only once a second one is up.
         if (want('kafka')) await Promise.all(kafkaNodes.map(track));
+        if (want('kafka')) await applyAcls();
         if (want('registry')) await track(parts.registry);
         if (want('kafka') && want('registry')) await migrateKafka();
       };

@@ -16,8 +16,8 @@ import { openTopicWriter } from '../../../platform/topic-writer.ts';
 
 export const startProviderService = async (opts: { config: Config; pcfg: ProviderConfig; topicPrefix: string; logger: Logger }): Promise<{ stop(): Promise<void> }> => {
   const { config, pcfg, logger } = opts;
-  const kafka = createKafkaAdapter({ brokers: config.kafkaBrokers, clientId: 'gridfleet-forecast-providers', logger });
-  const codec = createAvroCodec({ registry: createRegistryClient(config.registryUrl) });
+  const kafka = createKafkaAdapter({ brokers: config.kafkaBrokers, security: config.kafkaSecurity, clientId: 'gridfleet-forecast-providers', logger });
+  const codec = createAvroCodec({ registry: createRegistryClient(config.registryUrl, config.registryAuth) });
   const writer = await openTopicWriter({ kafka, codec, lanes: 1 });
   const topic = opts.topicPrefix + TopicNames.providerForecasts;
   const publish = async (records: readonly ProviderForecast[]): Promise<void> => {
