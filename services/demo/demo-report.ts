@@ -41,9 +41,13 @@ export const gatewayCounters = async (url: string): Promise<GatewayCounters> => 
 };
 
 /** Telemetry rows in ClickHouse, or null when analytics does not answer quickly (it must never hold up the demo). */
-export const clickhouseRows = async (url: string): Promise<number | null> => {
+/** ClickHouse's own login headers, for a server whose users have passwords (the secured stack). */
+export const clickhouseLoginHeaders = (login?: { readonly user: string; readonly password: string }): Record<string, string> =>
+  login ? { 'x-clickhouse-user': login.user, 'x-clickhouse-key': login.password } : {};
+
+export const clickhouseRows = async (url: string, login?: { readonly user: string; readonly password: string }): Promise<number | null> => {
   try {
-    const res = await fetch(`${url}/?query=${encodeURIComponent('SELECT count() FROM gridfleet.telemetry FORMAT TabSeparated')}`, { signal: AbortSignal.timeout(1_500) });
+    const res = await fetch(`${url}/?query=${encodeURIComponent('SELECT count() FROM gridfleet.telemetry FORMAT TabSeparated')}`, { signal: AbortSignal.timeout(1_500), headers: clickhouseLoginHeaders(login) });
     return res.ok ? Number((await res.text()).trim()) : null;
   } catch {
     return null;

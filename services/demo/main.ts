@@ -4,15 +4,21 @@
  * through the gateway's operator API (2,000 sites at 60x by default), runs it in several
  * simulator processes with one connection per device, prints progress, shows a bad frame being
  * refused with its reason, and ends with a summary. The stack keeps running afterwards.
+ *
+ * `npm run demo -- --secure` runs it on the authenticated backbone (`stack up --secure`): every
+ * process it starts gets its own principal's variables from <state>/secrets/<service>.env, and the
+ * demo's own ClickHouse reads log in as the stack's user.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseConfig } from '../platform/config.ts';
 import { describeError } from '../platform/errors.ts';
 import { createLogger } from '../platform/logger.ts';
 import { REPO_ROOT } from '../embedded/stack/layout.ts';
+import type { BackbonePrincipal } from '../embedded/stack/backbone-acls.ts';
 import { waitUntil } from '../embedded/stack/processes.ts';
+import { readServiceEnv } from '../embedded/stack/secrets.ts';
 import { createStack, lowerPriority } from '../embedded/stack/stack.ts';
 import { parseFleetConfig } from '../edge/simulator/fleet-config.ts';
 import type { ShardStats } from '../edge/simulator/fleet-runner.ts';
@@ -27,14 +33,19 @@ const out = (s: string): void => void process.stdout.write(s + '\n');
 const demo = parseDemoConfig(process.env);
 /** `npm run demo -- --json`: the last line is one JSON object with the run's verdict (demoVerdict). */
 const jsonLine = process.argv.includes('--json');
+const secure = process.argv.includes('--secure');
 const config = parseConfig(process.env);
 const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, { service: 'demo' });
 const children: ChildProcess[] = [];
 const shards: ChildProcess[] = [];
 
-const service = (name: string, entry: string, env: Record<string, string>, args: string[] = []): ChildProcess => {
+/** A principal's credentials in the secured mode (its env file), nothing otherwise. */
+const credentialsOf = (principal: BackbonePrincipal): Record<string, string> =>
+  secure ? readServiceEnv(resolve(REPO_ROOT, config.stateDir), principal) : {};
+
+const service = (name: string, principal: BackbonePrincipal, entry: string, env: Record<string, string>, args: string[] = []): ChildProcess => {
   const log = openSync(join(REPO_ROOT, config.stateDir, 'logs', `demo-${name}.log`), 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, entry), ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, entry), ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env, ...credentialsOf(principal) }, stdio: ['ignore', log, log] });
   children.push(child);
   return child;
 };
@@ -47,9 +58,14 @@ const analyticsTier = (child: ChildProcess): void => {
 const main = async (): Promise<void> => {
   out(`gridfleet demo: ${demo.sites} sites at ${demo.speed}x for ${demo.seconds}s (DEMO_SITES, DEMO_SPEED, DEMO_SECONDS to change)`);
   out('starting the embedded stack (the first run fetches Kafka from Maven Central)...');
-  const stack = createStack(config, logger);
+  const stack = createStack(config, logger, { secure });
   const up = await stack.up();
   out(`  stack up in ${up.seconds.toFixed(1)}s: Kafka 127.0.0.1:${config.ports.kafka}, registry ${config.registryUrl}, ClickHouse ${config.clickhouseUrl}, Redis ${config.redisUrl}`);
+  if (secure) out(`  secured: every service below runs as its own principal (${join(config.stateDir, 'secrets')}/<service>.env; ACLs in docs/security.md)`);
+  // The demo's own reads run as the stack's ClickHouse user, as they do unsecured (the analyst,
+  // readonly=1, may not set the output format settings they use).
+  const sql = secure ? readServiceEnv(resolve(REPO_ROOT, config.stateDir), 'admin') : {};
+  const chLogin = secure ? { user: sql['SQL_USER'] ?? '', password: sql['SQL_PASSWORD'] ?? '' } : undefined;
 
   const now = Date.now();
   const gatewayUrl = `http://127.0.0.1:${demo.gatewayPort}`;
@@ -59,7 +75,7 @@ const main = async (): Promise<void> => {
     FLEET_SITES: String(demo.sites), FLEET_POLL_SHARE: String(demo.pollShare), FLEET_POLL_SEC: '5', FLEET_STEP_SEC: String(demo.stepSec),
   };
   out('starting the gateway...');
-  const gateway = service('gateway', 'services/operational/gateway/main.ts', env);
+  const gateway = service('gateway', 'gateway', 'services/operational/gateway/main.ts', env);
   if (!(await waitUntil(async () => gateway.exitCode === null && (await fetch(`${gatewayUrl}/healthz`)).ok, 60_000))) {
     throw new Error(`the gateway did not start; see ${join(config.stateDir, 'logs', 'demo-gateway.log')}`);
   }
@@ -67,23 +83,23 @@ const main = async (): Promise<void> => {
   // The operational core: asset actors (a shard each) and control, before the fleet connects.
   const controlUrl = `http://127.0.0.1:${demo.controlPort}`;
   const operatorToken = 'dev-operator-token';
-  for (let i = 0; i < demo.assetsInstances; i++) service(`assets-${i}`, 'services/operational/assets/main.ts', { ...env, ASSETS_PORT: String(demo.assetsPort + i), ASSETS_INSTANCE_ID: `demo-assets-${i}` });
-  const control = service('control', 'services/operational/control/main.ts', { ...env, CONTROL_PORT: String(demo.controlPort) });
+  for (let i = 0; i < demo.assetsInstances; i++) service(`assets-${i}`, 'assets', 'services/operational/assets/main.ts', { ...env, ASSETS_PORT: String(demo.assetsPort + i), ASSETS_INSTANCE_ID: `demo-assets-${i}` });
+  const control = service('control', 'control', 'services/operational/control/main.ts', { ...env, CONTROL_PORT: String(demo.controlPort) });
   if (!(await waitUntil(async () => control.exitCode === null && (await fetch(`${controlUrl}/healthz`)).ok, 90_000))) {
     throw new Error(`control did not start; see ${join(config.stateDir, 'logs', 'demo-control.log')}`);
   }
   out(`  asset actors: ${demo.assetsInstances} instances (read API http://127.0.0.1:${demo.assetsPort}/v1/assets/fleet); control ${controlUrl}`);
   const hasIngest = existsSync(join(REPO_ROOT, 'services/analytics/ingest/main.ts'));
   if (hasIngest) {
-    analyticsTier(service('ingest', 'services/analytics/ingest/main.ts', env));
+    analyticsTier(service('ingest', 'ingest', 'services/analytics/ingest/main.ts', env));
     out('  ingest tier started (its own process and consumer group): data lands in ClickHouse while the demo runs');
     // The forecast tier (docs/forecast.md): its own process and Redis queues; site bundles every 10 simulated minutes.
-    analyticsTier(service('forecast', 'services/analytics/forecast/cli.ts', { ...env, FORECAST_SITES_EVERY_MIN: '10', FORECAST_WEATHER_EVERY_MIN: '15', FORECAST_EMISSIONS_EVERY_MIN: '15' }, ['start']));
+    analyticsTier(service('forecast', 'forecast', 'services/analytics/forecast/cli.ts', { ...env, FORECAST_SITES_EVERY_MIN: '10', FORECAST_WEATHER_EVERY_MIN: '15', FORECAST_EMISSIONS_EVERY_MIN: '15' }, ['start']));
     out('  forecast jobs started (BullMQ schedules on Redis): bundles on fleet.forecasts.v1 every 10 simulated minutes');
   }
   // The operations console (docs/console.md): watch the fleet and dispatch from a browser while the demo runs.
   const consoleUrl = `http://127.0.0.1:${process.env['CONSOLE_PORT'] ?? '8093'}`;
-  const consoleProc = service('console', 'services/console/main.ts', { ...env, CONSOLE_CONTROL_URL: controlUrl, CONSOLE_ASSETS_URL: `http://127.0.0.1:${demo.assetsPort}`, CONSOLE_GATEWAY_URL: gatewayUrl });
+  const consoleProc = service('console', 'console', 'services/console/main.ts', { ...env, CONSOLE_CONTROL_URL: controlUrl, CONSOLE_ASSETS_URL: `http://127.0.0.1:${demo.assetsPort}`, CONSOLE_GATEWAY_URL: gatewayUrl });
   if (await waitUntil(async () => consoleProc.exitCode === null && (await fetch(`${consoleUrl}/healthz`)).ok, 30_000)) {
     out(`  console ${consoleUrl} (sign in with dev-operator-token, or dev-viewer-token to only look)`);
   } else out(`  the console did not start; see ${join(config.stateDir, 'logs', 'demo-console.log')}`);
@@ -98,7 +114,7 @@ const main = async (): Promise<void> => {
   const shardStats = new Map<number, ShardStats>();
   for (let i = 0; i < demo.shards; i++) {
     const shard = fork(join(REPO_ROOT, 'services/edge/simulator/main.ts'), ['run'], {
-      cwd: REPO_ROOT, execArgv: ['--import', 'tsx'], env: { ...process.env, ...env, FLEET_SHARD: `${i}/${demo.shards}`, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      cwd: REPO_ROOT, execArgv: ['--import', 'tsx'], env: { ...process.env, ...env, ...credentialsOf('simulator'), FLEET_SHARD: `${i}/${demo.shards}`, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     shard.on('message', (m: { type: string; stats: ShardStats }) => {
       if (m.type === 'stats') shardStats.set(i, m.stats);
@@ -126,7 +142,7 @@ const main = async (): Promise<void> => {
     const p99 = produceP99Ms(counters, lastCounters);
     everOnline ||= stats.length === demo.shards && stats.reduce((a, s) => a + s.online, 0) >= stats.reduce((a, s) => a + s.devices, 0);
     windows.push({ atMs: Date.now() - t0, framesAccepted: counters.accepted - (lastCounters?.accepted ?? 0), ackP99Ms: p99, fleetOnline: everOnline });
-    printProgress(out, stats, rate, counters, p99, hasIngest ? await clickhouseRows(config.clickhouseUrl) : null);
+    printProgress(out, stats, rate, counters, p99, hasIngest ? await clickhouseRows(config.clickhouseUrl, chLogin) : null);
     lastCounters = counters;
     for (const e of script.filter((x) => !issued.some((i) => i.label === x.label) && Date.now() - t0 >= x.atFraction * demo.seconds * 1000)) {
       const r = await createEvent(controlUrl, operatorToken, e.body);
@@ -151,8 +167,8 @@ const main = async (): Promise<void> => {
   out('stopping the fleet...');
   for (const c of shards) c.kill('SIGTERM');
   await waitUntil(() => Promise.resolve(shards.every((c) => c.exitCode !== null)), 20_000);
-  printSummary(out, [...shardStats.values()], await gatewayCounters(gatewayUrl), hasIngest ? await clickhouseRows(config.clickhouseUrl) : null, (Date.now() - t0) / 1000);
-  if (hasIngest) for (const line of await forecastSummary(config.clickhouseUrl, gatewayUrl, now)) out(line);
+  printSummary(out, [...shardStats.values()], await gatewayCounters(gatewayUrl), hasIngest ? await clickhouseRows(config.clickhouseUrl, chLogin) : null, (Date.now() - t0) / 1000);
+  if (hasIngest) for (const line of await forecastSummary(config.clickhouseUrl, gatewayUrl, now, chLogin)) out(line);
   if (issued.length > 0) {
     out('\ngrid events (target against measured fleet response)');
     for (const i of issued.filter((x) => x.eventId !== '')) out(`  ${i.label}\n    ${await eventSummary(controlUrl, operatorToken, i.eventId)}`);
