@@ -17,7 +17,7 @@ import type { KafkaAdapter } from '../services/platform/kafka.ts';
 import { SITE_PARTITIONS, TopicNames } from '../services/platform/topics.ts';
 import { waitUntil } from '../services/embedded/stack/processes.ts';
 import type { FleetPlan } from '../services/edge/simulator/provision-plan.ts';
-import { appliedSum, metricSum, prepareWorld, spawnAssets, type AssetsInstance } from './_assets-world.ts';
+import { appliedSum, bucketQuantile, bucketSum, metricSum, prepareWorld, spawnAssets, type AssetsInstance } from './_assets-world.ts';
 import { stopAll, type BenchStack } from './_harness.ts';
 
 export interface LiveResult {
@@ -32,7 +32,19 @@ export interface LiveResult {
   readonly restoreMs: number;
   readonly killToCaughtUpMs: number;
   readonly fleetDevices: number;
+  /** Per stage of the path (STAGES), p50 and p99 in ms of the instances' histograms over the measured window (bucket upper bounds). */
+  readonly stages: ReadonlyArray<{ key: string; stage: string; p50Ms: number; p99Ms: number }>;
 }
+
+/** The stages of a frame's way to the fleet, as the instances' histograms see them (each from the frame's Kafka time, but parent input). */
+const STAGES: ReadonlyArray<{ key: string; stage: string; name: string; labels: string[] }> = [
+  { key: 'SiteApplied', stage: 'telemetry applied (fetch wait)', name: 'assets_input_age_seconds', labels: ['kind="site"'] },
+  { key: 'SiteTaken', stage: 'site flush taken', name: 'assets_flush_age_seconds', labels: ['kind="site"', 'stage="taken"'] },
+  { key: 'SiteAcked', stage: 'site flush acked (partials written)', name: 'assets_flush_age_seconds', labels: ['kind="site"', 'stage="acked"'] },
+  { key: 'PartialsApplied', stage: 'partials applied (their own age)', name: 'assets_input_age_seconds', labels: ['kind="parent"'] },
+  { key: 'ParentTaken', stage: 'parent flush taken', name: 'assets_flush_age_seconds', labels: ['kind="parent"', 'stage="taken"'] },
+  { key: 'ParentAcked', stage: 'parent flush acked (view written)', name: 'assets_flush_age_seconds', labels: ['kind="parent"', 'stage="acked"'] },
+];
 
 const quantile = (xs: readonly number[], q: number): number => {
   if (xs.length === 0) return Number.NaN;
@@ -120,10 +132,15 @@ export const runLive = async (
     const urls = procs.map((p) => p.url);
     const t0 = Date.now();
     const [applied0, bytes0, sent0] = [await appliedSum(urls), await metricSum(urls, 'assets_bytes_produced_total'), telemetry.sent()];
+    const stages0 = await Promise.all(STAGES.map((s) => bucketSum(urls, s.name, s.labels)));
     progress(`live, ${n} instance(s): measuring ${opts.measureSec} s...`);
     await new Promise((r) => setTimeout(r, opts.measureSec * 1_000));
     const seconds = (Date.now() - t0) / 1000;
     const [applied1, bytes1, sent1] = [await appliedSum(urls), await metricSum(urls, 'assets_bytes_produced_total'), telemetry.sent()];
+    const stages1 = await Promise.all(STAGES.map((s) => bucketSum(urls, s.name, s.labels)));
+    const stages = STAGES.map((s, i) => ({
+      key: s.key, stage: s.stage, p50Ms: bucketQuantile(stages0[i] ?? new Map(), stages1[i] ?? new Map(), 0.5) * 1000, p99Ms: bucketQuantile(stages0[i] ?? new Map(), stages1[i] ?? new Map(), 0.99) * 1000,
+    }));
     const lags = fleet.samples.filter((s) => s.at >= t0).map((s) => s.lagMs);
     const appliedPerSec = (applied1 - applied0) / seconds;
 
@@ -152,7 +169,7 @@ export const runLive = async (
       instances: n, offeredPerSec: (sent1 - sent0) / seconds, appliedPerSec, appliedPerSecPerInstance: appliedPerSec / n,
       lagP50Ms: quantile(lags, 0.5), lagP99Ms: quantile(lags, 0.99), lagSamples: lags.length,
       stateBytesPerEvent: applied1 > applied0 ? (bytes1 - bytes0) / (applied1 - applied0) : Number.NaN,
-      restoreMs, killToCaughtUpMs, fleetDevices: fleet.fleetDevices(),
+      restoreMs, killToCaughtUpMs, fleetDevices: fleet.fleetDevices(), stages,
     };
   } finally {
     await telemetry?.stop();

@@ -76,3 +76,29 @@ export const metricSum = async (urls: readonly string[], name: string, labels = 
 
 /** Applied telemetry events summed over the instances' /metrics (each frame is applied once; re-reads count as replays). */
 export const appliedSum = (urls: readonly string[]): Promise<number> => metricSum(urls, 'assets_telemetry_events_total', 'result="applied"');
+
+/** A histogram's cumulative bucket counts (le -> count) summed over the instances, for the samples whose labels contain `labels`. */
+export const bucketSum = async (urls: readonly string[], name: string, labels: readonly string[] = []): Promise<Map<number, number>> => {
+  const out = new Map<number, number>();
+  for (const u of urls) {
+    const text = await fetch(`${u}/metrics`).then((r) => r.text()).catch(() => '');
+    for (const line of text.split('\n')) {
+      if (!line.startsWith(`${name}_bucket{`) || !labels.every((l) => line.includes(l))) continue;
+      const le = /le="([^"]+)"/.exec(line)?.[1];
+      if (le === undefined) continue;
+      const bound = le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le);
+      out.set(bound, (out.get(bound) ?? 0) + Number(line.split(' ').at(-1)));
+    }
+  }
+  return out;
+};
+
+/** The q-quantile of the observations between two readings of bucketSum, as the upper bound of its bucket (seconds). */
+export const bucketQuantile = (before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>, q: number): number => {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const diff = bounds.map((b) => (after.get(b) ?? 0) - (before.get(b) ?? 0));
+  const total = diff.at(-1) ?? 0;
+  if (total <= 0) return Number.NaN;
+  const i = diff.findIndex((n) => n >= q * total);
+  return bounds[i] ?? Number.NaN;
+};

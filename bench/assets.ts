@@ -120,6 +120,7 @@ const live = async (plan: FleetPlan, counts: readonly number[], options: Readonl
       [`eventsPerSecPerInstance${tag}`]: round(r.appliedPerSecPerInstance), [`eventsPerSec${tag}`]: round(r.appliedPerSec), [`rollupLagP50Ms${tag}`]: round(r.lagP50Ms),
       [`rollupLagP99Ms${tag}`]: round(r.lagP99Ms), [`restoreMs${tag}`]: round(r.restoreMs), [`killToCaughtUpMs${tag}`]: round(r.killToCaughtUpMs), [`stateBytesPerEvent${tag}`]: round(r.stateBytesPerEvent, 1),
     });
+    for (const s of r.stages) metrics[`stageP99Ms${s.key}${tag}`] = round(s.p99Ms);
   }
   const one = by(1);
   const two = by(2);
@@ -128,6 +129,7 @@ const live = async (plan: FleetPlan, counts: readonly number[], options: Readonl
     rows: results.flatMap((r): Array<[string, string, string]> => [
       [`${r.instances} instance(s): applied`, `${Math.round(r.appliedPerSec)} events/s`, `${Math.round(r.appliedPerSecPerInstance)} per instance; offered ${Math.round(r.offeredPerSec)}/s`],
       [`${r.instances} instance(s): rollup lag`, `p99 ${Math.round(r.lagP99Ms)} ms`, `p50 ${Math.round(r.lagP50Ms)} ms over ${r.lagSamples} fleet updates (frame to fleet aggregate, upper bound per update)`],
+      ...r.stages.map((s): [string, string, string] => [`${r.instances} instance(s): stage ${s.stage}`, `p99 <= ${s.p99Ms} ms`, `p50 <= ${s.p50Ms} ms (histogram buckets, age of the oldest frame)`]),
       [`${r.instances} instance(s): bytes written per event`, r.stateBytesPerEvent.toFixed(1), 'every topic the instances write, keys and values'],
       [`${r.instances} instance(s): restore after SIGKILL`, `${Math.round(r.restoreMs)} ms`, `assignment to caught up; ${Math.round(r.killToCaughtUpMs)} ms from the kill (session timeout 6 s); fleet counts ${r.fleetDevices}/${plan.sites.length}`],
     ]),

@@ -237,6 +237,8 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
         const e = entries.get(keyOf(kind, batch.partition));
         if (e === undefined || batch.records.length === 0) return;
         while (!(await Promise.race([e.ready.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1_000))]))) await ctx.heartbeat();
+        const first = batch.records[0];
+        if (first !== undefined) d.metrics.inputAge.observe({ kind }, Math.max(0, d.wallNow() - first.timestampMs) / 1000);
         let last: string | undefined;
         let slice = performance.now();
         const now = d.clock.now();

@@ -1,6 +1,8 @@
 /** The assets service's Prometheus metrics (one registry per instance, served on /metrics). */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+const LAG_BUCKETS = [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10];
+
 export const createAssetsMetrics = () => {
   const registry = new Registry();
   return {
@@ -18,6 +20,9 @@ export const createAssetsMetrics = () => {
     actors: new Gauge({ name: 'assets_actors', help: 'Actors held by this instance', registers: [registry] }),
     readModel: new Gauge({ name: 'assets_read_model_assets', help: 'Assets in this instance\'s read model', registers: [registry] }),
     restoreSeconds: new Histogram({ name: 'assets_restore_seconds', help: 'From a shard\'s assignment to caught up: snapshot read, input replayed to the previous owner\'s commit', buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60], registers: [registry] }),
+    // The latency budget, stage by stage (docs/assets.md): wall clock minus the Kafka time of the frame.
+    inputAge: new Histogram({ name: 'assets_input_age_seconds', help: 'Age of input when its shard applies it (wall clock minus the Kafka time of the first record of each batch): waiting for the fetch', labelNames: ['kind'] as const, buckets: LAG_BUCKETS, registers: [registry] }),
+    flushAge: new Histogram({ name: 'assets_flush_age_seconds', help: 'Age of the oldest telemetry frame a flush reflects, when the flush takes its changes (stage=taken) and once its writes are acknowledged (stage=acked); kind=parent, stage=acked is frame to parent view written', labelNames: ['kind', 'stage'] as const, buckets: LAG_BUCKETS, registers: [registry] }),
     rebalances: new Counter({ name: 'assets_rebalances_total', help: 'Assignments received', registers: [registry] }),
   };
 };

@@ -92,22 +92,30 @@ export const createFlusher = (d: FlushDeps) => {
     const deltaNo = full ? 0 : e.deltaNo;
     const started = performance.now();
     let snap;
+    let oldestInputAtMs: number | null;
     const writes: Promise<unknown>[] = [...letters];
     if (e.kind === 'site') {
       const f = e.shard.flush(now, wall, full);
+      oldestInputAtMs = f.oldestInputAtMs;
       writes.push(d.writers.partials.publish(TopicNames.assetRollup, partialRecords(e.partition, f, now, d.partitions()), d.topics.rollup));
       writes.push(d.writers.sites.publish(TopicNames.assetState, siteViewRecords(e.partition, f, deltaNo, now), d.topics.state));
       if (snapshot) snap = snapshotRecords('site', e.partition, (e.pointer?.slot ?? 1) ^ 1, e.shard.snapshot(), Number(upTo), now);
     } else {
       const f = e.shard.flush(now, wall, full);
+      oldestInputAtMs = f.oldestInputAtMs;
       writes.push(d.writers.parents.publish(TopicNames.assetState, parentViewRecords(e.partition, f, deltaNo, now), d.topics.state));
       if (snapshot) snap = snapshotRecords('parent', e.partition, (e.pointer?.slot ?? 1) ^ 1, e.shard.snapshot(), Number(upTo), now);
     }
     e.needFull = false;
     e.deltaNo = deltaNo + 1;
     if (full) e.lastFullAtMs = wall;
+    const age = (stage: 'taken' | 'acked'): void => {
+      if (oldestInputAtMs !== null) d.metrics.flushAge.observe({ kind: e.kind, stage }, Math.max(0, d.wallNow() - oldestInputAtMs) / 1000);
+    };
+    age('taken');
     try {
       await Promise.all(writes);
+      age('acked');
       let pointer = e.pointer;
       if (snap !== undefined) {
         const [first] = await (e.kind === 'site' ? d.writers.sites : d.writers.parents).publish(TopicNames.assetState, snap, d.topics.state);
