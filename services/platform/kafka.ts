@@ -1,6 +1,7 @@
 /**
  * The one Kafka adapter. Every Kafka access in the project goes through this module and its
- * parts (`kafka-client.ts` builds the kafkajs client, `kafka-producer.ts` is the producer);
+ * parts (`kafka-client.ts` builds the kafkajs client, `kafka-producer.ts` is the producer,
+ * `kafka-assigner.ts` the by-topic partition assigner);
  * kafkajs is imported nowhere else. It exposes what services need (idempotent producer with
  * acks=-1 and several requests in flight, consumer groups with manual commits and rebalance
  * hooks, topic administration) and turns kafkajs failures into PlatformErrors with a code and
@@ -11,6 +12,7 @@ import kafkajs from 'kafkajs';
 import { PlatformError } from './errors.ts';
 import { createKafkaClient, wrap, type KafkaAdapterOptions } from './kafka-client.ts';
 import { replaceAcls, type AclGrant } from './kafka-acls.ts';
+import { topicAssigners } from './kafka-assigner.ts';
 import { createProducer, type Producer, type ProducerOptions } from './kafka-producer.ts';
 import type { TopicSpec } from './topics.ts';
 
@@ -95,6 +97,13 @@ export interface ConsumerOptions {
   readonly fetch?: FetchSettings;
   /** How many partitions' handlers may run at once (default 1); records of one partition stay in order. */
   readonly partitionsConsumedConcurrently?: number;
+  /**
+   * Of `topics`, the ones this member asks to be given (kafka-assigner.ts): each topic's partitions
+   * go to the group's members asking for it. Lets a process run a member per topic, each with its
+   * own fetch loop. Every member of such a group subscribes to all its topics; during a rolling
+   * upgrade (members without the assigner) the group falls back to round robin over all of them.
+   */
+  readonly assignTopics?: readonly string[];
 }
 
 export interface Consumer {
@@ -251,6 +260,7 @@ export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
       ...(c.fetch?.maxWaitTimeInMs === undefined ? {} : { maxWaitTimeInMs: c.fetch.maxWaitTimeInMs }),
       ...(c.fetch?.maxBytes === undefined ? {} : { maxBytes: c.fetch.maxBytes }),
       ...(c.fetch?.maxBytesPerPartition === undefined ? {} : { maxBytesPerPartition: c.fetch.maxBytesPerPartition }),
+      ...(c.assignTopics === undefined ? {} : { partitionAssigners: topicAssigners(c.assignTopics) }),
     });
     const listeners: Array<(a: readonly PartitionAssignment[]) => void> = [];
     // Ownership as commitOwned sees it: the partitions of the last GROUP_JOIN, and whether a join

@@ -26,7 +26,7 @@ import type { AssetsConfig } from './config.ts';
 import type { AssetsMetrics } from './metrics.ts';
 import { createParentShard } from './parent-shard.ts';
 import { parsePointer, readSnapshots, type WantedSnapshot } from './restore-shards.ts';
-import { createFlusher, newEntry, type Entry, type Flusher } from './shard-flush.ts';
+import { createFlusher, newEntry, phaseMs, type Entry, type Flusher } from './shard-flush.ts';
 import { createSiteShard } from './site-shard.ts';
 
 /** Bytes of the offending record kept in a dead letter (payloadBytes says how long it was). */
@@ -61,7 +61,10 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
   const released = new Map<string, Promise<void>>();
   let partitions = 0;
   let writers: AssetsWriter[] = [];
-  let consumer: Consumer | undefined;
+  /** The group's two members in this process: site shards (telemetry) and parent shards (partials), each with its own fetch loop. */
+  let consumers: Consumer[] = [];
+  /** Which of them holds a shard: its seeks and commits go through that member. */
+  const holder = new Map<string, Consumer>();
   let flusher: Flusher | undefined;
   let timer: NodeJS.Timeout | undefined;
 
@@ -76,13 +79,14 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
 
   /** Restores fresh shards from their snapshots (one read for all of them), then seeks each to its replay start. */
   const restore = async (fresh: readonly Entry[]): Promise<void> => {
-    const c = consumer;
-    if (c === undefined) throw new Error('consumer not started');
     await Promise.all(fresh.map((e) => released.get(keyOf(e.kind, e.partition)) ?? Promise.resolve()));
     for (const e of fresh) released.delete(keyOf(e.kind, e.partition));
     const committed = new Map<string, { offset: string; metadata: string | null }>();
     for (const [kind, topic] of [['site', topics.telemetry], ['parent', topics.rollup]] as const) {
       const ps = fresh.filter((e) => e.kind === kind).map((e) => e.partition);
+      const c = consumers[0];
+      if (c === undefined) throw new Error('consumer not started');
+      // Committed offsets are the group's, whichever member reads them.
       if (ps.length > 0) for (const o of await c.committed(topic, ps)) committed.set(keyOf(kind, o.partition), o);
     }
     const wanted: WantedSnapshot[] = fresh.flatMap((e) => {
@@ -115,7 +119,7 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
       }
       if (e.position !== null) {
         e.catchUpTo = BigInt(next) > e.position ? BigInt(next) : null;
-        c.seek(e.inputTopic, e.partition, e.position.toString());
+        holder.get(key)?.seek(e.inputTopic, e.partition, e.position.toString());
       }
       if ((e.position === null || e.catchUpTo === null) && e.restoringSinceMs !== null) {
         d.metrics.lastRestoreMs.set(d.wallNow() - e.restoringSinceMs);
@@ -128,14 +132,16 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
     updateGauges();
   };
 
-  const acquire = (wanted: ReadonlyArray<{ kind: Entry['kind']; p: number }>): void => {
+  const acquire = (by: Consumer, wanted: ReadonlyArray<{ kind: Entry['kind']; p: number }>): void => {
     const fresh: Entry[] = [];
     const wall = d.wallNow();
     for (const w of wanted) {
+      // A shard this process already holds stays as it is, only its member may change (the fallback of kafka-assigner.ts).
+      holder.set(keyOf(w.kind, w.p), by);
       if (entries.has(keyOf(w.kind, w.p))) continue;
       const e = w.kind === 'site'
-        ? newEntry('site', createSiteShard(w.p, d.hierarchy, d.staleAfterMs), topics.telemetry, wall)
-        : newEntry('parent', createParentShard(w.p, d.hierarchy), topics.rollup, wall);
+        ? newEntry('site', createSiteShard(w.p, d.hierarchy, d.staleAfterMs), topics.telemetry, wall, phaseMs('site', w.p, partitions, d.snapshotEveryMs))
+        : newEntry('parent', createParentShard(w.p, d.hierarchy), topics.rollup, wall, phaseMs('parent', w.p, partitions, d.snapshotEveryMs));
       entries.set(keyOf(w.kind, w.p), e);
       fresh.push(e);
     }
@@ -146,7 +152,8 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
     for (const e of fresh) e.ready = restored;
   };
 
-  const onAssignment = (assigned: readonly PartitionAssignment[]): void => {
+  /** A member's new assignment: it lets go of the shards it held and no longer has, and takes the new ones. */
+  const onAssignment = (by: Consumer) => (assigned: readonly PartitionAssignment[]): void => {
     d.metrics.rebalances.inc();
     const kindOf = (topic: string): Entry['kind'] | null => (topic === topics.telemetry ? 'site' : topic === topics.rollup ? 'parent' : null);
     const wanted = assigned.flatMap((a): Array<{ kind: Entry['kind']; p: number }> => {
@@ -155,7 +162,8 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
     });
     const keep = new Set(wanted.map((w) => keyOf(w.kind, w.p)));
     for (const [k, e] of entries) {
-      if (keep.has(k)) continue;
+      if (keep.has(k) || holder.get(k) !== by) continue;
+      holder.delete(k);
       e.live = false;
       entries.delete(k);
       if (e.restoringSinceMs !== null) d.metrics.restoring.dec();
@@ -163,7 +171,7 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
       released.set(k, e.ready.then(() => flusher?.flush(e, 'release')).catch(() => undefined));
       d.logger.info('shard released', { shard: k });
     }
-    acquire(wanted);
+    acquire(by, wanted);
     updateGauges();
   };
 
@@ -216,24 +224,29 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
         await admin.disconnect();
       }
       const count = (topic: string, bytes: number): void => d.metrics.bytesProduced.inc({ topic }, bytes);
-      // Partials, site shards' writes, parent shards' writes, dead letters: a producer each.
-      writers = await Promise.all([0, 1, 2, 3].map(() => openAssetsWriter({ kafka: d.kafka, codec: d.codec, count })));
-      const [partials, sites, parents] = writers as [AssetsWriter, AssetsWriter, AssetsWriter, AssetsWriter];
-      const c = await d.kafka.consumer({
-        groupId: d.groupId, topics: [topics.telemetry, topics.rollup], fromBeginning: true, autoCommit: false,
+      // Partials, site shards' views, parent shards' views, dead letters, snapshots: a producer each.
+      writers = await Promise.all([0, 1, 2, 3, 4].map(() => openAssetsWriter({ kafka: d.kafka, codec: d.codec, count })));
+      const [partials, sites, parents, , snapshots] = writers as [AssetsWriter, AssetsWriter, AssetsWriter, AssetsWriter, AssetsWriter];
+      // Two members of the group, both subscribed to both topics: one is given the telemetry partitions
+      // (site shards), the other the partials (parent shards), so partials are fetched while telemetry is
+      // still being applied instead of after the whole fetch it came in (kafka-assigner.ts).
+      consumers = await Promise.all([topics.telemetry, topics.rollup].map((wants) => d.kafka.consumer({
+        groupId: d.groupId, topics: [topics.telemetry, topics.rollup], assignTopics: [wants], fromBeginning: true, autoCommit: false,
         sessionTimeoutMs: d.sessionTimeoutMs, partitionsConsumedConcurrently: d.concurrency,
-      });
-      consumer = c;
+      })));
+      const commitVia = (topic: string, partition: number): Consumer | undefined => holder.get(keyOf(topic === topics.telemetry ? 'site' : 'parent', partition));
       flusher = createFlusher({
-        writers: { partials, sites, parents }, logger: d.logger, metrics: d.metrics, topics, partitions: () => partitions, now: () => d.clock.now(), wallNow: d.wallNow,
+        writers: { partials, sites, parents, snapshots }, logger: d.logger, metrics: d.metrics, topics, partitions: () => partitions, now: () => d.clock.now(), wallNow: d.wallNow,
         siteFlushMs: d.siteFlushMs, parentFlushMs: d.parentFlushMs, tickMs: d.tickMs, snapshotEveryMs: d.snapshotEveryMs, fullViewEveryMs: d.fullViewEveryMs,
-        commit: (topic, partition, next, metadata) => c.commitOwned([{ topic, partition, next: next.toString(), metadata }]),
+        commit: (topic, partition, next, metadata) =>
+          commitVia(topic, partition)?.commitOwned([{ topic, partition, next: next.toString(), metadata }]) ?? Promise.reject(new PlatformError('KAFKA_NOT_OWNER', `${topic}[${partition}] is no longer held here`)),
       });
-      c.onAssignment(onAssignment);
-      timer = setInterval(flushAll, Math.max(20, Math.min(d.siteFlushMs, d.parentFlushMs) / 2));
-      await c.runBatches(async (batch, ctx) => {
+      for (const c of consumers) c.onAssignment(onAssignment(c));
+      // A fifth of the shortest interval: a flush starts at most that late (at a half, a 500 ms flush came every 500-750 ms).
+      timer = setInterval(flushAll, Math.max(10, Math.min(d.siteFlushMs, d.parentFlushMs) / 5));
+      await Promise.all(consumers.map((c) => c.runBatches(async (batch, ctx) => {
         const kind = batch.topic === topics.telemetry ? 'site' : 'parent';
-        if (!entries.has(keyOf(kind, batch.partition))) acquire([{ kind, p: batch.partition }]);
+        if (!entries.has(keyOf(kind, batch.partition))) acquire(c, [{ kind, p: batch.partition }]);
         const e = entries.get(keyOf(kind, batch.partition));
         if (e === undefined || batch.records.length === 0) return;
         while (!(await Promise.race([e.ready.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1_000))]))) await ctx.heartbeat();
@@ -264,13 +277,13 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
         }
         if (last !== undefined) ctx.resolveOffset(last);
         updateGauges();
-      });
+      })));
     },
     async stop() {
       if (timer !== undefined) clearInterval(timer);
       // Every shard written, snapshotted and committed while this member still owns it.
       await Promise.all([...entries.values()].map((e) => e.ready.then(() => flusher?.flush(e, 'stop')).catch(() => undefined)));
-      await consumer?.disconnect();
+      await Promise.all(consumers.map((c) => c.disconnect()));
       await Promise.all([...released.values()]);
       await Promise.all(writers.map((w) => w.close()));
     },

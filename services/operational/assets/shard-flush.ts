@@ -54,17 +54,31 @@ export type Entry =
   | (EntryBase & { readonly kind: 'site'; readonly shard: SiteShard })
   | (EntryBase & { readonly kind: 'parent'; readonly shard: ParentShard });
 
+/**
+ * Where in a periodic interval a shard's turn falls: shards spread evenly over it (parent shards
+ * half a step after the site shard of the same number), so the 48 shards' snapshots and full views
+ * do not all land in the same tick. Written all at once, 100,000 devices' snapshots held the event
+ * loop and the producers for long enough to set the rollup lag's p99.
+ */
+export const phaseMs = (kind: Entry['kind'], partition: number, partitions: number, everyMs: number): number =>
+  Math.floor((((partition + (kind === 'parent' ? 0.5 : 0)) % Math.max(1, partitions)) * everyMs) / Math.max(1, partitions));
+
+/** snapshotPhaseMs: how much earlier than a whole interval after wallMs the shard's first snapshot is due (phaseMs). */
 export const newEntry = <K extends Entry['kind']>(
-  kind: K, shard: K extends 'site' ? SiteShard : ParentShard, inputTopic: string, wallMs: number,
+  kind: K, shard: K extends 'site' ? SiteShard : ParentShard, inputTopic: string, wallMs: number, snapshotPhaseMs = 0,
 ): Entry =>
   ({
     kind, shard, partition: shard.partition, inputTopic, ready: Promise.resolve(), live: true, position: null, catchUpTo: null, committedNext: null, pointer: null,
-    flushing: null, needFull: true, deltaNo: 0, lastFlushAtMs: 0, lastFullAtMs: wallMs, lastSnapshotAtMs: wallMs, lastTickAtMs: wallMs, letters: [], restoringSinceMs: wallMs,
+    flushing: null, needFull: true, deltaNo: 0, lastFlushAtMs: 0, lastFullAtMs: wallMs, lastSnapshotAtMs: wallMs - snapshotPhaseMs, lastTickAtMs: wallMs, letters: [], restoringSinceMs: wallMs,
   }) as Entry;
 
 export interface FlushDeps {
-  /** One writer (one producer) per path, so no path's sends queue behind another's: partials, site shards' views and snapshots, parent shards'. */
-  readonly writers: { readonly partials: AssetsWriter; readonly sites: AssetsWriter; readonly parents: AssetsWriter };
+  /**
+   * One writer (one producer) per path, so no path's sends queue behind another's: partials, site
+   * shards' views, parent shards' views, and every shard's snapshots (the largest records: a view
+   * must not wait for them).
+   */
+  readonly writers: { readonly partials: AssetsWriter; readonly sites: AssetsWriter; readonly parents: AssetsWriter; readonly snapshots: AssetsWriter };
   readonly logger: Logger;
   readonly metrics: AssetsMetrics;
   readonly topics: { readonly state: string; readonly rollup: string };
@@ -106,19 +120,23 @@ export const createFlusher = (d: FlushDeps) => {
       writes.push(d.writers.parents.publish(TopicNames.assetState, parentViewRecords(e.partition, f, deltaNo, now), d.topics.state));
       if (snapshot) snap = snapshotRecords('parent', e.partition, (e.pointer?.slot ?? 1) ^ 1, e.shard.snapshot(), Number(upTo), now);
     }
+    // A full view forced by a restore or a failed write (all shards at once, after a rebalance) sets the shard's phase for the periodic ones.
+    if (full) e.lastFullAtMs = e.needFull ? wall - phaseMs(e.kind, e.partition, d.partitions(), d.fullViewEveryMs) : wall;
     e.needFull = false;
     e.deltaNo = deltaNo + 1;
-    if (full) e.lastFullAtMs = wall;
     const age = (stage: 'taken' | 'acked'): void => {
       if (oldestInputAtMs !== null) d.metrics.flushAge.observe({ kind: e.kind, stage }, Math.max(0, d.wallNow() - oldestInputAtMs) / 1000);
     };
     age('taken');
+    // Written beside the view, not after it: the commit waits for both, the parents for neither.
+    const snapWrite = snap === undefined ? undefined : d.writers.snapshots.publish(TopicNames.assetState, snap, d.topics.state);
+    snapWrite?.catch(() => undefined);
     try {
       await Promise.all(writes);
       age('acked');
       let pointer = e.pointer;
-      if (snap !== undefined) {
-        const [first] = await (e.kind === 'site' ? d.writers.sites : d.writers.parents).publish(TopicNames.assetState, snap, d.topics.state);
+      if (snap !== undefined && snapWrite !== undefined) {
+        const [first] = await snapWrite;
         const head = snap[0]?.value.batch;
         if (first !== undefined && head != null) pointer = { offset: first.baseOffset, seq: head.seq, slot: (e.pointer?.slot ?? 1) ^ 1 };
       }
