@@ -11,6 +11,7 @@
  *   and the shards' new owner reports how long its shards took from assignment to caught up
  *   (snapshot read, input replayed to the old owner's commit). Telemetry keeps flowing throughout.
  */
+import { loadavg } from 'node:os';
 import type { AvroCodec } from '../services/platform/avro-codec.ts';
 import type { Telemetry } from '../services/platform/events.ts';
 import type { KafkaAdapter } from '../services/platform/kafka.ts';
@@ -32,6 +33,8 @@ export interface LiveResult {
   readonly restoreMs: number;
   readonly killToCaughtUpMs: number;
   readonly fleetDevices: number;
+  /** The machine's 1-minute load average at the end of the measured window (2 cores: above 2, something waits for a core). */
+  readonly loadAvg: number;
   /** Per stage of the path (STAGES), p50 and p99 in ms of the instances' histograms over the measured window (bucket upper bounds). */
   readonly stages: ReadonlyArray<{ key: string; stage: string; p50Ms: number; p99Ms: number }>;
 }
@@ -137,6 +140,7 @@ export const runLive = async (
     await new Promise((r) => setTimeout(r, opts.measureSec * 1_000));
     const seconds = (Date.now() - t0) / 1000;
     const [applied1, bytes1, sent1] = [await appliedSum(urls), await metricSum(urls, 'assets_bytes_produced_total'), telemetry.sent()];
+    const loadAvg = loadavg()[0] ?? Number.NaN;
     const stages1 = await Promise.all(STAGES.map((s) => bucketSum(urls, s.name, s.labels)));
     const stages = STAGES.map((s, i) => ({
       key: s.key, stage: s.stage, p50Ms: bucketQuantile(stages0[i] ?? new Map(), stages1[i] ?? new Map(), 0.5) * 1000, p99Ms: bucketQuantile(stages0[i] ?? new Map(), stages1[i] ?? new Map(), 0.99) * 1000,
@@ -169,7 +173,7 @@ export const runLive = async (
       instances: n, offeredPerSec: (sent1 - sent0) / seconds, appliedPerSec, appliedPerSecPerInstance: appliedPerSec / n,
       lagP50Ms: quantile(lags, 0.5), lagP99Ms: quantile(lags, 0.99), lagSamples: lags.length,
       stateBytesPerEvent: applied1 > applied0 ? (bytes1 - bytes0) / (applied1 - applied0) : Number.NaN,
-      restoreMs, killToCaughtUpMs, fleetDevices: fleet.fleetDevices(), stages,
+      restoreMs, killToCaughtUpMs, fleetDevices: fleet.fleetDevices(), stages, loadAvg,
     };
   } finally {
     await telemetry?.stop();

@@ -120,6 +120,7 @@ const live = async (plan: FleetPlan, counts: readonly number[], options: Readonl
       [`eventsPerSecPerInstance${tag}`]: round(r.appliedPerSecPerInstance), [`eventsPerSec${tag}`]: round(r.appliedPerSec), [`rollupLagP50Ms${tag}`]: round(r.lagP50Ms),
       [`rollupLagP99Ms${tag}`]: round(r.lagP99Ms), [`restoreMs${tag}`]: round(r.restoreMs), [`killToCaughtUpMs${tag}`]: round(r.killToCaughtUpMs), [`stateBytesPerEvent${tag}`]: round(r.stateBytesPerEvent, 1),
     });
+    metrics[`loadAvg${tag}`] = round(r.loadAvg, 1);
     for (const s of r.stages) metrics[`stageP99Ms${s.key}${tag}`] = round(s.p99Ms);
   }
   const one = by(1);
@@ -127,7 +128,7 @@ const live = async (plan: FleetPlan, counts: readonly number[], options: Readonl
   if (one !== undefined && two !== undefined) metrics['twoOverOneLagP99Ratio'] = round(two.lagP99Ms / one.lagP99Ms, 2);
   return {
     rows: results.flatMap((r): Array<[string, string, string]> => [
-      [`${r.instances} instance(s): applied`, `${Math.round(r.appliedPerSec)} events/s`, `${Math.round(r.appliedPerSecPerInstance)} per instance; offered ${Math.round(r.offeredPerSec)}/s`],
+      [`${r.instances} instance(s): applied`, `${Math.round(r.appliedPerSec)} events/s`, `${Math.round(r.appliedPerSecPerInstance)} per instance; offered ${Math.round(r.offeredPerSec)}/s; machine load ${r.loadAvg.toFixed(1)} (1 min, 2 cores)`],
       [`${r.instances} instance(s): rollup lag`, `p99 ${Math.round(r.lagP99Ms)} ms`, `p50 ${Math.round(r.lagP50Ms)} ms over ${r.lagSamples} fleet updates (frame to fleet aggregate, upper bound per update)`],
       ...r.stages.map((s): [string, string, string] => [`${r.instances} instance(s): stage ${s.stage}`, `p99 <= ${s.p99Ms} ms`, `p50 <= ${s.p50Ms} ms (histogram buckets, age of the oldest frame)`]),
       [`${r.instances} instance(s): bytes written per event`, r.stateBytesPerEvent.toFixed(1), 'every topic the instances write, keys and values'],
