@@ -10,10 +10,14 @@
  *
  * Contract: every member subscribes to all the group's topics, so whichever member leads knows
  * every topic's partitions (kafkajs assigns only the leader's subscriptions). A member says in its
- * metadata which topics it asks for; each topic's partitions go round robin to the members asking
- * for it, or to every member when none does. Members also offer kafkajs's RoundRobinAssigner, so a
- * group that still has members without this assigner (a rolling upgrade) settles on round robin
- * over everything: each member may then hold any topic, which its handler must accept.
+ * metadata which topics it asks for and is given partitions of those only; each topic's partitions
+ * go round robin to the members asking for it. A topic nobody asks for goes to the members that ask
+ * for nothing in particular, and stays unassigned while there are none: a process whose two
+ * members join one after the other must not hand the second one's topic to the first for a
+ * generation (it would restore those shards twice). Members also offer kafkajs's
+ * RoundRobinAssigner, so a group that still has members without this assigner (a rolling upgrade)
+ * settles on round robin over everything: each member may then hold any topic, which its handler
+ * must accept.
  */
 import kafkajs from 'kafkajs';
 
@@ -43,7 +47,8 @@ export const assignByTopic = (
   const out = new Map<string, Record<string, number[]>>(ids.map((id) => [id, {}]));
   for (const [topic, partitions] of [...partitionsOf].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const askers = ids.filter((id) => members.find((m) => m.memberId === id)?.wants.includes(topic));
-    const to = askers.length > 0 ? askers : ids;
+    const to = askers.length > 0 ? askers : ids.filter((id) => (members.find((m) => m.memberId === id)?.wants.length ?? 0) === 0);
+    if (to.length === 0) continue;
     [...partitions].sort((a, b) => a - b).forEach((p, i) => {
       const got = out.get(to[i % to.length] ?? '');
       if (got !== undefined) (got[topic] ??= []).push(p);

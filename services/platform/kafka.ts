@@ -98,10 +98,10 @@ export interface ConsumerOptions {
   /** How many partitions' handlers may run at once (default 1); records of one partition stay in order. */
   readonly partitionsConsumedConcurrently?: number;
   /**
-   * Of `topics`, the ones this member asks to be given (kafka-assigner.ts): each topic's partitions
-   * go to the group's members asking for it. Lets a process run a member per topic, each with its
-   * own fetch loop. Every member of such a group subscribes to all its topics; during a rolling
-   * upgrade (members without the assigner) the group falls back to round robin over all of them.
+   * Of `topics`, the only ones this member is to be given (kafka-assigner.ts): each topic's
+   * partitions go to the group's members asking for it. Lets a process run a member per topic,
+   * each with its own fetch loop. Every member of such a group subscribes to all its topics; during
+   * a rolling upgrade (members without the assigner) the group falls back to round robin over all.
    */
   readonly assignTopics?: readonly string[];
 }

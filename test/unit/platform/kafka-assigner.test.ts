@@ -18,10 +18,16 @@ describe('assignByTopic', () => {
     expect(plan.get('b-parent')).toEqual({ rollup: [1, 3, 5] });
   });
 
-  it('gives a topic nobody asks for to every member, so nothing is left unread', () => {
-    const plan = assignByTopic([{ memberId: 'a-site', wants: ['telemetry'] }, { memberId: 'old', wants: [] }], topics);
-    expect(plan.get('a-site')).toEqual({ telemetry: [0, 1, 2, 3, 4, 5], rollup: [0, 2, 4] });
-    expect(plan.get('old')).toEqual({ rollup: [1, 3, 5] });
+  it('gives a topic nobody asks for to the members asking for nothing in particular', () => {
+    const plan = assignByTopic([{ memberId: 'a-site', wants: ['telemetry'] }, { memberId: 'any-1', wants: [] }, { memberId: 'any-2', wants: [] }], topics);
+    expect(plan.get('a-site')).toEqual({ telemetry: [0, 1, 2, 3, 4, 5] });
+    expect(plan.get('any-1')).toEqual({ rollup: [0, 2, 4] });
+    expect(plan.get('any-2')).toEqual({ rollup: [1, 3, 5] });
+  });
+
+  it('leaves a topic unassigned until a member that may take it joins (the second member of a process not yet in)', () => {
+    const plan = assignByTopic([{ memberId: 'a-site', wants: ['telemetry'] }], topics);
+    expect(plan.get('a-site')).toEqual({ telemetry: [0, 1, 2, 3, 4, 5] });
   });
 
   it('assigns every partition exactly once, whatever the members ask for', () => {
@@ -34,10 +40,12 @@ describe('assignByTopic', () => {
           const plan = assignByTopic(asks.map((wants, i) => ({ memberId: `m${i}`, wants })), new Map([['telemetry', parts], ['rollup', parts]]));
           for (const t of ['telemetry', 'rollup']) {
             const got = [...plan.values()].flatMap((a) => a[t] ?? []).sort((x, y) => x - y);
-            expect(got).toEqual(parts);
             const askers = asks.flatMap((w, i) => (w.includes(t) ? [`m${i}`] : []));
-            // Only askers hold it when there are any.
-            if (askers.length > 0) for (const [id, a] of plan) if (!askers.includes(id)) expect(a[t]).toBeUndefined();
+            const open = asks.flatMap((w, i) => (w.length === 0 ? [`m${i}`] : []));
+            // Exactly once when someone may take it, else not at all; never to a member that asked for other topics only.
+            expect(got).toEqual(askers.length + open.length > 0 ? parts : []);
+            const allowed = askers.length > 0 ? askers : open;
+            for (const [id, a] of plan) if (!allowed.includes(id)) expect(a[t]).toBeUndefined();
           }
         },
       ),
