@@ -51,7 +51,8 @@ export interface AssetsInstance {
 
 export const spawnAssets = (bench: BenchStack, prefix: string, name: string, port: number, extraEnv: Record<string, string> = {}): AssetsInstance => ({
   url: `http://127.0.0.1:${port}`,
-  child: spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'services/operational/assets/main.ts')], {
+  // BENCH_ASSETS_NODE_FLAGS: extra node flags for the instances, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (not allowed in NODE_OPTIONS).
+  child: spawn(process.execPath, [...(process.env['BENCH_ASSETS_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== ''), '--import', 'tsx', join(REPO_ROOT, 'services/operational/assets/main.ts')], {
     cwd: REPO_ROOT,
     env: {
       ...process.env, ...bench.env, ASSETS_PORT: String(port), ASSETS_TOPIC_PREFIX: prefix, ASSETS_INSTANCE_ID: name, ASSETS_GROUP_ID: `${prefix}assets`,
