@@ -2,7 +2,8 @@
  * Every write of the assets service goes through the typed topic writer
  * (platform/topic-writer.ts), with the bytes written counted per topic
  * (assets_bytes_produced_total, what `stateBytesPerEvent` in the bench divides). Paths that must
- * not wait on each other get a writer each (partials, site shards, parent shards, dead letters).
+ * not wait on each other get a writer each (partials, site shards' views, parent shards' views,
+ * dead letters, snapshots).
  *
  * What this path needs of the writer, and where the writer does it (kafka-producer.ts):
  * - records published while a request is in flight go together in the next one, grouped per
