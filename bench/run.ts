@@ -2,6 +2,7 @@
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { helpRequested } from '../services/platform/cli-help.ts';
 import type { Benchmark, BenchOutcome } from './types.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -35,8 +36,14 @@ const printTable = (title: string, outcome: BenchOutcome): void => {
 
 const main = async (): Promise<number> => {
   const { name, json, options } = parseArgs(process.argv.slice(2));
+  const usage = `usage: npm run bench -- <name> [--json] [--key=value ...]\navailable: ${available().join(', ')}\n` +
+    'Each benchmark prints its figures as a table (or one JSON line with --json); options are in its file under bench/.\n';
+  if (helpRequested(process.argv.slice(2))) {
+    process.stdout.write(usage);
+    return 0;
+  }
   if (name === undefined || !available().includes(name)) {
-    process.stderr.write(`usage: npm run bench -- <name> [--json] [--key=value ...]\navailable: ${available().join(', ')}\n`);
+    process.stderr.write(usage);
     return 2;
   }
   const mod = (await import(pathToFileURL(join(here, `${name}.ts`)).href)) as { default: Benchmark };

@@ -8,9 +8,13 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { exitIfHelp } from '../../services/platform/cli-help.ts';
 import { REPO_ROOT } from '../../services/platform/repo-root.ts';
 import { SERVICE_ENTRIES } from '../../services/service-entries.ts';
 
+exitIfHelp(process.argv.slice(2), `usage: npm run build
+  Bundles every service into plain JavaScript in dist/ (dist/<service>.js and dist/gridfleet.js,
+  which runs one by name: node dist/gridfleet.js gateway). Packages stay in node_modules.`);
 const outdir = join(REPO_ROOT, 'dist');
 rmSync(outdir, { recursive: true, force: true });
 const started = Date.now();

@@ -1,9 +1,14 @@
 /** The console process: `npm run console` (CONSOLE_PORT, default 8093; docs/console.md). */
+import { exitIfHelp } from '../platform/cli-help.ts';
 import { clockFor } from '../platform/clock.ts';
 import { createLogger } from '../platform/logger.ts';
 import { failStartup } from '../platform/startup.ts';
 import { parseConsoleConfig } from './config.ts';
 import { startConsole } from './console.ts';
+
+exitIfHelp(process.argv.slice(2), `usage: npm run console
+  The operations console on CONSOLE_PORT (8093): sign in with a control token; it reads control,
+  the asset actors, the gateway, ingest and ClickHouse (CONSOLE_* variables, docs/console.md).`);
 
 try {
   const config = parseConsoleConfig(process.env);

@@ -12,6 +12,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { exitIfHelp } from '../platform/cli-help.ts';
 import { parseConfig } from '../platform/config.ts';
 import { describeError } from '../platform/errors.ts';
 import { createLogger } from '../platform/logger.ts';
@@ -29,6 +30,15 @@ import { parseDemoConfig } from './demo-config.ts';
 import { createEvent, eventSummary, gridEventDay } from './grid-event-day.ts';
 import { clickhouseRows, demoVerdict, gatewayCounters, printProgress, printSummary, produceP99Ms, type DemoWindow, type GatewayCounters } from './demo-report.ts';
 
+exitIfHelp(process.argv.slice(2), `usage: npm run demo [-- --json]
+  Starts the embedded stack (the first run fetches Kafka from Maven Central, about 30 s), the
+  gateway, control, the asset actors, ingest and the forecast jobs, provisions a simulated fleet
+  through the gateway, runs it and ends with a summary; the stack keeps running afterwards
+  (npm run stack -- down stops it).
+  --json          end with one JSON line: telemetryAckP99MsWorst, zeroRateWindows, framesAccepted, sites
+  --secure        on the authenticated backbone (npm run stack -- up --secure, docs/security.md)
+Environment: DEMO_SITES (2000), DEMO_SPEED (60, simulated seconds per second), DEMO_SECONDS (90),
+  DEMO_SHARDS, DEMO_POLL_SHARE, DEMO_STEP_SEC, DEMO_ASSETS, DEMO_EVENTS (docs in services/demo/demo-config.ts)`);
 const out = (s: string): void => void process.stdout.write(s + '\n');
 const demo = parseDemoConfig(process.env);
 /** `npm run demo -- --json`: the last line is one JSON object with the run's verdict (demoVerdict). */

@@ -13,6 +13,7 @@
  * Platform variables (KAFKA_BROKERS, REGISTRY_URL, CLICKHOUSE_URL, REDIS_URL, SIM_*) and the
  * FORECAST_* variables of forecast-config.ts configure it.
  */
+import { helpRequested } from '../../platform/cli-help.ts';
 import { parseConfig } from '../../platform/config.ts';
 import { clockFor } from '../../platform/clock.ts';
 import { describeError, isPlatformError } from '../../platform/errors.ts';
@@ -36,8 +37,14 @@ const fail = (s: string): number => {
 export const formatRun = (r: RunRecord): string =>
   `${r.runId.padEnd(28)} ${new Date(r.issuedAtMs).toISOString().slice(0, 16)}Z ${r.state.padEnd(10)} chunks ${r.chunksDone}/${r.chunks}${r.chunksFailed > 0 ? ` (${r.chunksFailed} failed)` : ''} items ${r.itemsDone}/${r.items}${r.fallbacks > 0 ? ` fallbacks ${r.fallbacks}` : ''}${r.error ? ` error: ${r.error}` : ''}`;
 
+const USAGE = 'usage: npm run forecast -- start | worker | scheduler | run --kind <weather|emissions|sites> [--issued-at MS] | status [--limit N] | providers | backtest --kind <kind> --csv <file> [--json]';
+
 const main = async (argv: readonly string[]): Promise<number> => {
   const { command, flags } = parseArgs(argv);
+  if (helpRequested(argv)) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   if (command === 'backtest') return backtestCommand(flags, { out, err: (x) => void process.stderr.write(x + '\n') });
   const [config, fcfg] = parseAll(() => parseConfig(process.env), () => parseForecastConfig(process.env));
   const logger = createLogger(config.logLevel, { service: 'forecast' });
@@ -102,7 +109,7 @@ const main = async (argv: readonly string[]): Promise<number> => {
       return 0;
     }
     default:
-      return fail('usage: npm run forecast -- start | worker | scheduler | run --kind <weather|emissions|sites> [--issued-at MS] | status [--limit N] | providers | backtest --kind <kind> --csv <file> [--json]');
+      return fail(USAGE);
   }
 };
 

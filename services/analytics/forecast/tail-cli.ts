@@ -3,6 +3,7 @@
  * fleet.forecasts.v1 as they arrive, one line each. It is an ordinary Kafka consumer (its own
  * throwaway group, no commits), the way any operations tool reads the narrow topic.
  */
+import { helpRequested } from '../../platform/cli-help.ts';
 import { randomUUID } from 'node:crypto';
 import { createAvroCodec, createRegistryClient } from '../../platform/avro-codec.ts';
 import { parseConfig } from '../../platform/config.ts';
@@ -25,8 +26,13 @@ export const formatBundle = (b: ForecastBundle, bytes: number): string =>
 
 const main = async (argv: readonly string[]): Promise<number> => {
   const { command, flags } = parseArgs(argv);
+  const usage = 'usage: npm run forecasts -- tail [--site ID] [--from-beginning]\n  Follows fleet.forecasts.v1 and prints one line per bundle (all sites, or one).\n';
+  if (helpRequested(argv)) {
+    process.stdout.write(usage);
+    return 0;
+  }
   if (command !== 'tail') {
-    process.stderr.write('usage: npm run forecasts -- tail [--site ID] [--from-beginning]\n');
+    process.stderr.write(usage);
     return 2;
   }
   const config = parseConfig(process.env);

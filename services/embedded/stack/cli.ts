@@ -1,4 +1,5 @@
 /** `npm run stack -- up [part ...] | down [part ...] | status | migrate`: the embedded stack. */
+import { helpRequested } from '../../platform/cli-help.ts';
 import { parseConfig } from '../../platform/config.ts';
 import { describeError, isPlatformError } from '../../platform/errors.ts';
 import { createLogger } from '../../platform/logger.ts';
@@ -39,6 +40,10 @@ const brokerCount = (flag: string | undefined, command: string | undefined): str
 };
 
 const main = async (argv: readonly string[]): Promise<number> => {
+  if (helpRequested(argv)) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
   const flags = argv.filter((a) => a.startsWith('--'));
   const badFlag = flags.find((f) => !/^--brokers=\d+$/.test(f) && f !== '--secure');
   if (badFlag !== undefined) {

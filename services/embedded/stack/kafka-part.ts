@@ -161,8 +161,18 @@ export const resolveKafkaJars = (config: Pick<Config, 'kafkaVersion'>, layout: P
     }
     process.stderr.write(`stack: resolving Apache Kafka ${set} ${config.kafkaVersion} from Maven Central (first run only)...\n`);
     mkdirSync(libDir, { recursive: true });
-    await run('mvn', ['-q', '-B', '-f', join(REPO_ROOT, spec.pom), 'dependency:copy-dependencies',
-      `-Dkafka.version=${config.kafkaVersion}`, `-DoutputDirectory=${libDir}`]);
+    // Maven is quiet (-q) while it downloads: say every 5 s how long and how much has arrived.
+    const started = Date.now();
+    const ticker = setInterval(() => {
+      const jars = readdirSync(libDir).filter((f) => f.endsWith('.jar'));
+      process.stderr.write(`stack:   ...${Math.round((Date.now() - started) / 1000)} s, ${jars.length} jars so far\n`);
+    }, 5_000);
+    try {
+      await run('mvn', ['-q', '-B', '-f', join(REPO_ROOT, spec.pom), 'dependency:copy-dependencies',
+        `-Dkafka.version=${config.kafkaVersion}`, `-DoutputDirectory=${libDir}`]);
+    } finally {
+      clearInterval(ticker);
+    }
     const jars = readdirSync(libDir).filter((f) => f.endsWith('.jar'));
     if (!jars.some((j) => j.startsWith(spec.mustHave))) throw new PlatformError('STACK_START_FAILED', `Maven resolved no ${spec.mustHave}*.jar into ${libDir}`);
     writeFileSync(join(libDir, '.complete'), jars.join('\n'));
