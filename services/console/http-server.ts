@@ -64,6 +64,15 @@ const signIn = async (config: ConsoleConfig, token: string, siteId: string | nul
   return roleFromProbes({ events: events.status, cancelProbe, siteProbe, siteId });
 };
 
+/** A path segment as the id it encodes; a broken %-escape (`%ZZ`) is taken as the literal text, never thrown. */
+const segment = (raw: string | undefined): string => {
+  try {
+    return decodeURIComponent(raw ?? '');
+  } catch {
+    return raw ?? '';
+  }
+};
+
 const who = (s: Session): Record<string, unknown> => ({ role: s.role, siteId: s.siteId, capabilities: capabilitiesOf(s.role) });
 
 export const createConsoleServer = (deps: ServerDeps): Server => {
@@ -123,16 +132,16 @@ export const createConsoleServer = (deps: ServerDeps): Server => {
       if (refusal !== null) return fail(res, 403, 'FORBIDDEN', refusal);
       const body = await readJsonBody(req, MAX_BODY_BYTES, { empty: {} });
       if (!body.ok) return fail(res, body.error.status, body.error.code, body.error.message);
-      return relay(res, await call(`${config.controlUrl}/v1/events/${encodeURIComponent(decodeURIComponent(cancel[1] ?? ''))}/cancel`, { method: 'POST', token: s.token, body: body.value, timeoutMs }));
+      return relay(res, await call(`${config.controlUrl}/v1/events/${encodeURIComponent(segment(cancel[1]))}/cancel`, { method: 'POST', token: s.token, body: body.value, timeoutMs }));
     }
     const detail = /^\/api\/events\/([^/]+)$/.exec(path);
     if (detail !== null && method === 'GET') {
       if (!caps.seeEvents) return fail(res, 403, 'FORBIDDEN', 'customers see their own site only');
-      return relay(res, await call(`${config.controlUrl}/v1/events/${encodeURIComponent(decodeURIComponent(detail[1] ?? ''))}`, { token: s.token, timeoutMs }));
+      return relay(res, await call(`${config.controlUrl}/v1/events/${encodeURIComponent(segment(detail[1]))}`, { token: s.token, timeoutMs }));
     }
     const site = /^\/api\/sites\/([^/]+)\/(opt-outs|reserve)$/.exec(path);
     if (site !== null && ((site[2] === 'opt-outs' && method === 'POST') || (site[2] === 'reserve' && method === 'PUT'))) {
-      const siteId = decodeURIComponent(site[1] ?? '');
+      const siteId = segment(site[1]);
       if (s.siteId !== siteId) return fail(res, 403, 'FORBIDDEN', s.siteId === null ? 'only the site\'s customer may change its choices' : `this session controls ${s.siteId}, not ${siteId}`);
       const body = await readJsonBody(req, MAX_BODY_BYTES, { empty: {} });
       if (!body.ok) return fail(res, body.error.status, body.error.code, body.error.message);

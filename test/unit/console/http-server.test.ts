@@ -115,6 +115,12 @@ describe('console API', () => {
     expect(seen.filter((s) => s.method === 'POST' && s.path === '/v1/events').at(-1)?.auth).toBe('Bearer op-token-1');
   });
 
+  it('a broken %-escape in an event id is passed on as text, not a 500', async () => {
+    const op = await signIn('op-token-1');
+    expect(await call('POST', '/api/events/%ZZ/cancel', {}, op)).toMatchObject({ status: 404, body: { code: 'UNKNOWN_EVENT' } });
+    expect(seen.at(-1)?.path).toBe('/v1/events/%25ZZ/cancel');
+  });
+
   it('customers touch only their own site; forecasts need a valid scope', async () => {
     const cust = await signIn('cust-token-1', 'site-1');
     expect(await call('PUT', '/api/sites/site-2/reserve', { reservePct: 50 }, cust)).toMatchObject({ status: 403, body: { message: 'this session controls site-1, not site-2' } });
