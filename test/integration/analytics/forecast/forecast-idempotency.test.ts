@@ -52,8 +52,12 @@ describe('forecast runs are idempotent per (kind, issued-at, chunk)', () => {
       expect(r?.error).toMatch(/poison chunk .*-c1: site snapshot: bad header/);
       const job = await chunks.getJob(chunkIdOf(poisonRun, 1));
       expect({ attemptsMade: job?.attemptsMade, state: await job?.getState() }).toEqual({ attemptsMade: 1, state: 'failed' });
-      const outcome = await w.client.query({ query: `SELECT outcome, chunks_failed FROM ${w.db}.forecast_runs FINAL WHERE run_id = {id:String}`, query_params: { id: poisonRun }, format: 'JSONEachRow' });
-      expect(await outcome.json()).toEqual([{ outcome: 'partial', chunks_failed: 1 }]);
+      // The run's state is in Redis before its outcome row is in ClickHouse (jobs.ts finishes, then records): wait for the row.
+      const outcomeRows = async (): Promise<unknown[]> =>
+        (await w.client.query({ query: `SELECT outcome, chunks_failed FROM ${w.db}.forecast_runs FINAL WHERE run_id = {id:String}`, query_params: { id: poisonRun }, format: 'JSONEachRow' })).json();
+      let rows = await outcomeRows();
+      for (const until = Date.now() + 15_000; rows.length === 0 && Date.now() < until; rows = await outcomeRows()) await new Promise((r) => setTimeout(r, 200));
+      expect(rows).toEqual([{ outcome: 'partial', chunks_failed: 1 }]);
     } finally {
       await chunks.close();
     }
