@@ -20,6 +20,8 @@ export interface Hierarchy {
   formerParentOf(assetId: string): string | null;
   /** Limits of a device (its own record, else its site's), or zeros when unknown. */
   limitsOf(deviceId: string): DeviceLimits;
+  /** Counts the registry records applied: what is derived from the hierarchy is still valid while it stays the same. */
+  version(): number;
   size(): number;
 }
 
@@ -28,6 +30,9 @@ export const createHierarchy = (): Hierarchy => {
   const children = new Map<string, Set<string>>();
   const sorted = new Map<string, readonly string[]>();
   const decommissioned = new Map<string, string | null>();
+  // Looked up for every telemetry frame; a registry change (rare once caught up) drops them all.
+  const limits = new Map<string, DeviceLimits>();
+  let version = 0;
 
   const unlink = (assetId: string): void => {
     const old = defs.get(assetId);
@@ -38,6 +43,8 @@ export const createHierarchy = (): Hierarchy => {
 
   const h: Hierarchy = {
     apply(assetId, def) {
+      version++;
+      if (limits.size > 0) limits.clear();
       const old = defs.get(assetId);
       unlink(assetId);
       if (def === null || def.deleted) {
@@ -68,11 +75,16 @@ export const createHierarchy = (): Hierarchy => {
       return list;
     },
     limitsOf(deviceId) {
+      const known = limits.get(deviceId);
+      if (known !== undefined) return known;
       const dev = defs.get(deviceId);
       const site = dev?.parentId == null ? undefined : defs.get(dev.parentId);
       const pick = (k: 'batteryKwh' | 'maxChargeKw' | 'maxDischargeKw' | 'backupReservePct'): number => dev?.[k] ?? site?.[k] ?? NO_LIMITS[k];
-      return { batteryKwh: pick('batteryKwh'), maxChargeKw: pick('maxChargeKw'), maxDischargeKw: pick('maxDischargeKw'), backupReservePct: pick('backupReservePct') };
+      const out = Object.freeze({ batteryKwh: pick('batteryKwh'), maxChargeKw: pick('maxChargeKw'), maxDischargeKw: pick('maxDischargeKw'), backupReservePct: pick('backupReservePct') });
+      limits.set(deviceId, out);
+      return out;
     },
+    version: () => version,
     size: () => defs.size,
   };
   return h;
