@@ -39,12 +39,29 @@ export interface Feed {
 const FEED_SESSION_TIMEOUT_MS = 6_000;
 
 /**
+ * The longest a fetch waits on a quiet topic, unless the feed says otherwise. kafkajs heartbeats
+ * only between fetches, so with its default 5 s wait a quiet feed (the registry, the choices)
+ * heartbeat about every 5 s against a 6 s session: on a loaded machine its member expired and
+ * rejoined again and again (the control bench at 10k sites, gateway and control logs). 1 s keeps
+ * the heartbeat near its 1 s beat for one empty fetch a second.
+ */
+const FEED_MAX_WAIT_MS = 1_000;
+
+/**
  * A feed gives the event loop back after this much work in one go. A fetch can hold megabytes of
  * records (a forecast run's bundle for every site, a burst of asset states), and decoding them in
  * one unbroken chain of microtasks kept the gateway from pushing commands for hundreds of
  * milliseconds (the isolation harness's forecast phases at 10k sites).
  */
 const YIELD_AFTER_MS = 5;
+
+/**
+ * Inside one long batch, a heartbeat at most this often (kafkajs beats again after the batch).
+ * A third of the 6 s session: on a loaded machine the 10k-site control bench's gateway took 20 s
+ * to work through 9,000 commands already on the broker, and waited for a heartbeat's round trip every
+ * second of it.
+ */
+const IN_BATCH_HEARTBEAT_MS = 2_000;
 
 export const follow = async <T extends TopicName>(opts: {
   kafka: KafkaAdapter;
@@ -127,7 +144,7 @@ export const follow = async <T extends TopicName>(opts: {
     const consumer = await opts.kafka.consumer({
       groupId, topics: [opts.topic], fromBeginning: true, autoCommit: false,
       sessionTimeoutMs: FEED_SESSION_TIMEOUT_MS, heartbeatIntervalMs: 1_000, retryMaxMs: 1_000,
-      ...(opts.fetch === undefined ? {} : { fetch: opts.fetch }),
+      fetch: { maxWaitTimeInMs: FEED_MAX_WAIT_MS, ...opts.fetch },
     });
     current = consumer;
     consumer.onAssignment((assigned) => {
@@ -150,11 +167,16 @@ export const follow = async <T extends TopicName>(opts: {
     void consumer
       .runBatches(async (batch, ctx) => {
         let slice = performance.now();
+        let beat = slice;
         for (const r of batch.records) {
           if (performance.now() - slice > YIELD_AFTER_MS) {
             await new Promise((resolve) => setImmediate(resolve));
-            // A long batch on a loaded machine must not outlast the short session.
-            await ctx.heartbeat();
+            // A long batch on a loaded machine must not outlast the short session, but a heartbeat
+            // is a round trip the batch waits for: one every IN_BATCH_HEARTBEAT_MS, not one a second.
+            if (performance.now() - beat > IN_BATCH_HEARTBEAT_MS) {
+              await ctx.heartbeat();
+              beat = performance.now();
+            }
             slice = performance.now();
           }
           const offset = BigInt(r.offset);
