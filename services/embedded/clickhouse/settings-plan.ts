@@ -17,7 +17,20 @@ export interface PlanInput {
   readonly inSession: boolean;
 }
 
+/**
+ * Settings that limit a whole user (`max_concurrent_queries_for_user`, `max_memory_usage_for_user`,
+ * ..._for_all_users) never reach the engine: every connection of the embedded engine is one engine
+ * user, so one request setting them would limit every user of the server. The front enforces the
+ * ones it supports from the users file (query-slots.ts).
+ */
+export const isUserWideSetting = (name: string): boolean => /_for_(user|all_users)$/.test(name);
+
 export const planSettings = (input: PlanInput): Result<ReadonlyArray<readonly [string, string]>, ChException> => {
+  const planned = planAll(input);
+  return planned.ok ? ok(planned.value.filter(([k]) => !isUserWideSetting(k))) : planned;
+};
+
+const planAll = (input: PlanInput): Result<ReadonlyArray<readonly [string, string]>, ChException> => {
   const { user, requestSettings, method, inSession } = input;
   if (user.readonly === 1) {
     const own = new Map(user.settings);

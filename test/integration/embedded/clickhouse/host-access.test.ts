@@ -83,4 +83,14 @@ describe('host access through SQL', () => {
     for (const r of await Promise.all(slow)) expect(r.status).toBe(200);
     expect((await run('analyst', 'analyst-pw', 'SELECT 1')).text).toBe('1\n');
   }, 60_000);
+
+  it("counts only the analyst's own queries: others running do not use up its slots", async () => {
+    // The engine runs every connection as one user: the limit must not reach it, or the analyst's
+    // query would count the other users' queries too (the isolation harness hit this).
+    const others = [0, 1, 2].map(() => run('ingest', 'ingest-pw', 'SELECT sleep(0.9)'));
+    await new Promise((r) => setTimeout(r, 300));
+    const mine = await run('analyst', 'analyst-pw', 'SELECT 2');
+    expect(mine.text, mine.text).toBe('2\n');
+    for (const r of await Promise.all(others)) expect(r.status).toBe(200);
+  }, 60_000);
 });
