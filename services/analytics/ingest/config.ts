@@ -61,6 +61,11 @@ export interface IngestConfig {
    * rebalance causes without it.
    */
   readonly recordPlans: boolean;
+  /**
+   * INGEST_FRAME_DEDUP, default 1: keep one telemetry row per (device, seq) (telemetry-dedup.ts).
+   * 0 only in tests that show what the offsets-based exactly-once alone prevents (rebalance.test.ts).
+   */
+  readonly frameDedup: boolean;
   /** INGEST_REJECTED_RETRY_MS, default 60000: how long a topic whose inserts ClickHouse rejects for good (e.g. unknown table) waits before the next try. */
   readonly rejectedRetryMs: number;
   /** INGEST_FAULT, default none: `<before-insert|mid-insert|after-insert>:<n>` kills the process at the nth insert; `stall-insert:<n>:<ms>` holds it back. */
@@ -115,6 +120,7 @@ export const parseIngestConfig = (env: Env): IngestConfig => {
     metricsPort: listener.port,
     metricsHost: listener.host,
     recordPlans: (get('INGEST_RECORD_PLANS') ?? '1') !== '0',
+    frameDedup: (get('INGEST_FRAME_DEDUP') ?? '1') !== '0',
     rejectedRetryMs: int('INGEST_REJECTED_RETRY_MS', 60_000, 100, 3_600_000),
     fault,
   };

@@ -63,6 +63,8 @@ export interface RunnerDeps {
   readonly fault: FaultPlan | null;
   /** Record each batch's plan before its insert (see the header). Off only in tests, to show the duplicate it prevents. */
   readonly recordPlans: boolean;
+  /** One telemetry row per (device, seq) (telemetry-dedup.ts). Off only in tests. */
+  readonly frameDedup: boolean;
   /** Ends the process at once (SIGKILL in main.ts); only called by the fault plan. */
   readonly die: () => void;
 }
@@ -233,7 +235,7 @@ export const createIngestRunner = (d: RunnerDeps): Runner => {
   const withoutCopies = async (s: PartitionState, table: string): Promise<{ bytes: Buffer; rows: number }> => {
     const bytes = s.bytes.toBuffer();
     const ids = s.identities;
-    if (ids.length === 0) return { bytes, rows: s.batch.rows };
+    if (ids.length === 0 || !d.frameDedup) return { bytes, rows: s.batch.rows };
     const plan = planDedup(ids, s.knownSeq);
     const looked = plan.lookup.flatMap((i) => (ids[i] === undefined ? [] : [ids[i]]));
     const existing = looked.length === 0 ? new Set<string>() : parseExisting(await d.sink.select(existingRowsQuery(table, looked)));

@@ -51,6 +51,7 @@ const main = async (): Promise<void> => {
     retryMaxMs: ingest.retryMaxMs,
     fault: ingest.fault,
     recordPlans: ingest.recordPlans,
+    frameDedup: ingest.frameDedup,
     rejectedRetryMs: ingest.rejectedRetryMs,
     die: () => process.kill(process.pid, 'SIGKILL'),
   });
