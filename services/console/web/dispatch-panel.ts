@@ -31,6 +31,8 @@ export const createDispatchPanel = (o: { canDispatch: boolean; why: string | nul
   const rejections = byId('fulfillment-rejections', HTMLElement);
   const cancel = byId('cancel-event', HTMLButtonElement);
   const cancelWhy = byId('cancel-why', HTMLElement);
+  /** What the last cancel answered, for the event it was about. */
+  let notice: { readonly eventId: string; readonly text: string; readonly className: string } | null = null;
   const chart = timeChart(canvas, {
     yTitle: 'power (kW)',
     fromZero: true,
@@ -60,7 +62,10 @@ export const createDispatchPanel = (o: { canDispatch: boolean; why: string | nul
     const open = isOpen(e.status);
     cancel.hidden = !open;
     cancel.disabled = !o.canDispatch || !open;
-    cancelWhy.textContent = o.canDispatch ? '' : `Cancel is disabled: ${o.why ?? ''}.`;
+    // The answer to this event's cancel stays until another event is selected (a refresh must not wipe it).
+    const shown = notice !== null && notice.eventId === selected ? notice : null;
+    cancelWhy.textContent = !o.canDispatch ? `Cancel is disabled: ${o.why ?? ''}.` : (shown?.text ?? '');
+    cancelWhy.className = o.canDispatch ? (shown?.className ?? '') : '';
     if (d === undefined) {
       summary.textContent = 'Waiting for its fulfillment…';
       return;
@@ -134,8 +139,9 @@ export const createDispatchPanel = (o: { canDispatch: boolean; why: string | nul
     const id = selected;
     cancel.disabled = true;
     void api(`/api/events/${encodeURIComponent(id)}/cancel`, { method: 'POST', body: { reason: 'cancelled from the console' } }).then((r) => {
-      cancelWhy.textContent = r.status === 200 ? `Event ${id} cancelled: every site gets a release.` : `Cancel refused: ${errorText(r)}`;
-      cancelWhy.className = r.status === 200 ? 'ok' : 'error';
+      notice = { eventId: id, text: r.status === 200 ? `Event ${id} cancelled: every site gets a release.` : `Cancel refused: ${errorText(r)}`, className: r.status === 200 ? 'ok' : 'error' };
+      cancelWhy.textContent = notice.text;
+      cancelWhy.className = notice.className;
     });
   });
 
