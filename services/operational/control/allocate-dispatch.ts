@@ -172,6 +172,7 @@ export const allocate = (
   });
   const allocatedKw = shares.reduce((a, s) => a + s.powerKw, 0);
   // Rounding down each share to whole watts may leave up to 1 W per site unallocated: not a shortfall.
-  const shortfallKw = Math.max(0, target - allocatedKw - shares.length * 0.001);
+  // The shortfall is reported in whole watts too, so floating-point dust (1e-18 kW) is not one.
+  const shortfallKw = Math.max(0, Math.round((target - allocatedKw - shares.length * 0.001) * 1000) / 1000);
   return { shares, allocatedKw, shortfallKw, skipped };
 };
