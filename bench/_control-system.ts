@@ -145,6 +145,13 @@ export const startSystem = async (o: SystemOptions): Promise<System> => {
     const level = Object.entries(o.logLevels ?? {}).find(([k]) => name.startsWith(k))?.[1];
     return level === undefined ? {} : { LOG_LEVEL: level };
   };
+  // BENCH_NODE_FLAGS: extra node flags (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", not allowed in
+  // NODE_OPTIONS) for the services whose names start with one of BENCH_NODE_FLAGS_FOR (comma list; all when unset).
+  const nodeFlagsFor = (name: string): string[] => {
+    const flags = (process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
+    const only = (process.env['BENCH_NODE_FLAGS_FOR'] ?? '').split(',').filter((f) => f !== '');
+    return only.length === 0 || only.some((p) => name.startsWith(p)) ? flags : [];
+  };
   const service = (name: string, entry: string, port: number, env: Record<string, string>, args: readonly string[] = []): ServiceHandle => {
     let child: ChildProcess | undefined;
     let restarts = 0;
@@ -159,7 +166,7 @@ export const startSystem = async (o: SystemOptions): Promise<System> => {
       start: () => {
         const log = openSync(logFile, 'a');
         stopped = false;
-        const c = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, entry), ...args], {
+        const c = spawn(process.execPath, [...nodeFlagsFor(name), '--import', 'tsx', join(REPO_ROOT, entry), ...args], {
           cwd: REPO_ROOT, env: { ...process.env, ...bench?.env, ...o.env, ...env, ...logLevelOf(name) }, stdio: ['ignore', log, log],
         });
         child = c;
