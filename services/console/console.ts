@@ -11,7 +11,8 @@ import type { Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/logger.ts';
 import { createAnalytics } from './analytics.ts';
 import type { ConsoleConfig } from './config.ts';
-import { createConsoleServer, type Page } from './http-server.ts';
+import { createConsoleApp, type Page } from './http-server.ts';
+import { listen } from '../platform/http-server.ts';
 import { createLiveFeed } from './live-feed.ts';
 import { createSessions } from './sessions.ts';
 import { followSiteLocations, type SiteLocations } from './site-locations.ts';
@@ -52,21 +53,23 @@ export const startConsole = async (config: ConsoleConfig, deps: { logger: Logger
   const analytics = createAnalytics({ url: config.platform.clickhouseUrl, user: config.clickhouseUser, password: config.clickhousePassword, timeoutMs: config.analyticsTimeoutMs, now: () => deps.clock.now() });
   const feed = createLiveFeed({ config, now: () => deps.clock.now(), realNow: () => Date.now(), locations: () => held.locations?.locations ?? new Map(), analytics: () => analytics.state() });
   const sessions = createSessions({ newId: () => randomBytes(24).toString('base64url'), now: () => Date.now() });
-  const server = createConsoleServer({ config, sessions, feed, analytics, page, logger: deps.logger });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, resolve);
+  const app = await createConsoleApp({ config, sessions, feed, analytics, page, logger: deps.logger });
+  const bound = await listen(app, config.port, config.host).catch(async (e: unknown) => {
+    stopped = true;
+    feed.close();
+    await app.close();
+    await held.locations?.stop();
+    throw e;
   });
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr !== null ? addr.port : config.port;
   return {
-    url: `${config.tls === null ? 'http' : 'https'}://${config.host}:${port}`,
-    port,
+    url: bound.url,
+    port: bound.port,
     async close() {
       stopped = true;
+      // The live streams first: they never end on their own, and close waits for every connection.
       feed.close();
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      app.server.closeAllConnections();
+      await app.close();
       await held.locations?.stop();
     },
   };

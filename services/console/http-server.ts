@@ -1,6 +1,7 @@
 /**
- * The console's HTTP server: the page (index.html, its bundle, its stylesheet) and the API under
- * /api, all JSON with `{code, message}` errors:
+ * The console's HTTP server (fastify, services/platform/http-server.ts): the page (index.html, its
+ * bundle, its stylesheet) and the API under /api, described at /openapi.json
+ * (docs/openapi/console.json), all JSON with `{code, message}` errors:
  *
  * - POST /api/session {token, siteId?}: sign in (the role is learnt from control), sets the cookie;
  *   GET /api/session: who is signed in; DELETE /api/session: sign out;
@@ -9,22 +10,26 @@
  *   with the session's token (control enforces roles; the console refuses early what the role may not);
  * - POST /api/sites/{id}/opt-outs, PUT /api/sites/{id}/reserve: a customer's own site, to control;
  * - GET /api/forecast?scope=: the forecast panel, from ClickHouse, or "analytics unavailable".
+ *
+ * Who may call what is decided in onRequest hooks, before the body is parsed or validated: a
+ * stranger or a viewer learns nothing about a body's schema, and nothing is read for them.
  */
-import { createServer as createHttpsServer } from 'node:https';
-import { httpsOptions } from '../platform/http-server.ts';
-import { requestTarget } from '../platform/request-target.ts';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { readJsonBody } from '../platform/http.ts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Registry } from 'prom-client';
+import type { Static } from 'typebox';
+import { createHttpApp, errors, sendProblem, type HttpApp } from '../platform/http-server.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { Analytics } from './analytics.ts';
+import {
+  CancelBody, CreateEventBody, EventAnswer, EventParams, ForecastQuery, ForecastView, Health, IdempotencyHeaders, OptOutAnswer, OptOutBody, ReserveAnswer, ReserveBody,
+  SignedOut, SignInBody, SiteParams, Who,
+} from './api-schemas.ts';
 import type { ConsoleConfig } from './config.ts';
 import { parseScope } from './forecast-queries.ts';
 import type { LiveFeed } from './live-feed.ts';
-import { capabilitiesOf, dispatchRefusal, parseSignIn, roleFromProbes } from './roles.ts';
-import { clearedCookie, sessionCookie, type Session, type Sessions } from './sessions.ts';
-import { call, errorOf } from './upstream.ts';
-
-const MAX_BODY_BYTES = 64 * 1024;
+import { capabilitiesOf, dispatchRefusal, parseSignIn, roleFromProbes, type Capabilities } from './roles.ts';
+import { clearedCookie, COOKIE, sessionCookie, type Session, type Sessions } from './sessions.ts';
+import { call, errorOf, type Answer } from './upstream.ts';
 
 export interface Page {
   readonly html: string;
@@ -41,18 +46,17 @@ export interface ServerDeps {
   readonly logger: Logger;
 }
 
+declare module 'fastify' {
+  interface FastifyRequest { consoleSession?: Session }
+}
+
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
 };
 
-const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...headers });
-  res.end(text);
-};
-const fail = (res: ServerResponse, status: number, code: string, message: string): void => send(res, status, { code, message });
+const security = [{ session: [] }];
 
 /** Learns the token's role from control (see roles.ts) without changing anything there. */
 const signIn = async (config: ConsoleConfig, token: string, siteId: string | null): Promise<ReturnType<typeof roleFromProbes>> => {
@@ -64,119 +68,149 @@ const signIn = async (config: ConsoleConfig, token: string, siteId: string | nul
   return roleFromProbes({ events: events.status, cancelProbe, siteProbe, siteId });
 };
 
-/** A path segment as the id it encodes; a broken %-escape (`%ZZ`) is taken as the literal text, never thrown. */
-const segment = (raw: string | undefined): string => {
-  try {
-    return decodeURIComponent(raw ?? '');
-  } catch {
-    return raw ?? '';
-  }
+const who = (s: Session) => ({ role: s.role, siteId: s.siteId, capabilities: capabilitiesOf(s.role) });
+
+/** Forwards a control answer to the browser as it came (status and body), or 502 with why. */
+const relay = (reply: FastifyReply, a: Answer): FastifyReply => {
+  if (a.status === null) return sendProblem(reply, 502, 'UPSTREAM_UNAVAILABLE', errorOf(a, 'control').message);
+  // Control's own text, not re-serialized: a string is sent as it is, whatever the route's schema.
+  return reply.code(a.status).type('application/json').send(a.body === null ? JSON.stringify(errorOf(a, 'control')) : a.text);
 };
 
-const who = (s: Session): Record<string, unknown> => ({ role: s.role, siteId: s.siteId, capabilities: capabilitiesOf(s.role) });
+/** An empty body of a route whose body is optional is `{}` (the schema then checks it). */
+const emptyIsObject = (req: FastifyRequest, _reply: FastifyReply, done: () => void): void => {
+  req.body ??= {};
+  done();
+};
 
-export const createConsoleServer = (deps: ServerDeps): Server => {
+export const createConsoleApp = async (deps: ServerDeps): Promise<HttpApp> => {
   const { config, sessions, feed } = deps;
   const timeoutMs = config.upstreamTimeoutMs;
+  const app = await createHttpApp({
+    title: 'gridfleet console', description: 'The operations console\'s API: sign-in, the live stream and what the console forwards to control (docs/console.md).',
+    logger: deps.logger, metrics: new Registry(), tls: config.tls,
+    securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: COOKIE, description: 'the session cookie POST /api/session sets' } },
+    logFields: (req) => ({ role: req.consoleSession?.role ?? null }),
+  });
+  app.addSchema(Who);
+  app.addHook('onRequest', (_req, reply, done) => {
+    // On the raw response: they stay on a hijacked reply (the live stream) too.
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.raw.setHeader(k, v);
+    done();
+  });
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    // Answers are about a moment and a session: never cached (the page's files say no-cache).
+    if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+    done(null, payload);
+  });
 
-  /** Forwards a control answer to the browser as it is (status and body), or 502 with why. */
-  const relay = (res: ServerResponse, a: Awaited<ReturnType<typeof call>>): void => {
-    if (a.status === null) return fail(res, 502, 'UPSTREAM_UNAVAILABLE', errorOf(a, 'control').message);
-    send(res, a.status, a.body ?? errorOf(a, 'control'));
-  };
-
-  const api = async (req: IncomingMessage, res: ServerResponse, path: string, url: URL): Promise<void> => {
-    const method = req.method ?? 'GET';
-    if (path === '/api/session') {
-      if (method === 'POST') {
-        const body = await readJsonBody(req, MAX_BODY_BYTES, { empty: {} });
-        if (!body.ok) return fail(res, body.error.status, body.error.code, body.error.message);
-        const input = parseSignIn(body.value);
-        if (!input.ok) return fail(res, 400, 'INVALID_SIGN_IN', input.message);
-        const r = await signIn(config, input.token, input.siteId);
-        if (!r.ok) return fail(res, r.status, r.status === 401 ? 'UNAUTHENTICATED' : 'SIGN_IN_REFUSED', r.message);
-        const s = sessions.create({ token: input.token, role: r.role, siteId: r.siteId });
-        return send(res, 200, who(s), { 'set-cookie': sessionCookie(s.id, config.tls !== null) });
-      }
+  /** The session of the request's cookie; 401 without one, 403 when `allowed` refuses (the reason). */
+  const signedIn = (allowed: (s: Session, caps: Capabilities, req: FastifyRequest) => string | null = () => null) =>
+    async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
       const s = sessions.get(req.headers.cookie);
-      if (method === 'DELETE') {
-        if (s !== null) {
-          sessions.remove(s.id);
-          feed.endSession(s.id);
-        }
-        return send(res, 200, { signedOut: true }, { 'set-cookie': clearedCookie(config.tls !== null) });
-      }
-      if (method !== 'GET') return fail(res, 405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}`);
-      return s === null ? fail(res, 401, 'UNAUTHENTICATED', 'sign in with a control token') : send(res, 200, who(s));
-    }
+      if (s === null) return void sendProblem(reply, 401, 'UNAUTHENTICATED', 'sign in with a control token');
+      req.consoleSession = s;
+      const refusal = allowed(s, capabilitiesOf(s.role), req);
+      if (refusal !== null) return void sendProblem(reply, 403, 'FORBIDDEN', refusal);
+    };
+  const session = (req: FastifyRequest): Session => {
+    if (req.consoleSession === undefined) throw new Error('route without its guard');
+    return req.consoleSession;
+  };
+  const operator = signedIn((s) => dispatchRefusal(s.role));
+  const ownSite = signedIn((s, _c, req) => {
+    const siteId = (req.params as { siteId?: string }).siteId ?? '';
+    if (s.siteId === siteId) return null;
+    return s.siteId === null ? 'only the site\'s customer may change its choices' : `this session controls ${s.siteId}, not ${siteId}`;
+  });
 
+  app.get('/healthz', { schema: { response: { 200: Health } } }, () => ({ status: 'ok' as const, streams: feed.streams() }));
+
+  app.post('/api/session', {
+    schema: { summary: 'Sign in with a control token (the role is learnt from control); sets the session cookie', body: SignInBody, response: { 200: { $ref: 'Who#' }, ...errors(400, 401, 403, 413, 415, 502, 503) } },
+  }, async (req, reply) => {
+    const input = parseSignIn(req.body);
+    if (!input.ok) return sendProblem(reply, 400, 'INVALID_SIGN_IN', input.message);
+    const r = await signIn(config, input.token, input.siteId);
+    if (!r.ok) return sendProblem(reply, r.status, r.status === 401 ? 'UNAUTHENTICATED' : 'SIGN_IN_REFUSED', r.message);
+    const s = sessions.create({ token: input.token, role: r.role, siteId: r.siteId });
+    return reply.header('set-cookie', sessionCookie(s.id, config.tls !== null)).send(who(s));
+  });
+  app.get('/api/session', {
+    onRequest: signedIn(), schema: { summary: 'Who is signed in, and what the role may do', security, response: { 200: { $ref: 'Who#' }, ...errors(401) } },
+  }, (req) => who(session(req)));
+  app.delete('/api/session', {
+    schema: { summary: 'Sign out (the session\'s live streams end); answers 200 signed in or not', response: { 200: SignedOut } },
+  }, async (req, reply) => {
     const s = sessions.get(req.headers.cookie);
-    if (s === null) return fail(res, 401, 'UNAUTHENTICATED', 'sign in with a control token');
-    const caps = capabilitiesOf(s.role);
+    if (s !== null) {
+      sessions.remove(s.id);
+      feed.endSession(s.id);
+    }
+    return reply.header('set-cookie', clearedCookie(config.tls !== null)).send({ signedOut: true as const });
+  });
 
-    if (path === '/api/stream' && method === 'GET') return feed.open(s, res);
+  app.get('/api/stream', {
+    onRequest: signedIn(),
+    schema: {
+      summary: 'The live panels as server-sent events (hello, fleet, events, health, site) while the page is open', security,
+      response: { 200: { description: 'an event stream that stays open', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errors(401) },
+    },
+  }, (req, reply) => {
+    reply.hijack();
+    feed.open(session(req), reply.raw);
+  });
 
-    if (path === '/api/events' && method === 'POST') {
-      const refusal = dispatchRefusal(s.role);
-      if (refusal !== null) return fail(res, 403, 'FORBIDDEN', refusal);
-      const body = await readJsonBody(req, MAX_BODY_BYTES, { empty: {} });
-      if (!body.ok) return fail(res, body.error.status, body.error.code, body.error.message);
-      const a = await call(`${config.controlUrl}/v1/events`, { method: 'POST', token: s.token, body: body.value, timeoutMs });
-      const id = (a.body as { event?: { eventId?: unknown } } | null)?.event?.eventId;
-      if (a.status === 201 && typeof id === 'string') feed.created(id);
-      return relay(res, a);
-    }
-    const cancel = /^\/api\/events\/([^/]+)\/cancel$/.exec(path);
-    if (cancel !== null && method === 'POST') {
-      const refusal = dispatchRefusal(s.role);
-      if (refusal !== null) return fail(res, 403, 'FORBIDDEN', refusal);
-      const body = await readJsonBody(req, MAX_BODY_BYTES, { empty: {} });
-      if (!body.ok) return fail(res, body.error.status, body.error.code, body.error.message);
-      return relay(res, await call(`${config.controlUrl}/v1/events/${encodeURIComponent(segment(cancel[1]))}/cancel`, { method: 'POST', token: s.token, body: body.value, timeoutMs }));
-    }
-    const detail = /^\/api\/events\/([^/]+)$/.exec(path);
-    if (detail !== null && method === 'GET') {
-      if (!caps.seeEvents) return fail(res, 403, 'FORBIDDEN', 'customers see their own site only');
-      return relay(res, await call(`${config.controlUrl}/v1/events/${encodeURIComponent(segment(detail[1]))}`, { token: s.token, timeoutMs }));
-    }
-    const site = /^\/api\/sites\/([^/]+)\/(opt-outs|reserve)$/.exec(path);
-    if (site !== null && ((site[2] === 'opt-outs' && method === 'POST') || (site[2] === 'reserve' && method === 'PUT'))) {
-      const siteId = segment(site[1]);
-      if (s.siteId !== siteId) return fail(res, 403, 'FORBIDDEN', s.siteId === null ? 'only the site\'s customer may change its choices' : `this session controls ${s.siteId}, not ${siteId}`);
-      const body = await readJsonBody(req, MAX_BODY_BYTES, { empty: {} });
-      if (!body.ok) return fail(res, body.error.status, body.error.code, body.error.message);
-      return relay(res, await call(`${config.controlUrl}/v1/sites/${encodeURIComponent(siteId)}/${site[2]}`, { method, token: s.token, body: body.value, timeoutMs }));
-    }
-    if (path === '/api/forecast' && method === 'GET') {
-      if (!caps.seeForecasts) return fail(res, 403, 'FORBIDDEN', 'forecasts are for operators and viewers');
-      const scope = parseScope(url.searchParams.get('scope'));
-      if (!scope.ok) return fail(res, 400, 'INVALID_SCOPE', scope.error);
-      return send(res, 200, await deps.analytics.forecast(scope.value));
-    }
-    return fail(res, 404, 'NOT_FOUND', `no route ${method} ${path}`);
-  };
+  app.post('/api/events', {
+    onRequest: operator,
+    schema: {
+      summary: 'Create a grid event: forwarded to control with the session\'s token', security, headers: IdempotencyHeaders, body: CreateEventBody,
+      response: { 201: EventAnswer, ...errors(400, 401, 403, 404, 409, 413, 415, 422, 502, 503) },
+    },
+  }, async (req, reply) => {
+    const key = req.headers['idempotency-key'];
+    const a = await call(`${config.controlUrl}/v1/events`, { method: 'POST', token: session(req).token, body: req.body, timeoutMs, ...(key === undefined ? {} : { headers: { 'idempotency-key': key } }) });
+    const id = (a.body as { event?: { eventId?: unknown } } | null)?.event?.eventId;
+    if (a.status === 201 && typeof id === 'string') feed.created(id);
+    return relay(reply, a);
+  });
+  app.post('/api/events/:eventId/cancel', {
+    onRequest: operator, preValidation: emptyIsObject,
+    schema: { summary: 'Cancel an event: forwarded to control', security, params: EventParams, body: CancelBody, response: { 200: EventAnswer, ...errors(400, 401, 403, 404, 409, 413, 415, 502, 503) } },
+  }, async (req, reply) =>
+    relay(reply, await call(`${config.controlUrl}/v1/events/${encodeURIComponent(req.params.eventId)}/cancel`, { method: 'POST', token: session(req).token, body: req.body, timeoutMs })));
+  app.get('/api/events/:eventId', {
+    onRequest: signedIn((_s, caps) => (caps.seeEvents ? null : 'customers see their own site only')),
+    schema: { summary: 'One event with its fulfillment, from control', security, params: EventParams, response: { 200: EventAnswer, ...errors(400, 401, 403, 404, 502) } },
+  }, async (req, reply) => relay(reply, await call(`${config.controlUrl}/v1/events/${encodeURIComponent(req.params.eventId)}`, { token: session(req).token, timeoutMs })));
 
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
-    const url = requestTarget(req.url);
-    if (url === undefined) return fail(res, 400, 'BAD_URL', 'the request target must be a path starting with /');
-    const path = url.pathname;
-    if (path.startsWith('/api/')) {
-      api(req, res, path, url).catch((e: unknown) => {
-        deps.logger.error('request failed', { path, error: e instanceof Error ? e.message : String(e) });
-        if (!res.headersSent) fail(res, 500, 'INTERNAL', e instanceof Error ? e.message : String(e));
-      });
-      return;
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') return fail(res, 405, 'METHOD_NOT_ALLOWED', 'the page is read with GET');
-    if (path === '/healthz') return send(res, 200, { status: 'ok', streams: feed.streams() });
-    const asset = path === '/' || path === '/index.html' ? { type: 'text/html; charset=utf-8', body: deps.page.html }
-      : path === '/app.js' ? { type: 'text/javascript; charset=utf-8', body: deps.page.js }
-      : path === '/app.css' ? { type: 'text/css; charset=utf-8', body: deps.page.css }
-      : null;
-    if (asset === null) return fail(res, 404, 'NOT_FOUND', `no page at ${path}`);
-    res.writeHead(200, { 'content-type': asset.type, 'content-length': Buffer.byteLength(asset.body), 'cache-control': 'no-cache' });
-    res.end(req.method === 'HEAD' ? undefined : asset.body);
-  };
-  return deps.config.tls === null ? createServer(handler) : createHttpsServer(httpsOptions(deps.config.tls), handler);
+  app.post('/api/sites/:siteId/opt-outs', {
+    onRequest: ownSite,
+    schema: { summary: 'Opt the session\'s own site out of an event: forwarded to control', security, params: SiteParams, body: OptOutBody, response: { 200: OptOutAnswer, ...errors(400, 401, 403, 404, 413, 415, 502, 503) } },
+  }, async (req, reply) =>
+    relay(reply, await call(`${config.controlUrl}/v1/sites/${encodeURIComponent(req.params.siteId)}/opt-outs`, { method: 'POST', token: session(req).token, body: req.body, timeoutMs })));
+  app.put('/api/sites/:siteId/reserve', {
+    onRequest: ownSite,
+    schema: { summary: 'Set the session\'s own site\'s backup reserve: forwarded to control', security, params: SiteParams, body: ReserveBody, response: { 200: ReserveAnswer, ...errors(400, 401, 403, 413, 415, 502, 503) } },
+  }, async (req, reply) =>
+    relay(reply, await call(`${config.controlUrl}/v1/sites/${encodeURIComponent(req.params.siteId)}/reserve`, { method: 'PUT', token: session(req).token, body: req.body, timeoutMs })));
+
+  app.get('/api/forecast', {
+    onRequest: signedIn((_s, caps) => (caps.seeForecasts ? null : 'forecasts are for operators and viewers')),
+    schema: { summary: 'The forecast panel of a scope, from ClickHouse (or why analytics is unavailable)', security, querystring: ForecastQuery, response: { 200: ForecastView, ...errors(400, 401, 403) } },
+  }, async (req, reply) => {
+    const scope = parseScope(req.query.scope);
+    if (!scope.ok) return sendProblem(reply, 400, 'INVALID_SCOPE', scope.error);
+    // forecast-queries.ts builds it with readonly arrays; the shape is the schema's.
+    return reply.send((await deps.analytics.forecast(scope.value)) as Static<typeof ForecastView>);
+  });
+
+  // The page: not part of the API description. HEAD is answered too (fastify adds it to every GET).
+  const asset = (type: string, body: string) => (_req: FastifyRequest, reply: FastifyReply) => reply.type(type).header('cache-control', 'no-cache').send(body);
+  const html = asset('text/html; charset=utf-8', deps.page.html);
+  app.get('/', { schema: { hide: true } }, html);
+  app.get('/index.html', { schema: { hide: true } }, html);
+  app.get('/app.js', { schema: { hide: true } }, asset('text/javascript; charset=utf-8', deps.page.js));
+  app.get('/app.css', { schema: { hide: true } }, asset('text/css; charset=utf-8', deps.page.css));
+  return app;
 };

@@ -12,8 +12,8 @@ export interface Answer {
   readonly error: string | null;
 }
 
-export const call = async (url: string, opts: { method?: string; token?: string | null; body?: unknown; timeoutMs: number }): Promise<Answer> => {
-  const headers: Record<string, string> = {};
+export const call = async (url: string, opts: { method?: string; token?: string | null; body?: unknown; timeoutMs: number; headers?: Readonly<Record<string, string>> }): Promise<Answer> => {
+  const headers: Record<string, string> = { ...opts.headers };
   if (opts.token !== undefined && opts.token !== null) headers['authorization'] = `Bearer ${opts.token}`;
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   try {

@@ -42,7 +42,7 @@ export interface HttpServerOptions {
   /** Bearer security scheme `bearer` for the OpenAPI document (routes opt in with `security`). */
   readonly bearer?: string;
   /** Several bearer schemes by name (a service with two kinds of caller). */
-  readonly securitySchemes?: Record<string, { type: 'http'; scheme: 'bearer'; description: string }>;
+  readonly securitySchemes?: Record<string, { type: 'http'; scheme: 'bearer'; description: string } | { type: 'apiKey'; in: 'cookie'; name: string; description: string }>;
   /**
    * The service's Prometheus registry: when given, GET /metrics serves it, and every request is
    * counted in it (gridfleet_http_requests_total, gridfleet_http_request_duration_seconds).
@@ -103,8 +103,11 @@ const errorHandler = (logger: Logger) => (e: FastifyError, req: FastifyRequest, 
     return;
   }
   // A body that JSON.parse refuses is a SyntaxError with statusCode 400 and no fastify code.
+  // fastify's own JSON parser keeps no reason: the message says what was refused.
   const code = frameworkCodes[e.code] ?? (e instanceof SyntaxError ? 'MALFORMED' : 'BAD_REQUEST');
-  void sendProblem(reply, status, code, e.message);
+  const message = e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? 'body is not JSON (or holds a __proto__ or constructor.prototype key)'
+    : e instanceof SyntaxError ? `body is not JSON: ${e.message}` : e.message;
+  void sendProblem(reply, status, code, message);
 };
 
 /**

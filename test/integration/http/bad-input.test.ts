@@ -31,7 +31,7 @@ const cases: readonly Case[] = [
     targets: { postPath: '/v1/assets/fleet', paramPath: '/v1/assets/{p}/subtree', authorization: `Bearer ${OPERATOR}` },
   },
   {
-    // On node:http: `new URL('//', base)` threw in its request callback.
+    // Was on node:http: `new URL('//', base)` threw in its request callback; now on fastify.
     service: { name: 'console', entry: 'services/console/main.ts', portEnv: 'CONSOLE_PORT', env: { ...TEST_STACK_ENV, CONSOLE_SITE_LOCATIONS: '0' } },
     targets: { postPath: '/api/events', paramPath: '/api/forecast?scope={p}', authorization: 'Bearer none' },
   },

@@ -22,8 +22,36 @@ interface Spec {
   components?: { schemas?: Record<string, JsonSchema> };
 }
 
-const services: ReadonlyArray<Omit<ServiceProcessOptions, 'cleanup'> & { skip?: readonly string[] }> = [
-  { name: 'control', entry: 'services/operational/control/main.ts', portEnv: 'CONTROL_PORT', env: { ...TEST_STACK_ENV, CONTROL_TOKENS: `operator:${TOKEN}:contract`, CONTROL_INSTANCE_ID: freshName('contract-control') } },
+interface ContractService extends Omit<ServiceProcessOptions, 'cleanup' | 'env'> {
+  readonly env: Readonly<Record<string, string>>;
+  /** Operations (`method /path`) not generated. */
+  readonly skip?: readonly string[];
+  /** Starts what the service needs first (stopped with it) and answers more of its environment. */
+  readonly needs?: () => Promise<Record<string, string>>;
+  /** The headers that authenticate one request (default: Authorization: Bearer TOKEN). */
+  readonly credentials?: (url: string) => Promise<Record<string, string>>;
+}
+
+const controlProcess = (name: string): Omit<ServiceProcessOptions, 'cleanup'> => ({
+  name, entry: 'services/operational/control/main.ts', portEnv: 'CONTROL_PORT', env: { ...TEST_STACK_ENV, CONTROL_TOKENS: `operator:${TOKEN}:contract`, CONTROL_INSTANCE_ID: freshName(`contract-${name}`) },
+});
+
+/** The console authenticates with its session cookie: one fresh sign-in per request, so a generated sign-out ends only its own. */
+const consoleSession = async (url: string): Promise<Record<string, string>> => {
+  const res = await fetch(`${url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: TOKEN }) });
+  const cookie = res.headers.get('set-cookie')?.split(';')[0];
+  if (res.status !== 200 || cookie === undefined) throw new Error(`console sign-in failed: ${res.status} ${await res.text()}`);
+  return { cookie };
+};
+
+const services: readonly ContractService[] = [
+  // The console's API answers for control (the role comes from control, dispatches are forwarded to it).
+  {
+    name: 'console', entry: 'services/console/main.ts', portEnv: 'CONSOLE_PORT', env: { ...TEST_STACK_ENV, CONSOLE_SITE_LOCATIONS: '0', CONSOLE_POLL_MS: '60000' },
+    needs: async () => ({ CONSOLE_CONTROL_URL: (await startServiceProcess({ ...controlProcess('console-control'), cleanup: afterAll })).url }),
+    credentials: consoleSession,
+  },
+  controlProcess('control'),
   // Provisioning publishes to the shared asset.registry.v1 of the test stack: not generated here
   // (gateway-auth-validation and the e2e journeys provision through it).
   { name: 'gateway', entry: 'services/operational/gateway/main.ts', portEnv: 'GATEWAY_PORT', env: { ...TEST_STACK_ENV, OPERATOR_TOKEN: TOKEN, GATEWAY_INSTANCE_ID: freshName('contract-gw') }, skip: ['post /v1/provision'] },
@@ -47,7 +75,8 @@ for (const svc of services) {
     let p: ServiceProcess;
     let spec: Spec;
     beforeAll(async () => {
-      p = await startServiceProcess({ ...svc, cleanup: afterAll });
+      const more = (await svc.needs?.()) ?? {};
+      p = await startServiceProcess({ ...svc, env: { ...svc.env, ...more }, cleanup: afterAll });
       spec = (await (await fetch(`${p.url}/openapi.json`)).json()) as Spec;
       if (process.env['GRIDFLEET_WRITE_OPENAPI'] === '1') writeFileSync(join(DOCS, `${svc.name}.json`), `${JSON.stringify(spec, null, 2)}\n`);
     });
@@ -74,11 +103,18 @@ for (const svc of services) {
           await fc.assert(fc.asyncProperty(request, async (r) => {
             const url = new URL(p.url + path.replace(/\{(\w+)\}/g, (_m, n: string) => encodeURIComponent(String(r.path[n]))));
             for (const [k, v] of Object.entries(r.query)) url.searchParams.set(k, String(v));
+            const credentials = (await svc.credentials?.(p.url)) ?? { authorization: `Bearer ${TOKEN}` };
             const res = await fetch(url, {
-              method: method.toUpperCase(), headers: { authorization: `Bearer ${TOKEN}`, ...(r.body === undefined ? {} : { 'content-type': 'application/json' }) },
+              method: method.toUpperCase(), headers: { ...credentials, ...(r.body === undefined ? {} : { 'content-type': 'application/json' }) },
               ...(r.body === undefined ? {} : { body: JSON.stringify(r.body) }),
             });
             const documented = op.responses[String(res.status)];
+            // A stream stays open: its status and content type are what can be checked.
+            if (res.headers.get('content-type')?.startsWith('text/event-stream') === true) {
+              await res.body?.cancel();
+              if (documented?.content?.['text/event-stream'] === undefined) problems.push(`${method} ${url.pathname}: an event stream with status ${res.status} is not documented`);
+              return;
+            }
             const text = await res.text();
             if (documented === undefined) {
               problems.push(`${method} ${url.pathname}: status ${res.status} is not documented (${text.slice(0, 200)})`);

@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Analytics } from '../../../services/console/analytics.ts';
 import { parseConsoleConfig } from '../../../services/console/config.ts';
-import { createConsoleServer } from '../../../services/console/http-server.ts';
+import { createConsoleApp } from '../../../services/console/http-server.ts';
+import { listen as listenApp, type HttpApp } from '../../../services/platform/http-server.ts';
 import { createLiveFeed } from '../../../services/console/live-feed.ts';
 import { createSessions } from '../../../services/console/sessions.ts';
 import { createLogger } from '../../../services/platform/logger.ts';
@@ -21,16 +22,16 @@ const listen = async (s: Server): Promise<string> => {
 };
 
 describe('console API', () => {
-  const seen: Array<{ method: string; path: string; auth: string | undefined }> = [];
+  const seen: Array<{ method: string; path: string; auth: string | undefined; key: string | undefined }> = [];
   let control: Server;
-  let consoleServer: Server;
+  let consoleApp: HttpApp;
   let base: string;
   let feedClose: () => void;
 
   beforeAll(async () => {
     control = createServer((req: IncomingMessage, res) => {
       const path = req.url ?? '';
-      seen.push({ method: req.method ?? '', path, auth: req.headers.authorization });
+      seen.push({ method: req.method ?? '', path, auth: req.headers.authorization, key: req.headers['idempotency-key'] as string | undefined });
       const role = TOKENS[(req.headers.authorization ?? '').replace('Bearer ', '')];
       const send = (status: number, body: unknown): void => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       if (role === undefined) return send(401, { code: 'UNAUTHENTICATED', message: 'no' });
@@ -47,17 +48,17 @@ describe('console API', () => {
     const feed = createLiveFeed({ config, now: () => Date.now(), realNow: () => Date.now(), locations: () => new Map(), analytics: () => analytics.state() });
     feedClose = () => feed.close();
     let n = 0;
-    consoleServer = createConsoleServer({
+    consoleApp = await createConsoleApp({
       config, feed, analytics, logger: createLogger('silent'),
       sessions: createSessions({ newId: () => `session-${++n}`, now: () => Date.now() }),
       page: { html: '<html></html>', js: '', css: '' },
     });
-    base = await listen(consoleServer);
+    base = (await listenApp(consoleApp, 0)).url;
   });
 
   afterAll(async () => {
     feedClose();
-    await new Promise((r) => consoleServer.close(r));
+    await consoleApp.close();
     await new Promise((r) => control.close(r));
   });
 
@@ -115,10 +116,57 @@ describe('console API', () => {
     expect(seen.filter((s) => s.method === 'POST' && s.path === '/v1/events').at(-1)?.auth).toBe('Bearer op-token-1');
   });
 
-  it('a broken %-escape in an event id is passed on as text, not a 500', async () => {
+  it('a body of the wrong shape is refused by the console\'s schema before control is asked; an operator\'s Idempotency-Key reaches control', async () => {
     const op = await signIn('op-token-1');
-    expect(await call('POST', '/api/events/%ZZ/cancel', {}, op)).toMatchObject({ status: 404, body: { code: 'UNKNOWN_EVENT' } });
-    expect(seen.at(-1)?.path).toBe('/v1/events/%25ZZ/cancel');
+    const posts = (): number => seen.filter((s) => s.method === 'POST' && s.path === '/v1/events').length;
+    const before = posts();
+    expect(await call('POST', '/api/events', { kind: 'VPP_DISPATCH', scopeAssetId: 'f', targetMw: 'lots' }, op)).toMatchObject({ status: 400, body: { code: 'INVALID_REQUEST' } });
+    expect(await call('PUT', '/api/sites/site-1/reserve', { reservePct: '50' }, await signIn('cust-token-1', 'site-1'))).toMatchObject({ status: 400, body: { code: 'INVALID_REQUEST' } });
+    expect(posts()).toBe(before);
+    const res = await fetch(`${base}/api/events`, { method: 'POST', headers: { cookie: op, 'content-type': 'application/json', 'idempotency-key': 'k-1' }, body: JSON.stringify({ kind: 'VPP_DISPATCH', scopeAssetId: 'f', targetMw: 1, durationMin: 5 }) });
+    expect(res.status).toBe(201);
+    expect(seen.at(-1)).toMatchObject({ path: '/v1/events', key: 'k-1' });
+  });
+
+  it('serves its OpenAPI description, the page with its security headers, and answers with no-store', async () => {
+    const spec = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/session', '/api/stream', '/api/events', '/api/events/{eventId}/cancel', '/api/forecast']));
+    expect(Object.keys(spec.paths)).not.toContain('/app.js');
+    const page = await fetch(`${base}/`, { method: 'HEAD' });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(page.headers.get('cache-control')).toBe('no-cache');
+    const api = await fetch(`${base}/api/session`);
+    expect(api.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(api.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('the live stream is an event stream that says hello with the role', async () => {
+    const viewer = await signIn('viewer-token-1');
+    const ac = new AbortController();
+    const res = await fetch(`${base}/api/stream`, { headers: { cookie: viewer }, signal: ac.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    const reader = res.body?.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (reader !== undefined && !text.includes('event: hello')) {
+      const chunk = (await reader.read()) as { done: boolean; value?: Uint8Array };
+      if (chunk.done) break;
+      text += decoder.decode(chunk.value, { stream: true });
+    }
+    expect(text).toContain('"role":"viewer"');
+    ac.abort();
+  });
+
+  it('a broken %-escape in an event id is a 400 that never reaches control, not a 500; a real one is passed on encoded', async () => {
+    const op = await signIn('op-token-1');
+    const before = seen.length;
+    expect(await call('POST', '/api/events/%ZZ/cancel', {}, op)).toMatchObject({ status: 400, body: { code: 'BAD_URL' } });
+    expect(seen.length).toBe(before);
+    expect(await call('POST', '/api/events/a%2Fb%25/cancel', {}, op)).toMatchObject({ status: 404, body: { code: 'UNKNOWN_EVENT' } });
+    expect(seen.at(-1)?.path).toBe('/v1/events/a%2Fb%25/cancel');
   });
 
   it('customers touch only their own site; forecasts need a valid scope', async () => {
@@ -136,18 +184,18 @@ describe('console API', () => {
     await new Promise((r) => closed.close(r));
     const config = parseConsoleConfig({ CONSOLE_CONTROL_URL: url, CONSOLE_UPSTREAM_TIMEOUT_MS: '500' });
     const feed = createLiveFeed({ config, now: () => 0, realNow: () => 0, locations: () => new Map(), analytics: () => ({ state: 'unknown' }) });
-    const server = createConsoleServer({
+    const server = await createConsoleApp({
       config, feed, logger: createLogger('silent'), sessions: createSessions({ newId: () => 'x', now: () => 0 }), page: { html: '', js: '', css: '' },
       analytics: { forecast: (scope) => Promise.resolve({ state: 'empty', scope, message: '' }), state: () => ({ state: 'unknown' }) },
     });
-    const b = await listen(server);
+    const b = (await listenApp(server, 0)).url;
     try {
       const res = await fetch(`${b}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: 'op-token-1' }) });
       expect(res.status).toBe(503);
       expect(((await res.json()) as { message: string }).message).toMatch(/^control did not answer/);
     } finally {
       feed.close();
-      await new Promise((r) => server.close(r));
+      await server.close();
     }
   });
 });
