@@ -20,6 +20,7 @@ import { infileInsert, isBlank, namedFormat, splitInsert, statementKind } from '
 import { chunkJoiner, streamJoin } from './stream-joins.ts';
 import { BodyFailure, singleBlockSettings, streamInsert } from './streamed-insert.ts';
 import type { AccessGuard } from './access-guard.ts';
+import { checkGrants } from './grant-guard.ts';
 import type { QuerySlots } from './query-slots.ts';
 import { authenticate, type Users } from './users.ts';
 
@@ -218,7 +219,9 @@ export const handleQuery = async (req: IncomingMessage, res: ServerResponse, url
     const set = setStatement(tagged.plan);
     if (set !== undefined) await conn.exec(set, 'TabSeparated');
 
-    const refusal = await deps.guard.check(conn, work.kind === 'insert' ? work.prefix : work.sql, p.params);
+    // Host access first (every user), then the user's table grants (users with a grants list).
+    const statement = work.kind === 'insert' ? work.prefix : work.sql;
+    const refusal = (await deps.guard.check(conn, statement, p.params)) ?? (await checkGrants(conn, user, statement, p.params));
     if (refusal !== undefined) fail(refusal);
 
     if (work.kind === 'insert') {

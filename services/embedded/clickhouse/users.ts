@@ -6,6 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { err, ok, type Result } from '../../platform/result.ts';
 import { ownException, type ChException } from './exception.ts';
 import type { Credentials } from './request-params.ts';
+import { parseGrants, type TableGrants } from './table-grants.ts';
 
 export interface User {
   readonly name: string;
@@ -14,6 +15,8 @@ export interface User {
   /** Applied before each query, e.g. max_execution_time; the user cannot override them when readonly. */
   readonly settings: ReadonlyArray<readonly [string, string]>;
   readonly passwordSha256: Buffer;
+  /** Per-table grants (table-grants.ts); undefined: every table, as a user without `grants` in the file. */
+  readonly grants?: TableGrants;
 }
 
 export type Users = ReadonlyMap<string, User>;
@@ -21,7 +24,10 @@ export type Users = ReadonlyMap<string, User>;
 const sha256 = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Validates a users file's parsed JSON: `{ "users": { name: { password?, passwordSha256Hex?, readonly?, settings? } } }`. */
+/**
+ * Validates a users file's parsed JSON: `{ "users": { name: { password?, passwordSha256Hex?,
+ * readonly?, settings?, grants? } } }`, grants as `["GRANT SELECT ON db.table", ...]`.
+ */
 export const parseUsers = (json: unknown): Result<Users, string> => {
   if (!isRecord(json) || !isRecord(json['users'])) return err('users file must be an object with a "users" object');
   const users = new Map<string, User>();
@@ -31,7 +37,14 @@ export const parseUsers = (json: unknown): Result<Users, string> => {
       problems.push(`user ${name} must be an object`);
       continue;
     }
-    const { password, passwordSha256Hex, readonly, settings } = raw;
+    const { password, passwordSha256Hex, readonly, settings, grants } = raw;
+    let tableGrants: TableGrants | undefined;
+    if (grants !== undefined) {
+      const g = Array.isArray(grants) ? parseGrants(grants) : undefined;
+      if (g === undefined) problems.push(`user ${name}: grants must be a list of GRANT lines`);
+      else if (!g.ok) problems.push(`user ${name}: ${g.error}`);
+      else tableGrants = g.value;
+    }
     let hash: Buffer | undefined;
     if (typeof passwordSha256Hex === 'string' && /^[0-9a-fA-F]{64}$/.test(passwordSha256Hex)) hash = Buffer.from(passwordSha256Hex, 'hex');
     else if (passwordSha256Hex !== undefined) problems.push(`user ${name}: passwordSha256Hex must be 64 hex digits`);
@@ -50,7 +63,7 @@ export const parseUsers = (json: unknown): Result<Users, string> => {
         }
       }
     }
-    if (hash) users.set(name, { name, readonly: readonly === 1 ? 1 : 0, settings: pairs, passwordSha256: hash });
+    if (hash) users.set(name, { name, readonly: readonly === 1 ? 1 : 0, settings: pairs, passwordSha256: hash, ...(tableGrants === undefined ? {} : { grants: tableGrants }) });
   }
   if (!users.has('default')) problems.push('a "default" user is required (it serves requests without credentials)');
   return problems.length > 0 ? err(problems.join('; ')) : ok(users);

@@ -32,8 +32,8 @@ export const freePort = (): Promise<number> =>
     });
   });
 
-/** Test users: the shipped roles with limits small enough to hit quickly. */
-export const writeTestUsers = (dir: string): string => {
+/** Test users: the shipped roles with limits small enough to hit quickly, plus any `extra` users. */
+export const writeTestUsers = (dir: string, extra: Readonly<Record<string, unknown>> = {}): string => {
   const file = join(dir, 'users.json');
   writeFileSync(
     file,
@@ -46,6 +46,7 @@ export const writeTestUsers = (dir: string): string => {
           readonly: 1,
           settings: { max_execution_time: 1, max_memory_usage: 2_000_000_000, max_result_rows: 100_000, result_overflow_mode: 'throw', max_concurrent_queries_for_user: 2 },
         },
+        ...extra,
       },
     }),
   );
@@ -65,12 +66,12 @@ const tempStateDir = (): string => {
   return dir;
 };
 
-export const startServer = async (opts: { stateDir?: string; port?: number } = {}): Promise<ServerHandle> => {
+export const startServer = async (opts: { stateDir?: string; port?: number; users?: Readonly<Record<string, unknown>> } = {}): Promise<ServerHandle> => {
   const stateDir = opts.stateDir ?? tempStateDir();
   const port = opts.port ?? (await freePort());
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'services/embedded/clickhouse/main.ts'], {
     cwd: process.cwd(),
-    env: { ...process.env, ...ENGINE_THREAD_ENV, CLICKHOUSE_PORT: String(port), GRIDFLEET_STATE_DIR: stateDir, CLICKHOUSE_USERS_FILE: writeTestUsers(stateDir), LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...ENGINE_THREAD_ENV, CLICKHOUSE_PORT: String(port), GRIDFLEET_STATE_DIR: stateDir, CLICKHOUSE_USERS_FILE: writeTestUsers(stateDir, opts.users), LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

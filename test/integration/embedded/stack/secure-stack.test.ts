@@ -163,6 +163,16 @@ describe('npm run stack -- up --secure', () => {
         await client.close();
       }
     }
+    // The forecast jobs' own login reads their features and nothing else (table grants).
+    const fc = readServiceEnv(config.stateDir, 'forecast');
+    expect(fc['FORECAST_CLICKHOUSE_USER']).toBe('forecast');
+    const forecast = createClient({ url: config.clickhouseUrl, username: 'forecast', password: fc['FORECAST_CLICKHOUSE_PASSWORD'] ?? '', log: { level: ClickHouseLogLevel.OFF } });
+    try {
+      expect(await (await forecast.query({ query: 'SELECT count() AS n FROM gridfleet.site_hourly', format: 'JSONEachRow' })).json()).toHaveLength(1);
+      await expect(forecast.query({ query: 'SELECT count() FROM gridfleet.telemetry' })).rejects.toThrow(/grant SELECT ON gridfleet\.telemetry/);
+    } finally {
+      await forecast.close();
+    }
     const ingest = readServiceEnv(config.stateDir, 'ingest');
     const client = createClient({ url: config.clickhouseUrl, username: ingest['INGEST_CLICKHOUSE_USER'] ?? '', password: ingest['INGEST_CLICKHOUSE_PASSWORD'] ?? '' });
     try {

@@ -20,7 +20,7 @@ import { serviceEnvNames } from '../../../support/config-env-names.ts';
 const settings = (props: string): Map<string, string> =>
   new Map(props.split('\n').filter((l) => l.includes('=') && !l.startsWith('#')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
 
-const CH_USERS = ['default', 'ingest', 'analyst'];
+const CH_USERS = ['default', 'ingest', 'analyst', 'forecast'];
 const passwords: Passwords = Object.fromEntries(requiredSecrets(CH_USERS).map((k, i) => [k, `pw${i}`]));
 
 describe('the secured broker', () => {
@@ -90,6 +90,10 @@ describe("the services' env files", () => {
     }
     expect(files['forecast']?.['REDIS_URL']).toMatch(/^redis:\/\/forecast:pw\d+@127\.0\.0\.1:16379$/);
     expect(files['ingest']?.['INGEST_CLICKHOUSE_USER']).toBe('ingest');
+    // The forecast jobs log in as their own user (table grants), not as default.
+    expect(files['forecast']?.['FORECAST_CLICKHOUSE_USER']).toBe('forecast');
+    expect(files['forecast']?.['FORECAST_CLICKHOUSE_PASSWORD']).toBe(passwords['clickhouse/forecast']);
+    expect(envFiles({ passwords, redisPort: 16379, clickhouseUsers: ['default'], registryUsersFile: '/r' })['forecast']?.['FORECAST_CLICKHOUSE_USER']).toBe('default');
     expect(files['registry']?.['REGISTRY_USERS_FILE']).toBe('/s/registry-users.json');
   });
 
