@@ -4,7 +4,7 @@
  * every partition), from the beginning, never committing. `caughtUp` resolves once it has read up
  * to the end offsets the topic had when following started.
  */
-import type { Consumer, IncomingRecord, KafkaAdapter } from '../../platform/kafka.ts';
+import type { Consumer, FetchSettings, IncomingRecord, KafkaAdapter } from '../../platform/kafka.ts';
 
 export interface Following {
   readonly caughtUp: Promise<void>;
@@ -17,6 +17,8 @@ export const followTopic = async (opts: {
   topic: string;
   groupId: string;
   onRecords: (records: readonly IncomingRecord[]) => Promise<void>;
+  /** Fetch parameters (docs/topics.md, "Consumer settings"); kafkajs's defaults when unset. */
+  fetch?: FetchSettings;
 }): Promise<Following> => {
   const admin = await opts.kafka.admin();
   let targets: Map<number, bigint>;
@@ -34,7 +36,9 @@ export const followTopic = async (opts: {
     };
   });
   if (targets.size === 0) markDone();
-  const consumer: Consumer = await opts.kafka.consumer({ groupId: opts.groupId, topics: [opts.topic], fromBeginning: true, autoCommit: false });
+  const consumer: Consumer = await opts.kafka.consumer({
+    groupId: opts.groupId, topics: [opts.topic], fromBeginning: true, autoCommit: false, ...(opts.fetch === undefined ? {} : { fetch: opts.fetch }),
+  });
   consumer
     .runBatches(async (batch, ctx) => {
       await opts.onRecords(batch.records);

@@ -60,6 +60,8 @@ const main = async (): Promise<void> => {
   });
   const states = await followTopic({
     kafka, topic: topic(TopicNames.assetState), groupId: ownGroup('read'),
+    // The read API's copy of the views: up to 250 ms for 64 KiB, not a fetch per shard flush.
+    fetch: { minBytes: 64 * 1024, maxWaitTimeInMs: 250 },
     onRecords: async (records) => {
       for (const r of records) {
         // Snapshots are the shards' own restore input, skipped before decoding.
