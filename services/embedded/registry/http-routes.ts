@@ -35,8 +35,10 @@ export type RouteOutcome =
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
-interface Route {
+export interface Route {
   readonly method: Method;
+  /** The path as written (`/subjects/:subject/versions`). */
+  readonly path: string;
   /** Path segments; `:name` captures one (URL-decoded) segment. */
   readonly pattern: readonly string[];
   readonly handle: (req: RouteRequest) => RouteOutcome;
@@ -49,11 +51,13 @@ const p = (req: RouteRequest, name: string): string => req.params[name] ?? '';
 
 const route = (method: Method, path: string, handle: Route['handle']): Route => ({
   method,
+  path,
   pattern: path.split('/').filter((s) => s !== ''),
   handle,
 });
 
-const routes: readonly Route[] = [
+/** The Confluent REST API as this registry answers it (its paths use `:name` as fastify's do). */
+export const routes: readonly Route[] = [
   route('GET', '/', () => read(ok({}))),
   // The project's one health path (every service answers it); not part of the Confluent API.
   route('GET', '/healthz', () => read(ok({ status: 'ok' }))),

@@ -1,17 +1,19 @@
 /**
- * The registry's HTTP shell (node:http): reads bodies, routes, answers JSON. The state lives here
- * as one variable replaced by pure transitions; writes go through a single lane so each decision
- * sees every earlier write, and the state moves only after the store acknowledged the records.
- * After a failed append the log may or may not hold the record (a lost ack), so the next write
- * first rebuilds the state from the store instead of guessing.
+ * The registry's HTTP shell on fastify (like every service), routing the pure table of
+ * http-routes.ts. Its Confluent error bodies `{error_code, message}` and their statuses are the
+ * protocol the clients switch on, so it keeps them instead of the project's `{code, message}`
+ * (services/platform/http-server.ts). The state lives here as one variable replaced by pure
+ * transitions; writes go through a single lane so each decision sees every earlier write, and the
+ * state moves only after the store acknowledged the records. After a failed append the log may
+ * or may not hold the record (a lost ack), so the next write first rebuilds the state from the
+ * store instead of guessing.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { describeError } from '../../platform/errors.ts';
-import { requestTarget } from '../../platform/request-target.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { err, ok, type Result } from '../../platform/result.ts';
-import { pathSegments, resolveRoute } from './http-routes.ts';
+import { pathSegments, resolveRoute, routes } from './http-routes.ts';
 import { authenticate, forbidden, type RegistryUsers } from './registry-auth.ts';
 import type { Decide } from './registry-commands.ts';
 import { errorBody, registryErrors, type RegistryError } from './registry-errors.ts';
@@ -39,47 +41,21 @@ export interface RegistryServer {
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
 
-const readBody = (req: IncomingMessage, limit: number): Promise<Result<unknown, RegistryError>> =>
-  new Promise((resolve) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) {
-      req.resume();
-      resolve(err(registryErrors.bodyTooLarge(limit)));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    const finish = (r: Result<unknown, RegistryError>): void => {
-      if (done) return;
-      done = true;
-      resolve(r);
-    };
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        chunks.length = 0;
-        finish(err(registryErrors.bodyTooLarge(limit)));
-      } else if (!done) chunks.push(chunk);
-    });
-    req.on('error', (e) => finish(err(registryErrors.malformedBody(describeError(e)))));
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      if (text.trim() === '') return finish(ok(undefined));
-      try {
-        finish(ok(JSON.parse(text)));
-      } catch (e) {
-        finish(err(registryErrors.malformedBody(describeError(e))));
-      }
-    });
-  });
-
-const send = (req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void => {
+/** Confluent clients ask for its vendor type; a client asking only for plain JSON gets that. */
+const send = (req: FastifyRequest, reply: FastifyReply, status: number, body: unknown): FastifyReply => {
   const accept = req.headers.accept ?? '';
   const type = accept.includes('application/json') && !accept.includes('schemaregistry') ? 'application/json' : CONTENT_TYPE;
-  const payload = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(payload) });
-  res.end(payload);
+  // A Buffer is sent with the type as given: fastify appends `; charset=utf-8` to a JSON type of a string.
+  return reply.code(status).header('content-type', type).send(Buffer.from(JSON.stringify(body), 'utf8'));
+};
+const fail = (req: FastifyRequest, reply: FastifyReply, e: RegistryError): FastifyReply => send(req, reply, e.status, errorBody(e));
+
+/** fastify's refusals of a request as Confluent errors: the status stays fastify's (a 4xx). */
+const frameworkError = (e: FastifyError, limit: number): RegistryError => {
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return registryErrors.bodyTooLarge(limit);
+  if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return registryErrors.malformedBody('not JSON (or it holds a __proto__ or constructor.prototype key)');
+  const status = typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500 ? e.statusCode : 400;
+  return { status, errorCode: status, message: e.message };
 };
 
 const urlHost = (host: string): string => {
@@ -143,66 +119,82 @@ export const startRegistryServer = async (opts: RegistryServerOptions): Promise<
       return ok(decision.value.body);
     });
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = requestTarget(req.url);
-    const segments = url === undefined ? undefined : pathSegments(url.pathname);
-    if (url === undefined || segments === undefined) {
-      req.resume();
-      return send(req, res, 404, errorBody(registryErrors.notFound()));
-    }
+  const app = Fastify({
+    logger: false,
+    bodyLimit: maxBody,
+    // Connections are closed with the server (a client's keep-alive does not hold a stop).
+    forceCloseConnections: true,
+    routerOptions: {
+      // Confluent clients join their base URL and the path: `http://host:8081/` + `/subjects` is `//subjects`.
+      ignoreDuplicateSlashes: true,
+      ignoreTrailingSlash: true,
+      maxParamLength: 1024,
+    },
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    // A broken %-escape in the path (`/subjects/%ZZ`) names no resource: 404, as before fastify.
+    frameworkErrors: (_e, req, reply) => {
+      void fail(req, reply, registryErrors.notFound());
+    },
+  });
+  // Every body is JSON whatever its Content-Type says (clients send the vendor type, plain JSON or
+  // none); an empty one is no body. Only POST and PUT bodies mean anything.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if ((req.method !== 'POST' && req.method !== 'PUT') || text.trim() === '') return done(null, undefined);
+    void json(req, text, done);
+  });
+
+  const roles = new WeakMap<FastifyRequest, { user: string; role: 'read' | 'write' }>();
+  app.addHook('onRequest', (req, reply, done) => {
     const login = opts.users === undefined ? ok({ user: '', role: 'write' as const }) : authenticate(opts.users, req.headers.authorization);
     if (!login.ok) {
-      req.resume();
-      res.setHeader('www-authenticate', 'Basic realm="gridfleet schema registry"');
-      return send(req, res, login.error.status, errorBody(login.error));
+      void reply.header('www-authenticate', 'Basic realm="gridfleet schema registry"');
+      void fail(req, reply, login.error);
+      return;
     }
-    const resolution = resolveRoute(req.method ?? 'GET', segments);
-    if (resolution.kind === 'error') {
-      req.resume();
-      return send(req, res, resolution.error.status, errorBody(resolution.error));
-    }
-    let body: unknown = undefined;
-    if (req.method === 'POST' || req.method === 'PUT') {
-      const read = await readBody(req, maxBody);
-      if (!read.ok) {
-        res.setHeader('connection', 'close');
-        return send(req, res, read.error.status, errorBody(read.error));
-      }
-      body = read.value;
-    } else {
-      req.resume();
-    }
-    const outcome = resolution.handle({ params: resolution.params, query: url.searchParams, body, state });
-    const reply = outcome.kind === 'read'
-      ? outcome.reply
-      : await runWrite(login.value.role === 'write' ? outcome.decide : readerOnly(outcome.decide, login.value.user));
-    if (reply.ok) send(req, res, 200, reply.value);
-    else send(req, res, reply.error.status, errorBody(reply.error));
-  };
-
-  const server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => {
-      logger.error('registry request failed', { error: describeError(e), method: req.method, url: req.url });
-      if (!res.headersSent) send(req, res, 500, errorBody(registryErrors.internal()));
-      else res.destroy();
-    });
+    roles.set(req, login.value);
+    done();
   });
-  server.on('clientError', (_e, socket) => socket.destroy());
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
+  app.setErrorHandler((e: FastifyError, req, reply) => {
+    const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
+    if (status >= 500) {
+      logger.error('registry request failed', { error: describeError(e), method: req.method, url: req.url.slice(0, 200) });
+      return fail(req, reply, registryErrors.internal());
+    }
+    // The rest of a refused body is not read: the connection cannot carry another request.
+    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') void reply.header('connection', 'close');
+    return fail(req, reply, frameworkError(e, maxBody));
   });
+  // No route: 405 when the path is known under another method, else 404 (Confluent's answers).
+  app.setNotFoundHandler((req, reply) => {
+    const segments = pathSegments(req.url.split('?', 1)[0] ?? '');
+    const r = segments === undefined ? undefined : resolveRoute(req.method, segments);
+    return fail(req, reply, r?.kind === 'error' ? r.error : registryErrors.notFound());
+  });
+
+  for (const route of routes) {
+    app.route({
+      method: route.method, url: route.path, exposeHeadRoute: false,
+      handler: async (req, reply) => {
+        const login = roles.get(req) ?? { user: '', role: 'read' as const };
+        const q = req.url.indexOf('?');
+        const outcome = route.handle({ params: req.params as Record<string, string>, query: new URLSearchParams(q < 0 ? '' : req.url.slice(q + 1)), body: req.body, state });
+        const answer = outcome.kind === 'read' ? outcome.reply : await runWrite(login.role === 'write' ? outcome.decide : readerOnly(outcome.decide, login.user));
+        return answer.ok ? send(req, reply, 200, answer.value) : fail(req, reply, answer.error);
+      },
+    });
+  }
+
+  await app.listen({ port: opts.port, host });
+  const server = app.server;
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://${urlHost(host)}:${port}`,
     close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
+      await app.close();
       await lane;
     },
   };

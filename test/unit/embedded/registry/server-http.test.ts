@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { RegistryUsers } from '../../../../services/embedded/registry/registry-auth.ts';
 import { createLogger } from '../../../../services/platform/logger.ts';
 import { startRegistryServer } from '../../../../services/embedded/registry/server.ts';
 import { createMemorySchemaStore, type SchemaLogStore } from '../../../../services/embedded/registry/schema-store.ts';
@@ -107,6 +109,39 @@ describe('registry over HTTP (fetch)', () => {
     expect(await call(server.url, 'POST', '/subjects/t/versions', [1, 2])).toMatchObject({ status: 422 });
     expect((await call(server.url, 'POST', '/subjects/t/versions', { schema: v1 })).body).toEqual({ id: 1 });
     expect(store.records()).toHaveLength(1);
+  });
+
+  it('reads paths the way Confluent clients write them: a base URL ending in / (//subjects), a trailing slash, %2F in a subject, any Content-Type', async () => {
+    // Regression guard of the move to fastify: its router takes `//x` and `/x/` as other paths by default.
+    const { url } = await start();
+    expect((await call(url, 'POST', '//subjects/a%2Fb-value/versions', { schema: v1 })).body).toEqual({ id: 1 });
+    expect((await call(url, 'GET', '/subjects/')).body).toEqual(['a/b-value']);
+    expect((await call(url, 'GET', '/subjects/a%2Fb-value/versions/1/')).body).toMatchObject({ subject: 'a/b-value', version: 1 });
+    const plain = await fetch(`${url}/subjects/a%2Fb-value`, { method: 'POST', headers: { 'content-type': 'text/plain', accept: 'application/json' }, body: JSON.stringify({ schema: v1 }) });
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get('content-type')).toBe('application/json');
+    expect(await call(url, 'GET', '/subjects/%ZZ/versions')).toMatchObject({ status: 404, body: { error_code: 404 } });
+    expect(await call(url, 'POST', '/subjects/t/versions', undefined, '{"__proto__": {"x": 1}, "schema": "string"}')).toMatchObject({ status: 400, body: { error_code: 400 } });
+    expect(await call(url, 'HEAD', '/subjects')).toMatchObject({ status: 405 });
+  });
+
+  it('with users: 401 (40101, WWW-Authenticate) without a login, a reader re-registers a known schema but may not add one (403, 40301)', async () => {
+    const sha = (p: string): Buffer => createHash('sha256').update(p).digest();
+    const users: RegistryUsers = new Map([['stack', { role: 'write', passwordSha256: sha('stack-pass') }], ['svc', { role: 'read', passwordSha256: sha('svc-pass') }]]);
+    const server = await startRegistryServer({ store: createMemorySchemaStore(), port: 0, logger, users });
+    servers.push(server);
+    const as = async (who: string | null, method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${server.url}${path}`, {
+        method, headers: { 'content-type': CT, ...(who === null ? {} : { authorization: `Basic ${Buffer.from(who).toString('base64')}` }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: res.status, auth: res.headers.get('www-authenticate'), body: await res.json() };
+    };
+    expect(await as(null, 'GET', '/nothing/here')).toMatchObject({ status: 401, auth: expect.stringContaining('Basic') as unknown, body: { error_code: 40101 } });
+    expect(await as('svc:wrong', 'GET', '/subjects')).toMatchObject({ status: 401 });
+    expect(await as('stack:stack-pass', 'POST', '/subjects/t/versions', { schema: v1 })).toMatchObject({ status: 200, body: { id: 1 } });
+    expect(await as('svc:svc-pass', 'POST', '/subjects/t/versions', { schema: v1 })).toMatchObject({ status: 200, body: { id: 1 } });
+    expect(await as('svc:svc-pass', 'POST', '/subjects/t/versions', { schema: v2 })).toMatchObject({ status: 403, body: { error_code: 40301 } });
+    expect(await as('svc:svc-pass', 'GET', '/subjects/t/versions')).toMatchObject({ status: 200, body: [1] });
   });
 
   it('refuses an incompatible schema with 409 naming the field (default BACKWARD_TRANSITIVE)', async () => {
