@@ -45,6 +45,30 @@ export const solarPosition = (latitudeDeg: number, longitudeDeg: number, tMs: nu
   return { declinationDeg: decl, hourAngleDeg, elevationDeg: Math.asin(Math.max(-1, Math.min(1, sinEl))) / RAD };
 };
 
+/**
+ * The sun as a unit vector in the local east, north, up frame (up = sin elevation), from the
+ * declination, hour angle and latitude: what plane-of-array transposition needs (the cosine of
+ * the angle of incidence on a surface is its dot product with the surface's normal).
+ */
+export interface SunVector { readonly east: number; readonly north: number; readonly up: number }
+
+export const sunVector = (latitudeDeg: number, declination: number, hourAngleDeg: number): SunVector => {
+  const lat = latitudeDeg * RAD;
+  const d = declination * RAD;
+  const h = hourAngleDeg * RAD;
+  return {
+    east: -Math.cos(d) * Math.sin(h),
+    north: Math.sin(d) * Math.cos(lat) - Math.cos(d) * Math.sin(lat) * Math.cos(h),
+    up: Math.sin(lat) * Math.sin(d) + Math.cos(lat) * Math.cos(d) * Math.cos(h),
+  };
+};
+
+export const sunVectorAt = (latitudeDeg: number, longitudeDeg: number, tMs: number): SunVector =>
+  sunVector(latitudeDeg, declinationDeg(dayOfYear(tMs)), 15 * (solarTimeHours(longitudeDeg, tMs) - 12));
+
+/** Sun azimuth, degrees clockwise from north (180 = due south), from its vector. */
+export const sunAzimuthDeg = (v: SunVector): number => ((Math.atan2(v.east, v.north) / RAD) + 360) % 360;
+
 /** Haurwitz clear-sky global horizontal irradiance from the sun's elevation, W/m2 (0 at night). */
 export const clearSkyGhiWPerM2 = (elevationDeg: number): number => {
   if (elevationDeg <= 0) return 0;

@@ -66,16 +66,24 @@ export const seasonalNaiveAt = (v: ArrayLike<number>, knownEnd: number, base: nu
   });
 };
 
-export const backtest = (series: HourlySeries, model: SeriesModel, o: BacktestOptions): BacktestResult => {
+/**
+ * Further baselines scored beside the model on the same points, each seeing what the model sees
+ * (the irradiance and solar backtests add clear-sky persistence and a clear-sky climatology).
+ */
+export type ExtraBaselines<E extends string> = Readonly<Record<E, SeriesModel>>;
+
+export const backtest = <E extends string = never>(series: HourlySeries, model: SeriesModel, o: BacktestOptions & { readonly extra?: ExtraBaselines<E> }): BacktestResult<'model' | 'persistence' | 'seasonalNaive' | E> => {
   const v = series.values;
   const lag = o.lagHours ?? 0;
-  const scorer = createScorer(series, ['model', 'persistence', 'seasonalNaive'] as const, o.steps, o.buckets ?? DEFAULT_BUCKETS_H, o.scoreHour);
+  const extra = Object.entries(o.extra ?? {}) as Array<[E, SeriesModel]>;
+  const names: Array<'model' | 'persistence' | 'seasonalNaive' | E> = ['model', 'persistence', 'seasonalNaive', ...extra.map(([n]) => n)];
+  const scorer = createScorer(series, names, o.steps, o.buckets ?? DEFAULT_BUCKETS_H, o.scoreHour);
   const total = Math.max(0, Math.ceil((v.length - o.warmupHours) / o.strideHours));
   let done = 0;
   for (let end = o.warmupHours; end < v.length; end += o.strideHours) {
     const known = Math.max(0, Math.floor(end - lag));
     const fromMs = series.startMs + end * HOUR_MS;
-    scorer.add(fromMs, [model(series, known, fromMs, o.steps), persistenceAt(v, known, o.steps), seasonalNaiveAt(v, known, end, o.steps, o.period)]);
+    scorer.add(fromMs, [model(series, known, fromMs, o.steps), persistenceAt(v, known, o.steps), seasonalNaiveAt(v, known, end, o.steps, o.period), ...extra.map(([, m]) => m(series, known, fromMs, o.steps))]);
     if (++done % 50 === 0) o.onProgress?.(done, total);
   }
   return { ...scorer.result(), warmupHours: o.warmupHours, strideHours: o.strideHours, lagHours: lag };

@@ -29,6 +29,21 @@ export interface SeasonalOptions {
    * `levelDays` days: a season that is warming does not lag by half the climatology window.
    */
   readonly levelDays?: number;
+  /**
+   * For series that are gaps by nature part of each day (the clearness ratio at night): a lag
+   * with too few pairs keeps the previous lag's persistence instead of the default factor's, so
+   * that the night does not erase what a cloudy or clear spell says about tomorrow (day-to-day
+   * persistence, measured at lags of 15 to 30 hours). Off by default.
+   */
+  readonly sparse?: boolean;
+  /**
+   * With `seasonality: 'none'`, the level the forecast returns to: the mean (default), or the
+   * mean of the mean and the median weighted by `levelWeights` (same indices as the history); that median is the constant of
+   * least weighted absolute error: for the clearness ratio weighted by the clear sky, the level
+   * whose irradiance has the least mean absolute error over the window. Clear and cloudy hours
+   * make the ratio two-humped, where mean and median differ.
+   */
+  readonly levelWeights?: ArrayLike<number>;
 }
 
 export const DEFAULT_SEASONAL: SeasonalOptions = Object.freeze({ seasonality: 'hour-of-day', weekly: false, climatologyDays: 14, fallback: 0, defaultPhi: 0.85 });
@@ -54,7 +69,7 @@ const defaultCurve = (phi: number): Float64Array => Float64Array.from({ length: 
  * k. Weather keeps part of an anomaly for a day or more, which a single hour-to-hour factor
  * would forget. A lag with fewer than 24 pairs uses the default factor's curve.
  */
-export const decayCurve = (a: Float64Array, defaultPhi: number): Float64Array => {
+export const decayCurve = (a: Float64Array, defaultPhi: number, sparse = false): Float64Array => {
   const rho = defaultCurve(defaultPhi);
   for (let k = 1; k <= MAX_LEAD_HOURS; k++) {
     let num = 0;
@@ -69,10 +84,32 @@ export const decayCurve = (a: Float64Array, defaultPhi: number): Float64Array =>
       pairs++;
     }
     const prev = rho[k - 1] ?? 1;
-    const r = pairs >= 24 && den > 0 ? num / den : Math.pow(defaultPhi, k);
+    const r = pairs >= 24 && den > 0 ? num / den : sparse ? prev : Math.pow(defaultPhi, k);
     rho[k] = Math.min(prev, Math.max(0, r));
   }
   return rho;
+};
+
+/** The median of values[lo, n) weighted by w (finite values with w > 0 only); null when none. */
+export const weightedMedian = (values: ArrayLike<number>, w: ArrayLike<number>, lo: number, n: number): number | null => {
+  const xs: Array<[number, number]> = [];
+  let total = 0;
+  for (let i = lo; i < n; i++) {
+    const x = values[i] ?? NaN;
+    const wi = w[i] ?? 0;
+    if (Number.isFinite(x) && wi > 0) {
+      xs.push([x, wi]);
+      total += wi;
+    }
+  }
+  if (xs.length === 0) return null;
+  xs.sort((a, b) => a[0] - b[0]);
+  let acc = 0;
+  for (const [x, wi] of xs) {
+    acc += wi;
+    if (acc >= total / 2) return x;
+  }
+  return xs.at(-1)?.[0] ?? null;
 };
 
 /** Fits the seasonal means and anomaly persistence on history[0, end). */
@@ -95,7 +132,10 @@ export const fitSeasonal = (history: HourlySeries, end: number, o: SeasonalOptio
     cnt++;
   }
   if (cnt === 0) return { seasonal: () => o.fallback, last: null, rho: defaultCurve(o.defaultPhi), hasHistory: false };
-  const mean = sum / cnt;
+  let mean = sum / cnt;
+  // Half way between the mean and the weighted median: the median alone won where the window
+  // was like the days after it and lost where the weather turned (backtests in docs/forecast.md).
+  if (o.seasonality === 'none' && o.levelWeights !== undefined) mean = 0.5 * mean + 0.5 * (weightedMedian(v, o.levelWeights, lo, n) ?? mean);
   const hod = new Float64Array(24);
   for (let h = 0; h < 24; h++) hod[h] = o.seasonality === 'none' || (hodCnt[h] ?? 0) === 0 ? mean : (hodSum[h] ?? 0) / (hodCnt[h] ?? 1);
   if (o.levelDays !== undefined && o.seasonality === 'hour-of-day') {
@@ -127,7 +167,7 @@ export const fitSeasonal = (history: HourlySeries, end: number, o: SeasonalOptio
 
   const anomalies = new Float64Array(n - lo);
   for (let i = lo; i < n; i++) anomalies[i - lo] = (v[i] ?? NaN) - seasonal(at(i));
-  const rho = decayCurve(anomalies, o.defaultPhi);
+  const rho = decayCurve(anomalies, o.defaultPhi, o.sparse === true);
   const li = lastFinite(v, n);
   const last = li < 0 ? null : { anomaly: (v[li] ?? 0) - seasonal(at(li)), tMs: at(li) };
   return { seasonal, last, rho, hasHistory: true };

@@ -4,7 +4,8 @@
  * series instead of ClickHouse. Load has no temperature here (a CSV of load alone), so its
  * temperature term is zero; solar and irradiance need the place's latitude and longitude.
  */
-import { forecastViaClearness } from './clearness.ts';
+import { clearSkyClimatology, clearSkyPersistence } from './clear-sky-baselines.ts';
+import { forecastViaClearness, type SkyPlace } from './clearness.ts';
 import { forecastCarbon } from './emissions-model.ts';
 import { HOUR_MS, hourOfWeek, lastFinite, type HourlySeries } from './hourly-series.ts';
 import { fitDegreeSensitivity, forecastSiteLoad } from './load-model.ts';
@@ -59,7 +60,20 @@ export const loadWithTemperatureModel = (temperature: HourlySeries): SeriesModel
   return forecastSiteLoad({ howMeans: fit.howMeans, heatKwPerC: fit.heatKwPerC ?? 0, coolKwPerC: fit.coolKwPerC ?? 0, recent }, fit.degrees, tempFc, fromMs);
 };
 
-export const seriesModel = (kind: SeriesKind, location: { latitudeDeg: number; longitudeDeg: number } | null): SeriesModel => {
+/** A place for the sun: latitude and longitude, plus altitude and (for PV) the array's orientation. */
+export type SeriesLocation = { readonly latitudeDeg: number; readonly longitudeDeg: number } & SkyPlace;
+
+const skyPlace = (kind: SeriesKind, l: SeriesLocation): SkyPlace => ({
+  ...(l.altitudeM === undefined ? {} : { altitudeM: l.altitudeM }),
+  // Irradiance is horizontal whatever an array does; only PV is seen on its plane.
+  ...(kind === 'solar' && l.orientation !== undefined ? { orientation: l.orientation } : {}),
+});
+
+/** The clear-sky baselines of irradiance and solar (none for the other kinds). */
+export const clearSkyBaselines = (kind: SeriesKind, location: SeriesLocation | null): { clearSkyPersistence: SeriesModel; clearSkyClimatology: SeriesModel } | null =>
+  !needsLocation(kind) || location === null ? null : { clearSkyPersistence: clearSkyPersistence(location, skyPlace(kind, location)), clearSkyClimatology: clearSkyClimatology(location, skyPlace(kind, location)) };
+
+export const seriesModel = (kind: SeriesKind, location: SeriesLocation | null): SeriesModel => {
   switch (kind) {
     case 'temperature':
       return (s, end, from, steps) => seasonalAnomalyForecast(s, end, from, steps, TEMPERATURE_OPTIONS);
@@ -72,7 +86,8 @@ export const seriesModel = (kind: SeriesKind, location: { latitudeDeg: number; l
     case 'irradiance':
     case 'solar': {
       if (location === null) throw new Error(`${kind} needs a latitude and longitude`);
-      const o = kind === 'irradiance' ? { fallbackRatio: FALLBACK_CLEARNESS, climatologyDays: 14, maxRatio: 1.2 } : { fallbackRatio: 0, climatologyDays: 14, maxRatio: Number.POSITIVE_INFINITY };
+      const place = skyPlace(kind, location);
+      const o = kind === 'irradiance' ? { fallbackRatio: FALLBACK_CLEARNESS, climatologyDays: 14, maxRatio: 1.2, place } : { fallbackRatio: 0, climatologyDays: 14, maxRatio: Number.POSITIVE_INFINITY, place };
       return (s, end, from, steps) => forecastViaClearness(s, end, location.latitudeDeg, location.longitudeDeg, from, steps, o);
     }
   }
