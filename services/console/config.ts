@@ -42,6 +42,8 @@ export interface ConsoleConfig {
   readonly clickhousePassword: string;
   /** CONSOLE_SITE_LOCATIONS, default 1: follow asset.registry.v1 for the map's site locations (0: no map). */
   readonly siteLocations: boolean;
+  /** CONSOLE_SIGN_IN_FAILURES, default 5: refused sign-ins an address may have within a minute before it waits (429). */
+  readonly signInFailures: number;
 }
 
 export const parseConsoleConfig = (env: Readonly<Record<string, string | undefined>>): ConsoleConfig => {
@@ -87,6 +89,7 @@ export const parseConsoleConfig = (env: Readonly<Record<string, string | undefin
     clickhouseUser,
     clickhousePassword,
     siteLocations: locations !== '0',
+    signInFailures: int('CONSOLE_SIGN_IN_FAILURES', 5, 1, 1_000_000),
   };
   if (problems.length > 0 || platform === undefined) throw configInvalid('Console', problems);
   return Object.freeze({ ...config, platform });

@@ -15,6 +15,7 @@ import { createConsoleApp, type Page } from './http-server.ts';
 import { listen } from '../platform/http-server.ts';
 import { createLiveFeed } from './live-feed.ts';
 import { createSessions } from './sessions.ts';
+import { createSignInThrottle, DEFAULT_THROTTLE } from './sign-in-throttle.ts';
 import { followSiteLocations, type SiteLocations } from './site-locations.ts';
 import { REPO_ROOT } from '../platform/repo-root.ts';
 
@@ -53,7 +54,7 @@ export const startConsole = async (config: ConsoleConfig, deps: { logger: Logger
   const analytics = createAnalytics({ url: config.platform.clickhouseUrl, user: config.clickhouseUser, password: config.clickhousePassword, timeoutMs: config.analyticsTimeoutMs, now: () => deps.clock.now() });
   const feed = createLiveFeed({ config, now: () => deps.clock.now(), realNow: () => Date.now(), locations: () => held.locations?.locations ?? new Map(), analytics: () => analytics.state() });
   const sessions = createSessions({ newId: () => randomBytes(24).toString('base64url'), now: () => Date.now() });
-  const app = await createConsoleApp({ config, sessions, feed, analytics, page, logger: deps.logger });
+  const app = await createConsoleApp({ config, sessions, feed, analytics, page, logger: deps.logger, signIns: createSignInThrottle({ ...DEFAULT_THROTTLE, failures: config.signInFailures }), now: () => Date.now() });
   const bound = await listen(app, config.port, config.host).catch(async (e: unknown) => {
     stopped = true;
     feed.close();

@@ -29,6 +29,7 @@ import { parseScope } from './forecast-queries.ts';
 import type { LiveFeed } from './live-feed.ts';
 import { capabilitiesOf, dispatchRefusal, parseSignIn, roleFromProbes, type Capabilities } from './roles.ts';
 import { clearedCookie, COOKIE, sessionCookie, type Session, type Sessions } from './sessions.ts';
+import type { SignInThrottle } from './sign-in-throttle.ts';
 import { call, errorOf, type Answer } from './upstream.ts';
 
 export interface Page {
@@ -44,6 +45,9 @@ export interface ServerDeps {
   readonly analytics: Analytics;
   readonly page: Page;
   readonly logger: Logger;
+  readonly signIns: SignInThrottle;
+  /** Real time, ms: the sign-in throttle's window. */
+  readonly now: () => number;
 }
 
 declare module 'fastify' {
@@ -127,11 +131,21 @@ export const createConsoleApp = async (deps: ServerDeps): Promise<HttpApp> => {
   app.get('/healthz', { schema: { response: { 200: Health } } }, () => ({ status: 'ok' as const, streams: feed.streams() }));
 
   app.post('/api/session', {
-    schema: { summary: 'Sign in with a control token (the role is learnt from control); sets the session cookie', body: SignInBody, response: { 200: { $ref: 'Who#' }, ...errors(400, 401, 403, 413, 415, 502, 503) } },
+    schema: {
+      summary: 'Sign in with a control token (the role is learnt from control); sets the session cookie. After CONSOLE_SIGN_IN_FAILURES (5) refused sign-ins from an address within a minute, it waits (429, Retry-After)',
+      body: SignInBody, response: { 200: { $ref: 'Who#' }, ...errors(400, 401, 403, 413, 415, 429, 502, 503) },
+    },
   }, async (req, reply) => {
     const input = parseSignIn(req.body);
     if (!input.ok) return sendProblem(reply, 400, 'INVALID_SIGN_IN', input.message);
+    const waitMs = deps.signIns.waitMs(req.ip, deps.now());
+    if (waitMs > 0) {
+      const s = Math.ceil(waitMs / 1000);
+      return sendProblem(reply.header('retry-after', String(s)), 429, 'TOO_MANY_SIGN_INS', `too many refused sign-ins from this address: try again in ${s} s`);
+    }
     const r = await signIn(config, input.token, input.siteId);
+    // Only refusals of the token count: control being down is not the client's guess.
+    if (!r.ok && (r.status === 401 || r.status === 403)) deps.signIns.failed(req.ip, deps.now());
     if (!r.ok) return sendProblem(reply, r.status, r.status === 401 ? 'UNAUTHENTICATED' : 'SIGN_IN_REFUSED', r.message);
     const s = sessions.create({ token: input.token, role: r.role, siteId: r.siteId });
     return reply.header('set-cookie', sessionCookie(s.id, config.tls !== null)).send(who(s));

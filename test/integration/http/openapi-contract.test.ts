@@ -47,7 +47,7 @@ const consoleSession = async (url: string): Promise<Record<string, string>> => {
 const services: readonly ContractService[] = [
   // The console's API answers for control (the role comes from control, dispatches are forwarded to it).
   {
-    name: 'console', entry: 'services/console/main.ts', portEnv: 'CONSOLE_PORT', env: { ...TEST_STACK_ENV, CONSOLE_SITE_LOCATIONS: '0', CONSOLE_POLL_MS: '60000' },
+    name: 'console', entry: 'services/console/main.ts', portEnv: 'CONSOLE_PORT', env: { ...TEST_STACK_ENV, CONSOLE_SITE_LOCATIONS: '0', CONSOLE_POLL_MS: '60000', CONSOLE_SIGN_IN_FAILURES: '1000000' },
     needs: async () => ({ CONSOLE_CONTROL_URL: (await startServiceProcess({ ...controlProcess('console-control'), cleanup: afterAll })).url }),
     credentials: consoleSession,
   },

@@ -12,6 +12,7 @@ import { createConsoleApp } from '../../../services/console/http-server.ts';
 import { listen as listenApp, type HttpApp } from '../../../services/platform/http-server.ts';
 import { createLiveFeed } from '../../../services/console/live-feed.ts';
 import { createSessions } from '../../../services/console/sessions.ts';
+import { createSignInThrottle, DEFAULT_THROTTLE } from '../../../services/console/sign-in-throttle.ts';
 import { createLogger } from '../../../services/platform/logger.ts';
 
 const TOKENS: Record<string, 'operator' | 'viewer' | 'customer'> = { 'op-token-1': 'operator', 'viewer-token-1': 'viewer', 'cust-token-1': 'customer' };
@@ -51,7 +52,7 @@ describe('console API', () => {
     consoleApp = await createConsoleApp({
       config, feed, analytics, logger: createLogger('silent'),
       sessions: createSessions({ newId: () => `session-${++n}`, now: () => Date.now() }),
-      page: { html: '<html></html>', js: '', css: '' },
+      page: { html: '<html></html>', js: '', css: '' }, signIns: createSignInThrottle(), now: () => Date.now(),
     });
     base = (await listenApp(consoleApp, 0)).url;
   });
@@ -178,6 +179,34 @@ describe('console API', () => {
     expect(await call('GET', '/api/forecast?scope=region-01', undefined, op)).toMatchObject({ status: 200, body: { state: 'empty' } });
   });
 
+  it('refused sign-ins from one address make it wait (429, Retry-After) without asking control, until the minute has passed', async () => {
+    let now = 1_000_000;
+    const config = parseConsoleConfig({ CONSOLE_CONTROL_URL: `http://127.0.0.1:${(control.address() as AddressInfo).port}`, CONSOLE_UPSTREAM_TIMEOUT_MS: '1000' });
+    const feed = createLiveFeed({ config, now: () => 0, realNow: () => 0, locations: () => new Map(), analytics: () => ({ state: 'unknown' }) });
+    const app = await createConsoleApp({
+      config, feed, logger: createLogger('silent'), sessions: createSessions({ newId: () => 'y', now: () => now }), page: { html: '', js: '', css: '' },
+      analytics: { forecast: (scope) => Promise.resolve({ state: 'empty', scope, message: '' }), state: () => ({ state: 'unknown' }) },
+      signIns: createSignInThrottle({ ...DEFAULT_THROTTLE, failures: 2 }), now: () => now,
+    });
+    const b = (await listenApp(app, 0)).url;
+    const signInAt = (token: string, siteId = '') => fetch(`${b}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, siteId }) });
+    try {
+      expect((await signInAt('nobody-token')).status).toBe(401);
+      expect((await signInAt('cust-token-1', 'site-2')).status).toBe(403);
+      const asked = seen.length;
+      const waited = await signInAt('op-token-1');
+      expect(waited.status).toBe(429);
+      expect(waited.headers.get('retry-after')).toBe('60');
+      expect(await waited.json()).toMatchObject({ code: 'TOO_MANY_SIGN_INS' });
+      expect(seen.length).toBe(asked);
+      now += 60_000;
+      expect((await signInAt('op-token-1')).status).toBe(200);
+    } finally {
+      feed.close();
+      await app.close();
+    }
+  });
+
   it('control down at sign-in is a 503 that says so', async () => {
     const closed = createServer();
     const url = await listen(closed);
@@ -185,7 +214,7 @@ describe('console API', () => {
     const config = parseConsoleConfig({ CONSOLE_CONTROL_URL: url, CONSOLE_UPSTREAM_TIMEOUT_MS: '500' });
     const feed = createLiveFeed({ config, now: () => 0, realNow: () => 0, locations: () => new Map(), analytics: () => ({ state: 'unknown' }) });
     const server = await createConsoleApp({
-      config, feed, logger: createLogger('silent'), sessions: createSessions({ newId: () => 'x', now: () => 0 }), page: { html: '', js: '', css: '' },
+      config, feed, logger: createLogger('silent'), sessions: createSessions({ newId: () => 'x', now: () => 0 }), page: { html: '', js: '', css: '' }, signIns: createSignInThrottle(), now: () => 0,
       analytics: { forecast: (scope) => Promise.resolve({ state: 'empty', scope, message: '' }), state: () => ({ state: 'unknown' }) },
     });
     const b = (await listenApp(server, 0)).url;
