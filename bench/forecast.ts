@@ -49,6 +49,7 @@ const waitRun = async (svc: ForecastService, runId: string, timeoutMs: number): 
 const syntheticSites = (n: number): SiteFeatures[] =>
   Array.from({ length: n }, (_, i) => ({
     siteId: `site-${String(i).padStart(7, '0')}`, latitudeDeg: 45 + (i % 97) / 10, longitudeDeg: 5 + (i % 89) / 10, solarKwp: 4 + (i % 7), solarFactor: 0.8 + (i % 5) / 50,
+    tiltDeg: 15 + (i % 4) * 10, azimuthDeg: 120 + (i % 5) * 30, altitudeM: 50 + (i % 11) * 40,
     heatKwPerC: 0.05, coolKwPerC: 0.08, cell: i % 64, region: i % 4, recentHourMs: Date.UTC(2025, 5, 3, 5), recentKw: 0.8,
     howKw: Float32Array.from({ length: 168 }, (_x, h) => 0.4 + ((h % 24) >= 17 && (h % 24) < 22 ? 1.8 : 0) + (i % 3) / 10),
   }));

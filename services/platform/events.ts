@@ -47,6 +47,15 @@ export interface AssetDefinition {
   deleted: boolean;
   /** Device credentials issued before this time are revoked; null when none are. */
   credentialsRevokedBeforeMs: number | null;
+  /**
+   * v3, sites: the PV array's tilt from horizontal (degrees) and the direction it faces (degrees
+   * clockwise from north, 180 = south), and the site's altitude (m). Null (or absent when
+   * encoding: the schema's default) when unknown; the forecast then takes the array as flat at
+   * sea level.
+   */
+  tiltDeg?: number | null;
+  azimuthDeg?: number | null;
+  altitudeM?: number | null;
 }
 
 export interface Aggregate {

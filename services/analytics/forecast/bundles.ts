@@ -7,7 +7,8 @@
 import type { ForecastBundle } from '../../platform/events.ts';
 import { FALLBACK_CARBON_G_PER_KWH } from './models/emissions-model.ts';
 import { forecastSiteLoad } from './models/load-model.ts';
-import { forecastSiteSolar } from './models/solar-model.ts';
+import { forecastSky, solarFromSky, type ForecastSky } from './models/solar-model.ts';
+import { validOrientation } from '../../platform/plane-of-array.ts';
 import { FALLBACK_CLEARNESS, FALLBACK_TEMPERATURE_C } from './models/weather-model.ts';
 import { HORIZON_STEPS, MODEL_VERSION, STEP_MINUTES } from './run-kinds.ts';
 import type { SiteFeatures } from './site-features.ts';
@@ -23,6 +24,31 @@ export interface BuiltBundle {
   readonly fallbacks: number;
 }
 
+/**
+ * The forecast sky (sun, beam and diffuse per sample) is shared by the sites of a cell: computed
+ * once per cell, place rounded to 0.05 degrees (a few seconds of sun time) and altitude to 50 m,
+ * and kept for the life of the run's shared part (one chunk). The per-site work is then the
+ * transposition only. The bundle still depends only on the site and the snapshot.
+ */
+const skies = new WeakMap<SiteRunShared, Map<string, ForecastSky>>();
+const skyFor = (shared: SiteRunShared, cell: number, clearness: readonly number[], site: SiteFeatures): ForecastSky => {
+  const lat = Math.round(site.latitudeDeg * 20) / 20;
+  const lon = Math.round(site.longitudeDeg * 20) / 20;
+  const alt = Number.isFinite(site.altitudeM) ? Math.round(site.altitudeM / 50) * 50 : 0;
+  let byPlace = skies.get(shared);
+  if (byPlace === undefined) {
+    byPlace = new Map();
+    skies.set(shared, byPlace);
+  }
+  const key = `${cell}|${lat}|${lon}|${alt}`;
+  let sky = byPlace.get(key);
+  if (sky === undefined) {
+    sky = forecastSky(lat, lon, clearness, shared.validFromMs, alt);
+    byPlace.set(key, sky);
+  }
+  return sky;
+};
+
 export const buildBundle = (site: SiteFeatures, shared: SiteRunShared): BuiltBundle => {
   const cell = site.cell >= 0 ? (shared.cells[site.cell] ?? null) : null;
   const region = site.region >= 0 ? (shared.regions[site.region] ?? null) : null;
@@ -33,7 +59,11 @@ export const buildBundle = (site: SiteFeatures, shared: SiteRunShared): BuiltBun
   if (!site.howKw.some((x) => Number.isFinite(x))) fallbacks++;
   const temperatureC = finite(cell?.temperatureC, FALLBACK_TEMPERATURE_C);
   const clearness = finite(cell?.clearness, FALLBACK_CLEARNESS);
-  const solarKw = forecastSiteSolar({ latitudeDeg: site.latitudeDeg, longitudeDeg: site.longitudeDeg, solarKwp: site.solarKwp, factor: Number.isFinite(site.solarFactor) ? site.solarFactor : null }, clearness, shared.validFromMs);
+  const orientation = { tiltDeg: site.tiltDeg, azimuthDeg: site.azimuthDeg };
+  const solarKw = solarFromSky(skyFor(shared, site.cell, clearness, site), {
+    latitudeDeg: site.latitudeDeg, longitudeDeg: site.longitudeDeg, solarKwp: site.solarKwp, factor: Number.isFinite(site.solarFactor) ? site.solarFactor : null,
+    orientation: validOrientation(orientation) ? orientation : null,
+  });
   const loadKw = forecastSiteLoad(
     {
       howMeans: site.howKw,

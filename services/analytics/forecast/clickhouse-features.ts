@@ -65,11 +65,13 @@ export const createFeatureReader = (client: ClickHouseClient, database: string) 
     stats,
     /** Every live site with its place, size and environment. */
     sites: () => query('sites', `
-      SELECT site_id, latitude_deg AS lat, longitude_deg AS lon, solar_kwp AS kwp, weather_cell_id AS cell, grid_region_id AS region
+      SELECT site_id, latitude_deg AS lat, longitude_deg AS lon, solar_kwp AS kwp, weather_cell_id AS cell, grid_region_id AS region,
+             tilt_deg AS tilt, azimuth_deg AS azimuth, altitude_m AS altitude
       FROM ${db}.site_hierarchy ORDER BY site_id`, {},
     (r) => {
       const id = str(r, 'site_id');
-      return id === null ? null : { siteId: id, latitudeDeg: num(r, 'lat'), longitudeDeg: num(r, 'lon'), solarKwp: num(r, 'kwp'), cellId: str(r, 'cell'), regionId: str(r, 'region') };
+      return id === null ? null : { siteId: id, latitudeDeg: num(r, 'lat'), longitudeDeg: num(r, 'lon'), solarKwp: num(r, 'kwp'), cellId: str(r, 'cell'), regionId: str(r, 'region'),
+        tiltDeg: num(r, 'tilt'), azimuthDeg: num(r, 'azimuth'), altitudeM: num(r, 'altitude') };
     }),
 
     /** Each weather cell's hourly means over the window, and where it is (the mean of its sites). */

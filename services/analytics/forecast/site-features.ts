@@ -14,6 +14,10 @@ export interface SiteFeatures {
   readonly solarKwp: number;
   /** Learned solar factor; NaN with no history. */
   readonly solarFactor: number;
+  /** The PV array's tilt and azimuth (degrees) and the site's altitude (m); NaN when unknown. */
+  readonly tiltDeg: number;
+  readonly azimuthDeg: number;
+  readonly altitudeM: number;
   readonly heatKwPerC: number;
   readonly coolKwPerC: number;
   /** Index into the run's cell ids; -1 without a cell. */
@@ -28,7 +32,7 @@ export interface SiteFeatures {
 }
 
 export interface SiteRows {
-  readonly sites: ReadonlyArray<{ siteId: string; latitudeDeg: number | null; longitudeDeg: number | null; solarKwp: number | null; cellId: string | null; regionId: string | null }>;
+  readonly sites: ReadonlyArray<{ siteId: string; latitudeDeg: number | null; longitudeDeg: number | null; solarKwp: number | null; cellId: string | null; regionId: string | null; tiltDeg?: number | null; azimuthDeg?: number | null; altitudeM?: number | null }>;
   readonly solarFactors: ReadonlyArray<{ siteId: string; factor: number }>;
   readonly loadProfiles: ReadonlyArray<{ siteId: string; hows: number[]; kws: number[] }>;
   readonly recentLoads: ReadonlyArray<{ siteId: string; hourMs: number; kw: number }>;
@@ -66,6 +70,9 @@ export const assembleSites = (rows: SiteRows, cellPlaces: ReadonlyMap<string, { 
       longitudeDeg: s.longitudeDeg ?? place?.longitudeDeg ?? NaN,
       solarKwp: s.solarKwp ?? 0,
       solarFactor: factor.get(s.siteId) ?? NaN,
+      tiltDeg: s.tiltDeg ?? NaN,
+      azimuthDeg: s.azimuthDeg ?? NaN,
+      altitudeM: s.altitudeM ?? NaN,
       heatKwPerC: q?.heatKwPerC ?? NaN,
       coolKwPerC: q?.coolKwPerC ?? NaN,
       cell: s.cellId === null ? -1 : (cellIdx.get(s.cellId) ?? -1),

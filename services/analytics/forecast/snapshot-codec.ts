@@ -1,7 +1,7 @@
 /**
  * A run's snapshot, pure: what the parent job read, frozen so that every attempt of every chunk
  * computes from the same inputs (and so publishes the same bytes). Sites are packed in a compact
- * binary form (about 380 bytes a site; 500k sites are ~190 MB in Redis for the life of a run);
+ * binary form (about 390 bytes a site; 500k sites are ~195 MB in Redis for the life of a run);
  * the part every chunk shares (cell and region forecasts) is JSON.
  *
  * Loads are kept in whole watts (uint16, 0xFFFF = not seen), enough for a household's hourly
@@ -10,9 +10,11 @@
 import type { WeatherAlert } from './models/weather-model.ts';
 import type { SiteFeatures } from './site-features.ts';
 
-const MAGIC = 0x47465331; // "GFS1"
+// "GFS2": v2 adds tilt, azimuth and altitude; a v1 snapshot (a run from before) is refused as a poison chunk.
+const MAGIC = 0x47465332;
 const NOT_SEEN = 0xffff;
-const FIXED_BYTES = 2 + 7 * 4 + 8 + 2 * 4 + 168 * 2;
+const FLOATS = 10;
+const FIXED_BYTES = 2 + FLOATS * 4 + 8 + 2 * 4 + 168 * 2;
 
 export const encodeSites = (sites: readonly SiteFeatures[]): Buffer => {
   const ids = sites.map((s) => Buffer.from(s.siteId, 'utf8'));
@@ -26,7 +28,7 @@ export const encodeSites = (sites: readonly SiteFeatures[]): Buffer => {
     if (id.length > 0xffff) throw new Error(`site id of ${id.length} bytes is too long`);
     o = b.writeUInt16BE(id.length, o);
     o += id.copy(b, o);
-    for (const x of [s.latitudeDeg, s.longitudeDeg, s.solarKwp, s.solarFactor, s.heatKwPerC, s.coolKwPerC, s.recentKw]) o = b.writeFloatBE(x, o);
+    for (const x of [s.latitudeDeg, s.longitudeDeg, s.solarKwp, s.solarFactor, s.heatKwPerC, s.coolKwPerC, s.recentKw, s.tiltDeg, s.azimuthDeg, s.altitudeM]) o = b.writeFloatBE(x, o);
     o = b.writeDoubleBE(s.recentHourMs, o);
     o = b.writeInt32BE(s.cell, o);
     o = b.writeInt32BE(s.region, o);
@@ -52,7 +54,7 @@ export const decodeSites = (b: Buffer): SiteFeatures[] => {
     const siteId = b.toString('utf8', o, o + len);
     o += len;
     const f: number[] = [];
-    for (let k = 0; k < 7; k++, o += 4) f.push(b.readFloatBE(o));
+    for (let k = 0; k < FLOATS; k++, o += 4) f.push(b.readFloatBE(o));
     const recentHourMs = b.readDoubleBE(o);
     o += 8;
     const cell = b.readInt32BE(o);
@@ -63,8 +65,8 @@ export const decodeSites = (b: Buffer): SiteFeatures[] => {
       const w = b.readUInt16BE(o);
       howKw[h] = w === NOT_SEEN ? NaN : w / 1000;
     }
-    const [latitudeDeg = NaN, longitudeDeg = NaN, solarKwp = NaN, solarFactor = NaN, heatKwPerC = NaN, coolKwPerC = NaN, recentKw = NaN] = f;
-    out.push({ siteId, latitudeDeg, longitudeDeg, solarKwp, solarFactor, heatKwPerC, coolKwPerC, cell, region, recentHourMs, recentKw, howKw });
+    const [latitudeDeg = NaN, longitudeDeg = NaN, solarKwp = NaN, solarFactor = NaN, heatKwPerC = NaN, coolKwPerC = NaN, recentKw = NaN, tiltDeg = NaN, azimuthDeg = NaN, altitudeM = NaN] = f;
+    out.push({ siteId, latitudeDeg, longitudeDeg, solarKwp, solarFactor, tiltDeg, azimuthDeg, altitudeM, heatKwPerC, coolKwPerC, cell, region, recentHourMs, recentKw, howKw });
   }
   if (o !== b.length) throw new Error(`site snapshot: ${b.length - o} trailing bytes`);
   return out;

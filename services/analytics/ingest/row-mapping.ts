@@ -104,7 +104,10 @@ const assetColumns = cols(`
   customer_id Nullable(String)
   updated_at DT
   deleted UInt8
-  credentials_revoked_before DT?`);
+  credentials_revoked_before DT?
+  tilt_deg Nullable(Float64)
+  azimuth_deg Nullable(Float64)
+  altitude_m Nullable(Float64)`);
 
 const assets: TableMapping<typeof TopicNames.assetRegistry> = {
   topic: TopicNames.assetRegistry,
@@ -114,11 +117,12 @@ const assets: TableMapping<typeof TopicNames.assetRegistry> = {
     if (a === null) {
       // A tombstone deletes the key: a row marked deleted, so assets_current drops the asset.
       if (meta.key === null) return err(`${TopicNames.assetRegistry}: a tombstone without a key names no asset`);
-      return ok([[meta.key, 'DEVICE', null, '', null, null, null, null, null, null, null, null, null, null, meta.timestampMs, 1, null, meta.partition, meta.offset]]);
+      return ok([[meta.key, 'DEVICE', null, '', null, null, null, null, null, null, null, null, null, null, meta.timestampMs, 1, null, null, null, null, meta.partition, meta.offset]]);
     }
     return ok([[
       a.assetId, a.kind, a.parentId, a.name, a.latitudeDeg, a.longitudeDeg, a.weatherCellId, a.gridRegionId, a.solarKwp, a.batteryKwh,
       a.maxChargeKw, a.maxDischargeKw, a.backupReservePct, a.customerId, a.updatedAtMs, a.deleted ? 1 : 0, a.credentialsRevokedBeforeMs,
+      a.tiltDeg ?? null, a.azimuthDeg ?? null, a.altitudeM ?? null,
       meta.partition, meta.offset,
     ]]);
   },

@@ -14,7 +14,7 @@ const ISSUED = Date.UTC(2025, 5, 3, 6, 30);
 const FROM = Date.UTC(2025, 5, 3, 6);
 
 const site = (over: Partial<SiteFeatures> = {}): SiteFeatures => ({
-  siteId: 'site-1', latitudeDeg: 48.1, longitudeDeg: 11.6, solarKwp: 6, solarFactor: 0.85, heatKwPerC: 0, coolKwPerC: 0.05, cell: 0, region: 0,
+  siteId: 'site-1', latitudeDeg: 48.1, longitudeDeg: 11.6, solarKwp: 6, solarFactor: 0.85, tiltDeg: NaN, azimuthDeg: NaN, altitudeM: NaN, heatKwPerC: 0, coolKwPerC: 0.05, cell: 0, region: 0,
   recentHourMs: FROM - HOUR, recentKw: 0.9, howKw: new Float32Array(168).fill(0.7), ...over,
 });
 const shared: SiteRunShared = {
@@ -51,6 +51,26 @@ describe('bundles', () => {
     expect(bundle.stormWatch).toBeNull();
   });
 
+  it('uses the array\'s tilt and azimuth: an east array makes more of its energy before noon, a learned factor keeps its level', () => {
+    const sum = (a: readonly number[]): number => a.reduce((x, y) => x + y, 0);
+    const flat = buildBundle(site(), shared).bundle.solarKw;
+    const east = buildBundle(site({ tiltDeg: 40, azimuthDeg: 90 }), shared).bundle.solarKw;
+    const west = buildBundle(site({ tiltDeg: 40, azimuthDeg: 270 }), shared).bundle.solarKw;
+    // 48 h from 06 UTC at 11.6 E: solar noon near 11:15 UTC, i.e. steps 5 and 29.
+    const beforeNoon = (a: readonly number[]): number => sum(a.slice(0, 5)) + sum(a.slice(24, 29));
+    expect(beforeNoon(east) / sum(east)).toBeGreaterThan(beforeNoon(flat) / sum(flat) + 0.05);
+    expect(beforeNoon(west) / sum(west)).toBeLessThan(beforeNoon(flat) / sum(flat) - 0.05);
+    // With a learned factor (learned against the horizontal), the horizon's energy stays the flat one's.
+    expect(sum(east) / sum(flat)).toBeCloseTo(1, 2);
+    // Without history, the fallback performance ratio meets the plane's own irradiance: a steep
+    // south array in June gets less than a flat one, a mild one a little more.
+    const noHistory = (over: Partial<SiteFeatures>): number => sum(buildBundle(site({ solarFactor: NaN, ...over }), shared).bundle.solarKw);
+    expect(noHistory({ tiltDeg: 80, azimuthDeg: 180 })).toBeLessThan(0.8 * noHistory({}));
+    expect(noHistory({ tiltDeg: 20, azimuthDeg: 180 })).toBeGreaterThan(noHistory({}));
+    // Negative control: an orientation out of range (tilt 120) is ignored, the array taken as flat.
+    expect(buildBundle(site({ tiltDeg: 120, azimuthDeg: 90 }), shared).bundle.solarKw).toEqual(flat);
+  });
+
   it('the same snapshot gives the same bundle, every time (what makes a retried chunk publish identical bytes)', () => {
     expect(JSON.stringify(buildBundle(site(), decodeShared(encodeShared(shared))).bundle)).toBe(JSON.stringify(buildBundle(site(), shared).bundle));
   });
@@ -61,6 +81,8 @@ describe('snapshot codec', () => {
     const arb = fc.record({
       siteId: fc.string({ minLength: 1, maxLength: 30 }), latitudeDeg: fc.double({ min: -90, max: 90, noNaN: true }), longitudeDeg: fc.double({ min: -180, max: 180, noNaN: true }),
       solarKwp: fc.double({ min: 0, max: 50, noNaN: true }), solarFactor: fc.oneof(fc.constant(NaN), fc.double({ min: 0, max: 2, noNaN: true })),
+      tiltDeg: fc.oneof(fc.constant(NaN), fc.double({ min: 0, max: 90, noNaN: true })), azimuthDeg: fc.oneof(fc.constant(NaN), fc.double({ min: 0, max: 360, noNaN: true })),
+      altitudeM: fc.oneof(fc.constant(NaN), fc.double({ min: -100, max: 4000, noNaN: true })),
       heatKwPerC: fc.double({ min: -1, max: 1, noNaN: true }), coolKwPerC: fc.double({ min: -1, max: 1, noNaN: true }), cell: fc.integer({ min: -1, max: 1000 }), region: fc.integer({ min: -1, max: 50 }),
       recentHourMs: fc.oneof(fc.constant(NaN), fc.integer({ min: 0, max: 2e12 })), recentKw: fc.double({ min: 0, max: 30, noNaN: true }),
       howKw: fc.array(fc.oneof(fc.constant(NaN), fc.double({ min: 0, max: 60, noNaN: true })), { minLength: 168, maxLength: 168 }).map((a) => Float32Array.from(a)),
@@ -74,6 +96,10 @@ describe('snapshot codec', () => {
         expect([b.cell, b.region, b.recentHourMs]).toEqual([s.cell, s.region, s.recentHourMs]);
         expect(b.latitudeDeg).toBeCloseTo(s.latitudeDeg, 3);
         expect(Number.isNaN(b.solarFactor)).toBe(Number.isNaN(s.solarFactor));
+        for (const k of ['tiltDeg', 'azimuthDeg', 'altitudeM'] as const) {
+          if (Number.isNaN(s[k])) expect(b[k]).toBeNaN();
+          else expect(Math.abs(b[k] - s[k])).toBeLessThan(1e-3 * Math.max(1, Math.abs(s[k])));
+        }
         for (let h = 0; h < 168; h++) {
           const x = s.howKw[h] ?? NaN;
           if (Number.isNaN(x)) expect(b.howKw[h]).toBeNaN();

@@ -5,7 +5,8 @@ import { forecastCarbon } from '../../../../services/analytics/forecast/models/e
 import { HOUR_MS, hourOfWeek, toHourly, type HourlySeries } from '../../../../services/analytics/forecast/models/hourly-series.ts';
 import { completeProfile, FALLBACK_LOAD_KW, forecastSiteLoad } from '../../../../services/analytics/forecast/models/load-model.ts';
 import { seasonalAnomalyForecast, DEFAULT_SEASONAL } from '../../../../services/analytics/forecast/models/seasonal-anomaly.ts';
-import { clampFactor, FALLBACK_SOLAR_FACTOR, forecastSiteSolar } from '../../../../services/analytics/forecast/models/solar-model.ts';
+import { clampFactor, FALLBACK_SOLAR_FACTOR, forecastSiteSolar, forecastSky, solarFromSky } from '../../../../services/analytics/forecast/models/solar-model.ts';
+import { poaHayDavies, surfaceNormal } from '../../../../services/platform/plane-of-array.ts';
 import { activeAlerts, FALLBACK_TEMPERATURE_C, forecastCellWeather, type CellHistory } from '../../../../services/analytics/forecast/models/weather-model.ts';
 
 const START = Date.UTC(2025, 5, 1);
@@ -84,6 +85,23 @@ describe('solar model', () => {
     const a = forecastSiteSolar({ latitudeDeg: 48, longitudeDeg: 11, solarKwp: 10, factor: 0.3 }, k, from);
     const b = forecastSiteSolar({ latitudeDeg: 48, longitudeDeg: 11, solarKwp: 10, factor: 0.6 }, k, from);
     expect((b[4] ?? 0) / (a[4] ?? 1)).toBeCloseTo(2, 6);
+  });
+
+  it('the inlined transposition is the platform\'s Hay-Davies, sample by sample (orientation and altitude from the registry)', () => {
+    fc.assert(fc.property(place, hourStart, fc.double({ min: 0, max: 90, noNaN: true }), fc.double({ min: 0, max: 360, noNaN: true }), fc.double({ min: 0, max: 3000, noNaN: true }), fc.array(fc.double({ min: 0, max: 1.2, noNaN: true }), { minLength: 48, maxLength: 48 }),
+      (p, from, tiltDeg, azimuthDeg, altitudeM, clearness) => {
+        const sky = forecastSky(p.latitudeDeg, p.longitudeDeg, clearness, from, altitudeM);
+        const normal = surfaceNormal({ tiltDeg, azimuthDeg });
+        const kw = solarFromSky(sky, { ...p, solarKwp: 1000, factor: null, orientation: { tiltDeg, azimuthDeg }, altitudeM });
+        kw.forEach((x, j) => {
+          let poa = 0;
+          for (let q = 0; q < 4; q++) {
+            const i = j * 4 + q;
+            poa += poaHayDavies({ sky: { ghi: sky.ghi[i] ?? 0, dni: sky.dni[i] ?? 0, dhi: sky.dhi[i] ?? 0 }, sun: { east: sky.east[i] ?? 0, north: sky.north[i] ?? 0, up: sky.up[i] ?? 0 }, normal, dniExtra: sky.dniExtra[i] ?? 0 }) / 4;
+          }
+          expect(Math.abs(x - Math.min(1000, FALLBACK_SOLAR_FACTOR * poa))).toBeLessThan(1e-6);
+        });
+      }), { numRuns: 60 });
   });
 });
 
