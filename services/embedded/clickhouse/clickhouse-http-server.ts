@@ -15,6 +15,7 @@ import { openEngine } from './chdb-engine.ts';
 import { createHttpSessions } from './http-sessions.ts';
 import { insertPipes } from './insert-pipes.ts';
 import { createQuerySlots } from './query-slots.ts';
+import { createQuotas } from './quotas.ts';
 import { handleQuery, type HandlerDeps } from './query-handler.ts';
 import type { Users } from './users.ts';
 
@@ -74,7 +75,7 @@ export const startClickhouseServer = async (opts: ServerOptions): Promise<Runnin
   const sessions = createHttpSessions(() => engine.connect());
   const deps: HandlerDeps = {
     engine, sessions, users: opts.users, version, timezone,
-    maxInsertBytes: opts.maxInsertBytes, pipes: insertPipes(resolve(opts.spoolDir), opts.maxStreamedInserts), log: opts.log, guard, slots: createQuerySlots(),
+    maxInsertBytes: opts.maxInsertBytes, pipes: insertPipes(resolve(opts.spoolDir), opts.maxStreamedInserts), log: opts.log, guard, slots: createQuerySlots(), quotas: createQuotas(),
   };
   const inflight = new Set<Promise<void>>();
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -35,6 +35,7 @@ export const OwnErrors = {
   UNKNOWN_USER: 192,
   ACCESS_DENIED: 497,
   TOO_MANY_SIMULTANEOUS_QUERIES: 202,
+  QUOTA_EXCEEDED: 201,
 } as const;
 export type OwnErrorName = keyof typeof OwnErrors;
 

@@ -22,6 +22,7 @@ import { BodyFailure, singleBlockSettings, streamInsert } from './streamed-inser
 import type { AccessGuard } from './access-guard.ts';
 import { checkGrants } from './grant-guard.ts';
 import type { QuerySlots } from './query-slots.ts';
+import type { Quotas } from './quotas.ts';
 import { authenticate, type Users } from './users.ts';
 
 export interface HandlerDeps {
@@ -37,6 +38,8 @@ export interface HandlerDeps {
   readonly guard: AccessGuard;
   /** Per-user concurrent query limits (query-slots.ts). */
   readonly slots: QuerySlots;
+  /** Per-user quotas over time (quotas.ts). */
+  readonly quotas: Quotas;
 }
 
 /** Thrown inside the handler to answer with a ClickHouse exception. */
@@ -149,6 +152,8 @@ const runSelect = async (conn: EngineConnection, sql: string, p: ParsedRequest, 
       while (!ended && !res.destroyed) {
         const r = await it.next();
         if (r.done === true) break;
+        // After the headers: counted for the user's quota (quotas.ts), not for the summary header.
+        summary.resultRows += r.value.rows;
         await out.write(joined(r.value.bytes));
       }
       await out.end();
@@ -179,6 +184,7 @@ export const handleQuery = async (req: IncomingMessage, res: ServerResponse, url
   };
   let lease: { conn: EngineConnection; done: () => void } | undefined;
   let releaseSlot: (() => void) | undefined;
+  let recordUse: ((use: { readonly resultRows: number }) => void) | undefined;
   const summary = emptySummary();
   try {
     if (!parsed.ok) fail(parsed.error);
@@ -190,6 +196,9 @@ export const handleQuery = async (req: IncomingMessage, res: ServerResponse, url
     const auth = authenticate(deps.users, p.credentials);
     if (!auth.ok) fail(auth.error);
     const user = auth.value;
+    const admitted = deps.quotas.admit(user, Date.now());
+    if (!admitted.ok) fail(admitted.exception);
+    recordUse = admitted.record;
     const slot = deps.slots.take(user);
     if (!slot.ok) fail(ownException('TOO_MANY_SIMULTANEOUS_QUERIES', `Too many simultaneous queries for user ${user.name}. Current: ${slot.running}, maximum: ${slot.limit}`));
     releaseSlot = slot.release;
@@ -246,6 +255,7 @@ export const handleQuery = async (req: IncomingMessage, res: ServerResponse, url
   } finally {
     lease?.done();
     releaseSlot?.();
+    recordUse?.({ resultRows: summary.resultRows });
   }
 };
 

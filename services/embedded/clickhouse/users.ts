@@ -6,6 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { err, ok, type Result } from '../../platform/result.ts';
 import { ownException, type ChException } from './exception.ts';
 import type { Credentials } from './request-params.ts';
+import { parseQuota, type QuotaInterval } from './quotas.ts';
 import { parseGrants, type TableGrants } from './table-grants.ts';
 
 export interface User {
@@ -17,6 +18,8 @@ export interface User {
   readonly passwordSha256: Buffer;
   /** Per-table grants (table-grants.ts); undefined: every table, as a user without `grants` in the file. */
   readonly grants?: TableGrants;
+  /** Limits over time (quotas.ts); undefined: none. */
+  readonly quota?: readonly QuotaInterval[];
 }
 
 export type Users = ReadonlyMap<string, User>;
@@ -26,7 +29,8 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /**
  * Validates a users file's parsed JSON: `{ "users": { name: { password?, passwordSha256Hex?,
- * readonly?, settings?, grants? } } }`, grants as `["GRANT SELECT ON db.table", ...]`.
+ * readonly?, settings?, grants?, quota? } } }`, grants as `["GRANT SELECT ON db.table", ...]`,
+ * quota as `[{ "duration": 3600, "queries": 1000 }]`.
  */
 export const parseUsers = (json: unknown): Result<Users, string> => {
   if (!isRecord(json) || !isRecord(json['users'])) return err('users file must be an object with a "users" object');
@@ -37,7 +41,9 @@ export const parseUsers = (json: unknown): Result<Users, string> => {
       problems.push(`user ${name} must be an object`);
       continue;
     }
-    const { password, passwordSha256Hex, readonly, settings, grants } = raw;
+    const { password, passwordSha256Hex, readonly, settings, grants, quota } = raw;
+    const intervals = quota === undefined ? undefined : parseQuota(quota);
+    if (intervals !== undefined && !intervals.ok) problems.push(`user ${name}: ${intervals.error}`);
     let tableGrants: TableGrants | undefined;
     if (grants !== undefined) {
       const g = Array.isArray(grants) ? parseGrants(grants) : undefined;
@@ -63,7 +69,7 @@ export const parseUsers = (json: unknown): Result<Users, string> => {
         }
       }
     }
-    if (hash) users.set(name, { name, readonly: readonly === 1 ? 1 : 0, settings: pairs, passwordSha256: hash, ...(tableGrants === undefined ? {} : { grants: tableGrants }) });
+    if (hash) users.set(name, { name, readonly: readonly === 1 ? 1 : 0, settings: pairs, passwordSha256: hash, ...(tableGrants === undefined ? {} : { grants: tableGrants }), ...(intervals?.ok === true ? { quota: intervals.value } : {}) });
   }
   if (!users.has('default')) problems.push('a "default" user is required (it serves requests without credentials)');
   return problems.length > 0 ? err(problems.join('; ')) : ok(users);
