@@ -4,8 +4,8 @@
  * workers, the bundle publisher, /metrics and /healthz. The CLI starts it; tests and the bench start it
  * in-process with their own prefixes.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Type } from 'typebox';
+import { createHttpApp, listen, type HttpApp } from '../../platform/http-server.ts';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { FlowProducer, Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -75,7 +75,7 @@ export const startForecastService = async (opts: { config: Config; fcfg: Forecas
   runs.on('error', onRedisError);
   finalizeQueue.on('error', onRedisError);
   const closers: Array<() => Promise<void>> = [];
-  let metricsServer: Server | null = null;
+  let metricsServer: { app: HttpApp; port: number } | null = null;
 
   if (opts.schedule) await upsertSchedulers(runs, fcfg, config.sim);
 
@@ -121,26 +121,20 @@ export const startForecastService = async (opts: { config: Config; fcfg: Forecas
     for (const w of [runWorker, chunkWorker, finalizeWorker]) w.on('error', (e) => logger.warn('forecast worker error', { error: e.message }));
 
     if (fcfg.metricsPort >= 0) {
-      const server = createServer((req, res) => {
-        if (req.url === '/metrics') {
-          metrics.registry.metrics().then((body) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body), (e: unknown) => res.writeHead(500).end(describeError(e)));
-        } else if (req.url === '/healthz') {
-          res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-        } else res.writeHead(404).end();
-      });
-      await new Promise<void>((r) => server.listen(fcfg.metricsPort, fcfg.metricsHost, r));
-      metricsServer = server;
+      const app = await createHttpApp({ title: 'gridfleet forecast jobs', description: 'The forecast jobs\' metrics and health (docs/forecast.md).', logger, metrics: metrics.registry, bodyLimit: 1024 });
+      app.get('/healthz', { schema: { hide: true, response: { 200: Type.String() } } }, async (_req, reply) => reply.type('text/plain').send('ok\n'));
+      metricsServer = { app, port: (await listen(app, fcfg.metricsPort, fcfg.metricsHost)).port };
     }
     closers.push(
       () => runWorker.close(), () => chunkWorker.close(), () => finalizeWorker.close(), () => flow.close(),
       () => writer.close(), () => clickhouse.close(),
-      () => new Promise<void>((r) => (metricsServer === null ? r() : metricsServer.close(() => r()))),
+      () => metricsServer?.app.close() ?? Promise.resolve(),
     );
   }
 
   return {
     store, runs,
-    metricsPort: metricsServer === null ? null : (metricsServer.address() as AddressInfo).port,
+    metricsPort: metricsServer?.port ?? null,
     async runNow(kind, issuedAtMs) {
       await runs.add(kind, { kind, issuedAtMs } satisfies RunJobData, { jobId: `manual-${kind}-${issuedAtMs}`, attempts: fcfg.runAttempts, backoff: { type: 'exponential', delay: fcfg.backoffMs }, removeOnComplete: 1000, removeOnFail: 5000 });
       return `${kind}-${issuedAtMs}`;

@@ -1,12 +1,14 @@
 /**
  * Ingest's Prometheus metrics (prom-client, a registry of its own) and the small HTTP server that
- * serves them: GET /metrics, GET /healthz. Lag is per topic and partition: records in Kafka not yet
+ * serves them (fastify, services/platform/http-server.ts): GET /metrics, GET /healthz. Lag is per topic and partition: records in Kafka not yet
  * acknowledged by ClickHouse (high-water mark minus the group's committed offset), set on a timer
  * by lag-refresher.ts so it keeps growing while ingest is paused. rows/s is a gauge over the last
  * 10 s next to the rows counter, so a dashboard without PromQL rate() still reads it.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Type } from 'typebox';
+import { createHttpApp, listen } from '../../platform/http-server.ts';
+import type { Logger } from '../../platform/logger.ts';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface IngestMetrics {
@@ -71,32 +73,13 @@ export const createIngestMetrics = (now: () => number): IngestMetrics => {
   };
 };
 
-/** Serves /metrics and /healthz (503 listing `problems()` when there are any) on host:port (0 picks one); resolves with the port. */
-export const serveMetrics = async (metrics: IngestMetrics, port: number, problems: () => readonly string[], host = '127.0.0.1'): Promise<{ port: number; server: Server }> => {
-  const server = createServer((req, res) => {
-    if (req.url === '/metrics') {
-      metrics.registry.metrics().then(
-        (text) => {
-          res.writeHead(200, { 'content-type': metrics.registry.contentType });
-          res.end(text);
-        },
-        (e: unknown) => {
-          res.writeHead(500);
-          res.end(String(e));
-        },
-      );
-    } else if (req.url === '/healthz') {
-      const found = problems();
-      res.writeHead(found.length === 0 ? 200 : 503, { 'content-type': 'text/plain' });
-      res.end(found.length === 0 ? 'ok\n' : `${found.join('\n')}\n`);
-    } else {
-      res.writeHead(404);
-      res.end();
-    }
+/** Serves /metrics and /healthz (503 listing `problems()` when there are any, as text) on host:port (0 picks one); resolves with the port. */
+export const serveMetrics = async (metrics: IngestMetrics, port: number, problems: () => readonly string[], logger: Logger, host = '127.0.0.1'): Promise<{ port: number; server: Server }> => {
+  const app = await createHttpApp({ title: 'gridfleet ingest', description: 'Ingest\'s metrics and health (docs/analytics.md).', logger, metrics: metrics.registry, bodyLimit: 1024 });
+  app.get('/healthz', { schema: { hide: true, response: { 200: Type.String(), 503: Type.String() } } }, async (_req, reply) => {
+    const found = problems();
+    return reply.code(found.length === 0 ? 200 : 503).type('text/plain').send(found.length === 0 ? 'ok\n' : `${found.join('\n')}\n`);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  return { port: (server.address() as AddressInfo).port, server };
+  const bound = await listen(app, port, host);
+  return { port: bound.port, server: app.server };
 };

@@ -61,7 +61,7 @@ const main = async (): Promise<void> => {
     const problems = [...runner.rejected()].map(([topic, r]) => `rejected: ClickHouse refuses inserts into ${r.table} (from ${topic}) for good; next try in ${Math.max(0, Math.round((r.retryAtMs - systemClock.now()) / 1000))} s: ${r.error}`);
     if (runner.isPaused()) problems.unshift('paused: ClickHouse is not accepting inserts');
     return problems;
-  }, ingest.metricsHost);
+  }, logger, ingest.metricsHost);
   logger.info('ingest starting', { group: ingest.groupId, database: ingest.database, topics: [...topics.values()], metricsPort: served.port });
   let stopping = false;
   const stop = (): void => {
