@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { TopicNames } from '../../../../services/platform/topics.ts';
-import { countOf, createWorld, eventually, produceTelemetry, producedByPartition, startIngest, telemetryProblems, type IngestWorld } from './ingest-harness.ts';
+import { countOf, createWorld, eventually, produceTelemetry, producedByPartition, startIngest, telemetryProblems, type IngestWorld, committedTelemetry } from './ingest-harness.ts';
 
 const FRAMES = 8_000;
 const worlds: IngestWorld[] = [];
@@ -16,14 +16,6 @@ afterEach(async () => {
   await Promise.all(worlds.splice(0).map((w) => w.close()));
 });
 
-const committedTotal = async (w: IngestWorld): Promise<number> => {
-  const admin = await w.kafka.admin();
-  try {
-    return (await admin.groupOffsets(w.group, w.topic(TopicNames.telemetry))).reduce((n, o) => n + Math.max(0, Number(o.offset)), 0);
-  } finally {
-    await admin.disconnect();
-  }
-};
 
 const crashThenRecover = async (name: string, fault: string, extraEnv: Record<string, string> = {}): Promise<{ w: IngestWorld; rowsAtCrash: number; committedAtCrash: number }> => {
   const w = await createWorld(name);
@@ -34,14 +26,14 @@ const crashThenRecover = async (name: string, fault: string, extraEnv: Record<st
   const crashing = startIngest(w, { ...env, INGEST_FAULT: fault });
   expect(await crashing.exited, crashing.output()).toBe('SIGKILL');
   const rowsAtCrash = await countOf(w.ch, `SELECT count() FROM ${w.database}.telemetry`);
-  const committedAtCrash = await committedTotal(w);
+  const committedAtCrash = await committedTelemetry(w);
 
   const again = startIngest(w, env);
   try {
     const done = await eventually(async () => (await countOf(w.ch, `SELECT count() FROM ${w.database}.telemetry`)) >= FRAMES, 60_000);
     expect(done, again.output()).toBe(true);
     // Give a duplicate the chance to show up before reconciling.
-    await eventually(async () => (await committedTotal(w)) >= FRAMES, 20_000);
+    await eventually(async () => (await committedTelemetry(w)) >= FRAMES, 20_000);
   } finally {
     expect(await again.stop()).toBe('0');
   }

@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { TopicNames } from '../../../../services/platform/topics.ts';
-import { countOf, createWorld, eventually, produceTelemetry, producedByPartition, startIngest, type IngestWorld } from './ingest-harness.ts';
+import { countOf, createWorld, eventually, produceTelemetry, producedByPartition, startIngest, type IngestWorld, committedTelemetry } from './ingest-harness.ts';
 
 const worlds: IngestWorld[] = [];
 afterEach(async () => {
@@ -15,14 +15,6 @@ afterEach(async () => {
 });
 
 const produced = async (w: IngestWorld): Promise<number> => [...(await producedByPartition(w, TopicNames.telemetry)).values()].reduce((a, b) => a + b, 0);
-const committed = async (w: IngestWorld): Promise<number> => {
-  const admin = await w.kafka.admin();
-  try {
-    return (await admin.groupOffsets(w.group, w.topic(TopicNames.telemetry))).reduce((n, o) => n + Math.max(0, Number(o.offset)), 0);
-  } finally {
-    await admin.disconnect();
-  }
-};
 const rowsAndFrames = async (w: IngestWorld): Promise<{ rows: number; frames: number }> => ({
   rows: await countOf(w.ch, `SELECT count() FROM ${w.database}.telemetry`),
   frames: await countOf(w.ch, `SELECT uniqExact(device_id, seq) FROM ${w.database}.telemetry`),
@@ -33,7 +25,7 @@ const ingestAll = async (w: IngestWorld): Promise<string> => {
   const p = startIngest(w, { INGEST_BATCH_RECORDS: '500', INGEST_MAX_WAIT_MS: '300' });
   try {
     const total = await produced(w);
-    expect(await eventually(async () => (await committed(w)) >= total, 60_000), p.output()).toBe(true);
+    expect(await eventually(async () => (await committedTelemetry(w)) >= total, 60_000), p.output()).toBe(true);
   } finally {
     expect(await p.stop()).toBe('0');
   }

@@ -147,6 +147,16 @@ export const producedByPartition = async (w: IngestWorld, t: TopicName): Promise
   }
 };
 
+/** Telemetry records the world's ingest group has committed, summed over partitions. */
+export const committedTelemetry = async (w: IngestWorld): Promise<number> => {
+  const admin = await w.kafka.admin();
+  try {
+    return (await admin.groupOffsets(w.group, w.topic(TopicNames.telemetry))).reduce((n, o) => n + Math.max(0, Number(o.offset)), 0);
+  } finally {
+    await admin.disconnect();
+  }
+};
+
 export const telemetryProblems = async (w: IngestWorld): Promise<string[]> =>
   reconcile(await producedByPartition(w, TopicNames.telemetry), await readTableCounts(w.ch, `${w.database}.telemetry`, 'device_id, seq'));
 
