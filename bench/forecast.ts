@@ -26,7 +26,7 @@ import { encodeShared, encodeSites, type SiteRunShared } from '../services/analy
 import { createAvroCodec, createRegistryClient } from '../services/platform/avro-codec.ts';
 import { createLogger } from '../services/platform/logger.ts';
 import { seedHistory, START_MS } from '../test/integration/analytics/forecast/forecast-harness.ts';
-import { simProviderIssues, simSeries, SIM_PLACE } from '../test/unit/analytics/forecast/sim-series.ts';
+import { simProviderIssues, simSeries, SIM_ARRAY, SIM_PLACE } from '../test/unit/analytics/forecast/sim-series.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../services/embedded/stack/layout.ts';
@@ -62,7 +62,7 @@ const accuracy = (): Record<string, { model: number; persistence: number; season
     const acc = { model: 0, persistence: 0, seasonalNaive: 0 };
     for (const seed of seeds) {
       const sim = simSeries(seed, Date.UTC(2025, 3, 1), 42);
-      const model = kind === 'load' ? loadWithTemperatureModel(sim.temperature) : seriesModel(kind, SIM_PLACE);
+      const model = kind === 'load' ? loadWithTemperatureModel(sim.temperature) : seriesModel(kind, kind === 'solar' ? { ...SIM_PLACE, orientation: SIM_ARRAY } : SIM_PLACE);
       const r = backtest(sim[kind], model, { steps: 48, warmupHours: 21 * 24, strideHours: 7, period: baselinePeriod(kind) });
       acc.model += (r.overall.model ?? NaN) / seeds.length;
       acc.persistence += (r.overall.persistence ?? NaN) / seeds.length;

@@ -10,7 +10,7 @@
 import type { AssetDefinition } from '../../platform/events.ts';
 import { gridRegionParams, type GridRegionParams } from './physics/grid-mix.ts';
 import { loadProfileParams, type LoadProfileParams } from './physics/household-load.ts';
-import { mulberry32, normalFrom } from './physics/random.ts';
+import { hashUnit, mulberry32, normalFrom, smoothNoise1 } from './physics/random.ts';
 
 export interface PlanFleetOptions {
   readonly seed: number;
@@ -50,6 +50,11 @@ export interface SitePlan {
   readonly longitudeDeg: number;
   readonly utcOffsetHours: number;
   readonly solarKwp: number;
+  /** The PV array: tilt 10-40 degrees, facing between east-south-east and west-south-west (south of the equator: north). */
+  readonly tiltDeg: number;
+  readonly azimuthDeg: number;
+  /** Metres above sea level (a smooth terrain over the geography). */
+  readonly altitudeM: number;
   readonly batteryKwh: number;
   readonly maxChargeKw: number;
   readonly maxDischargeKw: number;
@@ -143,6 +148,10 @@ export const planFleet = (opts: PlanFleetOptions): FleetPlan => {
             cellId: cellId(row, col),
             latitudeDeg, longitudeDeg, utcOffsetHours,
             solarKwp: round(3 + 7 * rand(), 1),
+            // From hashes of the site, not the layout's random stream: adding them moved no site.
+            tiltDeg: round(10 + 30 * hashUnit(opts.seed, 'tilt', siteId), 0),
+            azimuthDeg: round((latitudeDeg >= 0 ? 180 : 0) + 75 * (hashUnit(opts.seed, 'azimuth', siteId) - 0.5) * 2, 0),
+            altitudeM: round(Math.max(0, 400 + 350 * smoothNoise1(opts.seed ^ 0x7e11, latitudeDeg / 0.7) + 300 * smoothNoise1(opts.seed ^ 0x3a5, longitudeDeg / 0.9)), 0),
             batteryKwh: model.kwh,
             maxChargeKw: model.kw,
             maxDischargeKw: model.kw,
@@ -180,6 +189,7 @@ const siteDefinition = (s: SitePlan, assetId: string, kind: 'SITE' | 'DEVICE', p
   assetId, kind, parentId, name: assetId, latitudeDeg: s.latitudeDeg, longitudeDeg: s.longitudeDeg, weatherCellId: s.cellId, gridRegionId: s.regionId,
   solarKwp: s.solarKwp, batteryKwh: s.batteryKwh, maxChargeKw: s.maxChargeKw, maxDischargeKw: s.maxDischargeKw, backupReservePct: s.backupReservePct,
   customerId: s.customerId, updatedAtMs: nowMs, deleted: false, credentialsRevokedBeforeMs: null,
+  ...(kind === 'SITE' ? { tiltDeg: s.tiltDeg, azimuthDeg: s.azimuthDeg, altitudeM: s.altitudeM } : {}),
 });
 
 /** The plan as asset.registry.v1 records, parents before children: fleet > region > substation > feeder > site > device. */

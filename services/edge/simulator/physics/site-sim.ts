@@ -4,11 +4,15 @@
  * what the gateway receives as telemetry (minus identity, sequence and mode).
  */
 import { siteBalance, stepBattery, type BatterySpec } from '../../agent/battery.ts';
+import { poaIsotropic, surfaceNormal } from '../../../platform/plane-of-array.ts';
 import { householdLoadKw, type LoadProfileParams } from './household-load.ts';
 
 export interface SiteSpec extends BatterySpec {
   readonly solarKwp: number;
   readonly load: LoadProfileParams;
+  /** The array's tilt and azimuth (degrees, azimuth clockwise from north); flat when absent. */
+  readonly tiltDeg?: number;
+  readonly azimuthDeg?: number;
 }
 
 export interface SiteState {
@@ -19,7 +23,21 @@ export interface SiteState {
 export interface SiteWeather {
   readonly temperatureC: number;
   readonly irradianceWPerM2: number;
+  /** The world's beam and diffuse and the sun, when the array is tilted. */
+  readonly dniWPerM2?: number;
+  readonly dhiWPerM2?: number;
+  readonly sun?: { readonly east: number; readonly north: number; readonly up: number };
 }
+
+/**
+ * The irradiance on the site's array: the world's beam and diffuse transposed with an isotropic
+ * sky (the forecast model uses Hay-Davies on an Erbs split: the world and the model differ on
+ * purpose), or the global horizontal for a flat array or a world without components.
+ */
+export const arrayIrradiance = (spec: Pick<SiteSpec, 'tiltDeg' | 'azimuthDeg'>, w: SiteWeather): number => {
+  if (spec.tiltDeg === undefined || spec.azimuthDeg === undefined || w.sun === undefined || w.dniWPerM2 === undefined || w.dhiWPerM2 === undefined) return w.irradianceWPerM2;
+  return poaIsotropic({ sky: { ghi: w.irradianceWPerM2, dni: w.dniWPerM2, dhi: w.dhiWPerM2 }, sun: w.sun, normal: surfaceNormal({ tiltDeg: spec.tiltDeg, azimuthDeg: spec.azimuthDeg }), dniExtra: 1361 });
+};
 
 /** What the site would do with no battery: the agent decides from these. */
 export interface SiteConditions {
@@ -51,7 +69,7 @@ export const solarKwFrom = (solarKwp: number, irradianceWPerM2: number, airTempC
 };
 
 export const siteConditions = (spec: SiteSpec, weather: SiteWeather, tMs: number): SiteConditions => ({
-  solarKw: solarKwFrom(spec.solarKwp, weather.irradianceWPerM2, weather.temperatureC),
+  solarKw: solarKwFrom(spec.solarKwp, arrayIrradiance(spec, weather), weather.temperatureC),
   loadKw: householdLoadKw(spec.load, tMs, weather.temperatureC),
   temperatureC: weather.temperatureC,
 });

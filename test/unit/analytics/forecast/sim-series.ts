@@ -5,13 +5,15 @@
  */
 import { gridMixAt, gridRegionParams } from '../../../../services/edge/simulator/physics/grid-mix.ts';
 import { householdLoadKw, loadProfileParams } from '../../../../services/edge/simulator/physics/household-load.ts';
-import { solarKwFrom } from '../../../../services/edge/simulator/physics/site-sim.ts';
+import { arrayIrradiance, solarKwFrom } from '../../../../services/edge/simulator/physics/site-sim.ts';
 import { createWeatherField } from '../../../../services/edge/simulator/physics/weather-field.ts';
 import { HOUR_MS, type HourlySeries } from '../../../../services/analytics/forecast/models/hourly-series.ts';
 import type { ProviderIssue } from '../../../../services/analytics/forecast/models/provider-correction.ts';
 import { carbonProviderModel, providerValue, temperatureProviderModel } from '../../../../services/edge/simulator/physics/provider-forecast.ts';
 
 export const SIM_PLACE = { latitudeDeg: 48.1, longitudeDeg: 11.6 } as const;
+/** The simulated site's array: 5 kWp, tilted 30 degrees, facing south-south-west, as a provisioned site might. */
+export const SIM_ARRAY = { tiltDeg: 30, azimuthDeg: 200 } as const;
 
 export interface SimSeries {
   readonly temperature: HourlySeries;
@@ -34,7 +36,7 @@ export const simSeries = (seed: number, startMs: number, days: number): SimSerie
     for (let q = 0; q < 4; q++) {
       const t = startMs + i * HOUR_MS + q * 15 * 60_000;
       const w = field.at('c1', t);
-      const parts = [w.temperatureC, w.cloudCoverPct, w.irradianceWPerM2, gridMixAt(grid, t).carbonGPerKwh, solarKwFrom(5, w.irradianceWPerM2, w.temperatureC), householdLoadKw(load, t, w.temperatureC)];
+      const parts = [w.temperatureC, w.cloudCoverPct, w.irradianceWPerM2, gridMixAt(grid, t).carbonGPerKwh, solarKwFrom(5, arrayIrradiance(SIM_ARRAY, w), w.temperatureC), householdLoadKw(load, t, w.temperatureC)];
       parts.forEach((x, k) => (acc[k] = (acc[k] ?? 0) + x / 4));
     }
     s.temperature[i] = acc[0] ?? 0;

@@ -65,6 +65,22 @@ describe('fleet provisioning plan', () => {
     expect(defs.find((d) => d.assetId === 'dev-000001')?.parentId).toBe('site-000001');
   });
 
+  it('gives every site a PV array (tilt 10-40 degrees, facing within 75 degrees of the equator) and an altitude, in the registry records of sites only', () => {
+    const plan = planFleet({ seed: 5, sites: 400 });
+    for (const s of plan.sites) {
+      expect(s.tiltDeg).toBeGreaterThanOrEqual(10);
+      expect(s.tiltDeg).toBeLessThanOrEqual(40);
+      expect(Math.abs(s.azimuthDeg - 180)).toBeLessThanOrEqual(75);
+      expect(s.altitudeM).toBeGreaterThanOrEqual(0);
+    }
+    expect(new Set(plan.sites.map((s) => s.azimuthDeg)).size).toBeGreaterThan(20);
+    const defs = fleetAssetDefinitions(plan, 0);
+    const site = defs.find((d) => d.kind === 'SITE');
+    expect(site?.tiltDeg).toBe(plan.sites[0]?.tiltDeg);
+    expect(site?.azimuthDeg).toBe(plan.sites[0]?.azimuthDeg);
+    expect(defs.find((d) => d.kind === 'DEVICE')?.tiltDeg).toBeUndefined();
+  });
+
   it('plans 100k sites with unique ids, every site under a feeder of its region', () => {
     const plan = planFleet({ seed: 3, sites: 100_000 });
     const defs = fleetAssetDefinitions(plan, 0);

@@ -8,7 +8,7 @@ import { createSimulatedDevice } from '../../../../services/edge/simulator/simul
 
 type Frame = Parameters<DeviceClient['sendTelemetry']>[0];
 
-const weather: CellWeather = { temperatureC: 15, cloudCoverPct: 20, irradianceWPerM2: 400, windSpeedMPerS: 3, alert: null };
+const weather: CellWeather = { temperatureC: 15, cloudCoverPct: 20, irradianceWPerM2: 400, dniWPerM2: 300, dhiWPerM2: 150, sun: { east: 0.2, north: -0.5, up: 0.84 }, windSpeedMPerS: 3, alert: null };
 const site = planFleet({ seed: 3, sites: 1 }).sites[0];
 if (site === undefined) throw new Error('the plan has a site');
 const STEP = 120_000;

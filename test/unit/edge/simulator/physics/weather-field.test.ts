@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { clearSkyGhiAt } from '../../../../../services/platform/solar-geometry.ts';
 import { createWeatherField, irradianceUnderClouds, observeCell, STORM_FRONT_THRESHOLD, type WeatherCell } from '../../../../../services/edge/simulator/physics/weather-field.ts';
 
 const HOUR = 3_600_000;
@@ -48,12 +47,19 @@ describe('weather field', () => {
       if (cell === undefined) throw new Error('no cell');
       const t = T0 + h * HOUR;
       const w = f.at(cell.cellId, t);
-      const clear = clearSkyGhiAt(cell.latitudeDeg, cell.longitudeDeg, t);
+      const { linke, clear: sky } = f.clearSkyAt(cell.cellId, t);
+      const clear = sky.ghi;
+      expect(linke).toBeGreaterThanOrEqual(1.6);
+      expect(linke).toBeLessThanOrEqual(7);
       expect(w.cloudCoverPct).toBeGreaterThanOrEqual(0);
       expect(w.cloudCoverPct).toBeLessThanOrEqual(100);
-      expect(w.irradianceWPerM2).toBeLessThanOrEqual(clear + 1e-9);
-      expect(w.irradianceWPerM2).toBeGreaterThanOrEqual(0.25 * clear - 1e-9);
+      // Broken clouds may lift the global up to 12 % above the clear sky (cloud enhancement).
+      expect(w.irradianceWPerM2).toBeLessThanOrEqual(1.12 * clear + 1e-9);
+      expect(w.irradianceWPerM2).toBeGreaterThanOrEqual(0.22 * clear - 1e-9);
       if (clear === 0) expect(w.irradianceWPerM2).toBe(0);
+      // Closure: global = beam x cos(zenith) + diffuse, the beam never above the clear sky's by more than the flicker.
+      expect(w.dniWPerM2 * Math.max(0, w.sun.up) + w.dhiWPerM2).toBeCloseTo(w.irradianceWPerM2, 6);
+      expect(w.dniWPerM2).toBeLessThanOrEqual(1.5 * sky.dni + 1e-9);
       expect(w.temperatureC).toBeGreaterThan(-20);
       expect(w.temperatureC).toBeLessThan(45);
       expect(w.windSpeedMPerS).toBeGreaterThanOrEqual(0);
@@ -61,6 +67,19 @@ describe('weather field', () => {
     }
     expect(irradianceUnderClouds(1000, 1)).toBeCloseTo(250, 6);
     expect(irradianceUnderClouds(1000, 0)).toBe(1000);
+  });
+
+  it('the world\'s haze wanders day by day around the climatology (the model assumes the climatology)', () => {
+    const f = createWeatherField(4, cells);
+    const noon = (d: number): number => f.clearSkyAt('c4-4', Date.UTC(2025, 5, 1 + d, 12)).linke;
+    const days = Array.from({ length: 60 }, (_, d) => noon(d));
+    const mean = days.reduce((a, b) => a + b, 0) / days.length;
+    const sd = Math.sqrt(days.reduce((a, b) => a + (b - mean) ** 2, 0) / days.length);
+    expect(sd).toBeGreaterThan(0.25);
+    expect(Math.abs(mean - 3.4)).toBeLessThan(0.8);
+    // Autocorrelated: neighbouring days closer than days three weeks apart.
+    const lag = (k: number): number => days.slice(k).reduce((a, x, i) => a + Math.abs(x - (days[i] ?? x)), 0) / (days.length - k);
+    expect(lag(1)).toBeLessThan(lag(21));
   });
 
   it('summer is warmer than winter and afternoons warmer than nights', () => {
