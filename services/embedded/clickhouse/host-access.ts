@@ -29,6 +29,20 @@ const SAFE_SYSTEM: ReadonlySet<string> = new Set(['FLUSH', 'DROP', 'SYNC', 'STOP
 /** Statements refused whole: they read or write host paths, or attach data from them. */
 const REFUSED_STATEMENTS: ReadonlySet<string> = new Set(['BACKUP', 'RESTORE', 'ATTACH']);
 
+/**
+ * Settings whose value is a path or URL the engine opens: the Template format's files (an error
+ * quotes the file, /etc/passwd included), schema files, the files `output_format_schema` and
+ * `input_format_record_errors_file_path` write, and the Avro registry URL the engine fetches.
+ * Refused by name wherever they appear: in the SQL (SET, SETTINGS) and as request parameters.
+ */
+export const HOST_SETTINGS: ReadonlySet<string> = new Set([
+  'format_template_resultset', 'format_template_row', 'format_schema', 'format_schema_source', 'output_format_schema',
+  'input_format_record_errors_file_path', 'format_avro_schema_registry_url',
+]);
+
+export const hostSettingRefusal = (name: string): string =>
+  `setting ${name} is refused for every user: its value names a file or URL on the server's host (use the inline *_format settings or send the schema otherwise)`;
+
 const isSafeEngine = (name: string): boolean => SAFE_ENGINES.has(name) || name.endsWith('MergeTree');
 
 /**
@@ -41,7 +55,8 @@ export const deniedTableFunctions = (engineTableFunctions: readonly string[]): R
 
 /**
  * Refusals found from the SQL text alone: more than one statement, `INTO OUTFILE`, `FROM INFILE`,
- * BACKUP, RESTORE, ATTACH, and SYSTEM commands other than the safe ones. Undefined when none.
+ * BACKUP, RESTORE, ATTACH, SYSTEM commands other than the safe ones, and the HOST_SETTINGS.
+ * Undefined when none.
  */
 export const lexicalRefusal = (sql: string): string | undefined => {
   const all = [...tokens(sql)];
@@ -56,6 +71,10 @@ export const lexicalRefusal = (sql: string): string | undefined => {
     if (pair === 'INTO OUTFILE') return 'INTO OUTFILE is refused: the embedded server never writes files on its host; read the result from the HTTP response';
     if (pair === 'FROM INFILE') return 'FROM INFILE is refused: the embedded server never reads files on its host; send the data as the request body';
   }
+  // A setting may be named bare or quoted (`format_template_row` = ...): both are looked for.
+  const named = all.map((t) => (t.kind === 'word' ? t.text : t.kind === 'ident' ? t.text.slice(1, -1) : '').toLowerCase());
+  const hostSetting = named.find((n) => HOST_SETTINGS.has(n));
+  if (hostSetting !== undefined) return hostSettingRefusal(hostSetting);
   if (first !== undefined && REFUSED_STATEMENTS.has(first)) return `${first} is refused: it reads or writes paths on the server's host`;
   if (first === 'SYSTEM' && (second === undefined || !SAFE_SYSTEM.has(second))) {
     return `SYSTEM ${second || '(no command)'} is refused by the embedded server (allowed: SYSTEM ${[...SAFE_SYSTEM].join(', ')})`;

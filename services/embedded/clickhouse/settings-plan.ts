@@ -5,6 +5,7 @@
  */
 import { err, ok, type Result } from '../../platform/result.ts';
 import { ownException, type ChException } from './exception.ts';
+import { HOST_SETTINGS, hostSettingRefusal } from './host-access.ts';
 import { sqlString } from './sql-inspect.ts';
 import type { User } from './users.ts';
 
@@ -26,6 +27,8 @@ export interface PlanInput {
 export const isUserWideSetting = (name: string): boolean => /_for_(user|all_users)$/.test(name);
 
 export const planSettings = (input: PlanInput): Result<ReadonlyArray<readonly [string, string]>, ChException> => {
+  const hostSetting = input.requestSettings.find(([k]) => HOST_SETTINGS.has(k.toLowerCase()));
+  if (hostSetting !== undefined) return err(ownException('ACCESS_DENIED', hostSettingRefusal(hostSetting[0])));
   const planned = planAll(input);
   return planned.ok ? ok(planned.value.filter(([k]) => !isUserWideSetting(k))) : planned;
 };

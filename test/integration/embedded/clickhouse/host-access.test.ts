@@ -46,6 +46,7 @@ const hostReaching = [
   "BACKUP TABLE system.one TO File('/tmp/gridfleet-host-access-probe')",
   'SELECT 1; SELECT * FROM `/etc/passwd`',
   'SYSTEM SHUTDOWN',
+  "SELECT number FROM numbers(1) SETTINGS format_template_row = '/etc/passwd' FORMAT Template",
 ];
 
 describe('host access through SQL', () => {
@@ -62,6 +63,13 @@ describe('host access through SQL', () => {
       expect((await run(user, password, 'SELECT 40 + 2')).text).toBe('42\n');
     }, 60_000);
   }
+
+  it('refuses a host path given as a request setting, and does not quote the file', async () => {
+    const r = await fetch(`${server.url}/?query=${encodeURIComponent('SELECT number FROM numbers(1) FORMAT Template')}&format_template_row=${encodeURIComponent('/etc/passwd')}`);
+    const text = await r.text();
+    expect(r.headers.get('x-clickhouse-exception-code'), text).toBe('497');
+    expect(text).not.toMatch(/root:/);
+  });
 
   it('still runs what analysts and ingest need: engine tables, numbers(), inserts with bodies, parameters', async () => {
     expect((await run('default', '', 'CREATE TABLE access_ok (x UInt32, s String) ENGINE = MergeTree ORDER BY x')).status).toBe(200);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { astRefusal, deniedTableFunctions, lexicalRefusal } from '../../../../services/embedded/clickhouse/host-access.ts';
+import { planSettings } from '../../../../services/embedded/clickhouse/settings-plan.ts';
 
 const denied = deniedTableFunctions(['file', 'url', 's3', 'numbers', 'remote', 'input', 'values', 'executable']);
 
@@ -111,5 +112,22 @@ describe('lexicalRefusal', () => {
     expect(lexicalRefusal('SELECT 1;;  ')).toBeUndefined();
     expect(lexicalRefusal('SYSTEM FLUSH LOGS')).toBeUndefined();
     expect(lexicalRefusal('/* BACKUP */ SELECT outfile FROM infile')).toBeUndefined();
+  });
+
+  // The Template format reads its row and resultset templates from host paths, and its error
+  // quotes the file: `SETTINGS format_template_row = '/etc/passwd'` answered with the file.
+  it('refuses settings whose value is a host path or URL, in the SQL and as request parameters', () => {
+    for (const q of [
+      "SELECT 1 SETTINGS format_template_row = '/etc/passwd' FORMAT Template",
+      "SET `format_template_resultset` = '/etc/hostname'",
+      "SELECT 1 SETTINGS output_format_schema = '/tmp/x.proto' FORMAT Protobuf",
+      "INSERT INTO t SETTINGS input_format_record_errors_file_path = '/tmp/e' FORMAT CSV",
+      "SELECT 1 SETTINGS format_avro_schema_registry_url = 'http://127.0.0.1:1'",
+    ]) expect(lexicalRefusal(q), q).toMatch(/names a file or URL on the server's host/);
+    expect(lexicalRefusal("SELECT 'format_template_row' SETTINGS format_template_row_format = '${data}'")).toBeUndefined();
+    const user = { name: 'default', readonly: 0 as const, settings: [], passwordSha256: Buffer.alloc(32) };
+    const r = planSettings({ user, requestSettings: [['format_schema', '/etc/passwd']], method: 'POST', inSession: false });
+    expect(!r.ok && r.error.code).toBe(497);
+    expect(planSettings({ user, requestSettings: [['max_threads', '2']], method: 'POST', inSession: false }).ok).toBe(true);
   });
 });
