@@ -139,7 +139,7 @@ const bench: Benchmark = {
       const ramp = (base: number, amp: number): number[] => Array.from({ length: 48 }, (_, j) => base + amp * Math.sin((j / 24) * 2 * Math.PI));
       const shared: SiteRunShared = {
         runId, issuedAtMs: bigIssued, validFromMs: bigIssued, cellIds: Array.from({ length: 64 }, (_, c) => `cell-${c}`), regionIds: ['r0', 'r1', 'r2', 'r3'],
-        cells: Array.from({ length: 64 }, () => ({ temperatureC: ramp(15, 5), clearness: ramp(0.7, 0.1), alerts: [], hdd: new Array<number>(168).fill(1), cdd: new Array<number>(168).fill(0), inline: false })),
+        cells: Array.from({ length: 64 }, (_c, c) => ({ temperatureC: ramp(15, 5), clearness: ramp(0.7, 0.1), alerts: [], hdd: new Array<number>(168).fill(1), cdd: new Array<number>(168).fill(0), inline: false, latitudeDeg: 45 + (c % 8) * 1.2, longitudeDeg: 5 + Math.floor(c / 8) * 1.1 })),
         regions: Array.from({ length: 4 }, () => ({ carbonGPerKwh: ramp(350, 80), inline: false })),
       };
       const chunks = chunkRanges(features.length, chunkSites).map(([a, b]) => encodeSites(features.slice(a, b)));

@@ -26,14 +26,18 @@ export interface BuiltBundle {
 
 /**
  * The forecast sky (sun, beam and diffuse per sample) is shared by the sites of a cell: computed
- * once per cell, place rounded to 0.05 degrees (a few seconds of sun time) and altitude to 50 m,
- * and kept for the life of the run's shared part (one chunk). The per-site work is then the
- * transposition only. The bundle still depends only on the site and the snapshot.
+ * once per cell at the place its clearness was computed for (a site is within a quarter degree
+ * of it: under a minute of sun time) and per 50 m of altitude, and kept for the life of the run's
+ * shared part (one chunk). The per-site work is then the transposition only. Without a cell place
+ * (a site without a cell, an older snapshot) the site's own place, rounded to 0.05 degrees, is
+ * used. The bundle still depends only on the site and the snapshot.
  */
 const skies = new WeakMap<SiteRunShared, Map<string, ForecastSky>>();
 const skyFor = (shared: SiteRunShared, cell: number, clearness: readonly number[], site: SiteFeatures): ForecastSky => {
-  const lat = Math.round(site.latitudeDeg * 20) / 20;
-  const lon = Math.round(site.longitudeDeg * 20) / 20;
+  const c = cell >= 0 ? shared.cells[cell] : null;
+  const cellPlace = c !== null && c !== undefined && Number.isFinite(c.latitudeDeg) && Number.isFinite(c.longitudeDeg);
+  const lat = cellPlace ? (c.latitudeDeg ?? 0) : Math.round(site.latitudeDeg * 20) / 20;
+  const lon = cellPlace ? (c.longitudeDeg ?? 0) : Math.round(site.longitudeDeg * 20) / 20;
   const alt = Number.isFinite(site.altitudeM) ? Math.round(site.altitudeM / 50) * 50 : 0;
   let byPlace = skies.get(shared);
   if (byPlace === undefined) {

@@ -93,9 +93,9 @@ const sharedCell = (latest: AreaForecastRow | undefined, inline: AreaForecast | 
     const g = alignSeries(latest.irradianceWPerM2, latest.validFromMs, w.validFromMs, HORIZON_STEPS);
     if (t !== null && g !== null) {
       const alerts = latest.alerts.map(toAlert).filter((a): a is WeatherAlert => a !== null);
-      return { temperatureC: t, clearness: clearnessFromIrradiance(g, latest.latitudeDeg, latest.longitudeDeg, w.validFromMs), alerts: activeAlerts(alerts, w.issuedAtMs, w.validFromMs + HORIZON_STEPS * HOUR_MS), ...deg, inline: false };
+      return { temperatureC: t, clearness: clearnessFromIrradiance(g, latest.latitudeDeg, latest.longitudeDeg, w.validFromMs), alerts: activeAlerts(alerts, w.issuedAtMs, w.validFromMs + HORIZON_STEPS * HOUR_MS), ...deg, inline: false, latitudeDeg: latest.latitudeDeg, longitudeDeg: latest.longitudeDeg };
     }
   }
   if (inline === undefined) return null;
-  return { temperatureC: inline.temperatureC, clearness: clearnessFromIrradiance(inline.irradianceWPerM2, inline.latitudeDeg, inline.longitudeDeg, w.validFromMs), alerts: inline.alerts, ...deg, inline: true };
+  return { temperatureC: inline.temperatureC, clearness: clearnessFromIrradiance(inline.irradianceWPerM2, inline.latitudeDeg, inline.longitudeDeg, w.validFromMs), alerts: inline.alerts, ...deg, inline: true, latitudeDeg: inline.latitudeDeg, longitudeDeg: inline.longitudeDeg };
 };

@@ -80,6 +80,9 @@ export interface SharedCell {
   readonly cdd: number[];
   /** True when no weather run's forecast was found and the site run computed it itself. */
   readonly inline: boolean;
+  /** Where the cell's clearness was computed (its sites' mean place); absent in older snapshots. */
+  readonly latitudeDeg?: number;
+  readonly longitudeDeg?: number;
 }
 
 /** What every chunk of a site run shares. */
