@@ -9,7 +9,7 @@ export type RunKind = (typeof RunKinds)[keyof typeof RunKinds];
 export const isRunKind = (s: string): s is RunKind => Object.hasOwn(RunKinds, s);
 
 /** Bumped whenever a model changes what it outputs for the same inputs. */
-export const MODEL_VERSION = 'gf-forecast-1';
+export const MODEL_VERSION = 'gf-forecast-2'; // 2: Ineichen clear sky, plane-of-array solar, night-spanning clearness persistence
 
 /** Steps of every forecast: 48 hourly values. */
 export const HORIZON_STEPS = 48;
