@@ -41,12 +41,12 @@ export interface LiveResult {
 
 /** The stages of a frame's way to the fleet, as the instances' histograms see them (each from the frame's Kafka time, but parent input). */
 const STAGES: ReadonlyArray<{ key: string; stage: string; name: string; labels: string[] }> = [
-  { key: 'SiteApplied', stage: 'telemetry applied (fetch wait)', name: 'assets_input_age_seconds', labels: ['kind="site"'] },
-  { key: 'SiteTaken', stage: 'site flush taken', name: 'assets_flush_age_seconds', labels: ['kind="site"', 'stage="taken"'] },
-  { key: 'SiteAcked', stage: 'site flush acked (partials written)', name: 'assets_flush_age_seconds', labels: ['kind="site"', 'stage="acked"'] },
-  { key: 'PartialsApplied', stage: 'partials applied (their own age)', name: 'assets_input_age_seconds', labels: ['kind="parent"'] },
-  { key: 'ParentTaken', stage: 'parent flush taken', name: 'assets_flush_age_seconds', labels: ['kind="parent"', 'stage="taken"'] },
-  { key: 'ParentAcked', stage: 'parent flush acked (view written)', name: 'assets_flush_age_seconds', labels: ['kind="parent"', 'stage="acked"'] },
+  { key: 'SiteApplied', stage: 'telemetry applied (fetch wait)', name: 'gridfleet_assets_input_age_seconds', labels: ['kind="site"'] },
+  { key: 'SiteTaken', stage: 'site flush taken', name: 'gridfleet_assets_flush_age_seconds', labels: ['kind="site"', 'stage="taken"'] },
+  { key: 'SiteAcked', stage: 'site flush acked (partials written)', name: 'gridfleet_assets_flush_age_seconds', labels: ['kind="site"', 'stage="acked"'] },
+  { key: 'PartialsApplied', stage: 'partials applied (their own age)', name: 'gridfleet_assets_input_age_seconds', labels: ['kind="parent"'] },
+  { key: 'ParentTaken', stage: 'parent flush taken', name: 'gridfleet_assets_flush_age_seconds', labels: ['kind="parent"', 'stage="taken"'] },
+  { key: 'ParentAcked', stage: 'parent flush acked (view written)', name: 'gridfleet_assets_flush_age_seconds', labels: ['kind="parent"', 'stage="acked"'] },
 ];
 
 const quantile = (xs: readonly number[], q: number): number => {
@@ -134,12 +134,12 @@ export const runLive = async (
     await new Promise((r) => setTimeout(r, opts.warmupSec * 1_000));
     const urls = procs.map((p) => p.url);
     const t0 = Date.now();
-    const [applied0, bytes0, sent0] = [await appliedSum(urls), await metricSum(urls, 'assets_bytes_produced_total'), telemetry.sent()];
+    const [applied0, bytes0, sent0] = [await appliedSum(urls), await metricSum(urls, 'gridfleet_assets_produced_bytes_total'), telemetry.sent()];
     const stages0 = await Promise.all(STAGES.map((s) => bucketSum(urls, s.name, s.labels)));
     progress(`live, ${n} instance(s): measuring ${opts.measureSec} s...`);
     await new Promise((r) => setTimeout(r, opts.measureSec * 1_000));
     const seconds = (Date.now() - t0) / 1000;
-    const [applied1, bytes1, sent1] = [await appliedSum(urls), await metricSum(urls, 'assets_bytes_produced_total'), telemetry.sent()];
+    const [applied1, bytes1, sent1] = [await appliedSum(urls), await metricSum(urls, 'gridfleet_assets_produced_bytes_total'), telemetry.sent()];
     const loadAvg = loadavg()[0] ?? Number.NaN;
     const stages1 = await Promise.all(STAGES.map((s) => bucketSum(urls, s.name, s.labels)));
     const stages = STAGES.map((s, i) => ({
@@ -157,14 +157,14 @@ export const runLive = async (
     const heirs = n === 1 ? [spawnAssets(bench, prefix, `live-${n}-heir`, opts.portBase + 9, env)] : procs.slice(0, n - 1);
     if (n === 1) procs.push(...heirs);
     const heirUrls = heirs.map((p) => p.url);
-    const restoresBefore = n === 1 ? 0 : await metricSum(heirUrls, 'assets_restore_seconds_count');
+    const restoresBefore = n === 1 ? 0 : await metricSum(heirUrls, 'gridfleet_assets_restore_seconds_count');
     const caughtUp = await waitUntil(async () => {
-      const count = await metricSum(heirUrls, 'assets_restore_seconds_count');
-      const pending = await metricSum(heirUrls, 'assets_restoring_shards');
-      return count > restoresBefore && pending === 0 && (await metricSum(heirUrls, 'assets_shards_owned')) >= 2 * SITE_PARTITIONS;
+      const count = await metricSum(heirUrls, 'gridfleet_assets_restore_seconds_count');
+      const pending = await metricSum(heirUrls, 'gridfleet_assets_restoring_shards');
+      return count > restoresBefore && pending === 0 && (await metricSum(heirUrls, 'gridfleet_assets_shards_owned')) >= 2 * SITE_PARTITIONS;
     }, 180_000, 100);
     const killToCaughtUpMs = caughtUp ? Date.now() - killedAt : Number.NaN;
-    const restoreMs = caughtUp ? await metricSum(heirUrls, 'assets_last_restore_ms') / heirUrls.length : Number.NaN;
+    const restoreMs = caughtUp ? 1000 * await metricSum(heirUrls, 'gridfleet_assets_last_restore_seconds') / heirUrls.length : Number.NaN;
     progress(`live, ${n} instance(s): restored in ${restoreMs} ms (${killToCaughtUpMs} ms after the kill)`);
     await telemetry.stop();
     telemetry = undefined;

@@ -76,7 +76,7 @@ export const metricSum = async (urls: readonly string[], name: string, labels = 
 };
 
 /** Applied telemetry events summed over the instances' /metrics (each frame is applied once; re-reads count as replays). */
-export const appliedSum = (urls: readonly string[]): Promise<number> => metricSum(urls, 'assets_telemetry_events_total', 'result="applied"');
+export const appliedSum = (urls: readonly string[]): Promise<number> => metricSum(urls, 'gridfleet_assets_telemetry_events_total', 'result="applied"');
 
 /** A histogram's cumulative bucket counts (le -> count) summed over the instances, for the samples whose labels contain `labels`. */
 export const bucketSum = async (urls: readonly string[], name: string, labels: readonly string[] = []): Promise<Map<number, number>> => {

@@ -134,13 +134,13 @@ export interface ForecastKindHealth {
 }
 
 export const forecastKinds = (samples: readonly MetricSample[]): ForecastKindHealth[] => {
-  const kinds = new Set(samples.filter((s) => s.name === 'forecast_age_seconds' || s.name === 'forecast_runs_total').map((s) => s.labels['kind'] ?? ''));
+  const kinds = new Set(samples.filter((s) => s.name === 'gridfleet_forecast_age_seconds' || s.name === 'gridfleet_forecast_runs_total').map((s) => s.labels['kind'] ?? ''));
   return [...kinds].filter((k) => k !== '').sort().map((kind) => ({
     kind,
-    ageSec: sumOf(samples, 'forecast_age_seconds', { kind }),
-    completed: sumOf(samples, 'forecast_runs_total', { kind, outcome: 'completed' }) ?? 0,
-    partial: sumOf(samples, 'forecast_runs_total', { kind, outcome: 'partial' }) ?? 0,
-    failed: sumOf(samples, 'forecast_runs_total', { kind, outcome: 'failed' }) ?? 0,
+    ageSec: sumOf(samples, 'gridfleet_forecast_age_seconds', { kind }),
+    completed: sumOf(samples, 'gridfleet_forecast_runs_total', { kind, outcome: 'completed' }) ?? 0,
+    partial: sumOf(samples, 'gridfleet_forecast_runs_total', { kind, outcome: 'partial' }) ?? 0,
+    failed: sumOf(samples, 'gridfleet_forecast_runs_total', { kind, outcome: 'failed' }) ?? 0,
   }));
 };
 

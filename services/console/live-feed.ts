@@ -89,7 +89,7 @@ export const createLiveFeed = (deps: {
     ]);
     const kinds = forecastKinds(fcMetrics.samples);
     const at = deps.now();
-    const frames = { value: sumOf(gwMetrics.samples, 'gateway_frames_total', { kind: 'telemetry', result: 'accepted' }), atMs: at };
+    const frames = { value: sumOf(gwMetrics.samples, 'gridfleet_gateway_frames_total', { kind: 'telemetry', result: 'accepted' }), atMs: at };
     const view: HealthView = {
       atMs: at,
       tiers: [
@@ -101,9 +101,9 @@ export const createLiveFeed = (deps: {
         forecastTier(fcMetrics.answer.status, config.forecastUrl, kinds),
       ],
       forecastKinds: kinds,
-      gatewayConnections: sumOf(gwMetrics.samples, 'gateway_connections'),
+      gatewayConnections: sumOf(gwMetrics.samples, 'gridfleet_gateway_connections'),
       telemetryPerSec: rateOf(frameHistory[0] ?? null, frames),
-      produceP99Ms: histogramP99Ms(gwMetrics.samples, 'gateway_produce_latency_seconds'),
+      produceP99Ms: histogramP99Ms(gwMetrics.samples, 'gridfleet_gateway_produce_latency_seconds'),
       ingestLagRecords: sumOf(ingMetrics.samples, 'gridfleet_ingest_lag_records'),
       ingestRowsPerSec: sumOf(ingMetrics.samples, 'gridfleet_ingest_rows_per_second'),
       dispatchToDeliveredMs: latestDeliveryMs(tracker),

@@ -27,12 +27,12 @@ export const gatewayCounters = async (url: string): Promise<GatewayCounters> => 
     const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
     const value = (re: RegExp): number => Number(re.exec(text)?.[1] ?? 0);
     const rejects: Record<string, number> = {};
-    for (const m of text.matchAll(/^gateway_rejects_total\{code="(\w+)"\} (\d+)/gm)) rejects[m[1] ?? '?'] = Number(m[2]);
-    const produceBuckets = [...text.matchAll(/^gateway_produce_latency_seconds_bucket\{le="([\d.+Inf]+)"\} (\d+)/gm)].map((m) => ({ le: m[1] === '+Inf' ? Infinity : Number(m[1]), n: Number(m[2]) }));
+    for (const m of text.matchAll(/^gridfleet_gateway_rejects_total\{code="(\w+)"\} (\d+)/gm)) rejects[m[1] ?? '?'] = Number(m[2]);
+    const produceBuckets = [...text.matchAll(/^gridfleet_gateway_produce_latency_seconds_bucket\{le="([\d.+Inf]+)"\} (\d+)/gm)].map((m) => ({ le: m[1] === '+Inf' ? Infinity : Number(m[1]), n: Number(m[2]) }));
     return {
-      accepted: value(/^gateway_frames_total\{kind="telemetry",result="accepted"\} (\d+)/m),
+      accepted: value(/^gridfleet_gateway_frames_total\{kind="telemetry",result="accepted"\} (\d+)/m),
       rejects,
-      connections: value(/^gateway_connections (\d+)/m),
+      connections: value(/^gridfleet_gateway_connections (\d+)/m),
       produceBuckets,
     };
   } catch {

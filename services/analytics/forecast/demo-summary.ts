@@ -26,7 +26,7 @@ export const forecastSummary = async (clickhouseUrl: string, gatewayUrl: string,
   let delivered = 'unknown';
   try {
     const text = await (await fetch(`${gatewayUrl}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
-    delivered = String([...text.matchAll(/^gateway_deliveries_total\{kind="forecast",mode="(\w+)"\} (\d+)/gm)].reduce((a, m) => a + Number(m[2]), 0));
+    delivered = String([...text.matchAll(/^gridfleet_gateway_deliveries_total\{kind="forecast",mode="(\w+)"\} (\d+)/gm)].reduce((a, m) => a + Number(m[2]), 0));
   } catch { /* the gateway is optional here */ }
   const planning = await query<{ planning: number; sites: number }>(clickhouseUrl, `SELECT uniqExactIf(site_id, mode IN ('COST_OPTIMIZED', 'BACKUP')) AS planning, uniqExact(site_id) AS sites FROM gridfleet.telemetry WHERE measured_at >= (SELECT max(measured_at) FROM gridfleet.telemetry) - INTERVAL 10 MINUTE AND measured_at >= ${since}`, login);
   const p = planning?.[0];

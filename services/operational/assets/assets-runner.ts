@@ -122,7 +122,7 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
         holder.get(key)?.seek(e.inputTopic, e.partition, e.position.toString());
       }
       if ((e.position === null || e.catchUpTo === null) && e.restoringSinceMs !== null) {
-        d.metrics.lastRestoreMs.set(d.wallNow() - e.restoringSinceMs);
+        d.metrics.lastRestoreSeconds.set((d.wallNow() - e.restoringSinceMs) / 1000);
         d.metrics.restoreSeconds.observe((d.wallNow() - e.restoringSinceMs) / 1000);
         e.restoringSinceMs = null;
         d.metrics.restoring.dec();

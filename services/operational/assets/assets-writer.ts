@@ -1,7 +1,7 @@
 /**
  * Every write of the assets service goes through the typed topic writer
  * (platform/topic-writer.ts), with the bytes written counted per topic
- * (assets_bytes_produced_total, what `stateBytesPerEvent` in the bench divides). Paths that must
+ * (gridfleet_assets_produced_bytes_total, what `stateBytesPerEvent` in the bench divides). Paths that must
  * not wait on each other get a writer each (partials, site shards' views, parent shards' views,
  * dead letters, snapshots).
  *

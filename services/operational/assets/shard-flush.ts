@@ -167,7 +167,7 @@ export const createFlusher = (d: FlushDeps) => {
       }
       if (e.restoringSinceMs !== null) {
         d.metrics.restoreSeconds.observe((wall - e.restoringSinceMs) / 1000);
-        d.metrics.lastRestoreMs.set(wall - e.restoringSinceMs);
+        d.metrics.lastRestoreSeconds.set((wall - e.restoringSinceMs) / 1000);
         d.metrics.restoring.dec();
         d.logger.info('shard caught up', { kind: e.kind, partition: e.partition, ms: wall - e.restoringSinceMs });
         e.restoringSinceMs = null;

@@ -1,7 +1,7 @@
 /**
  * Control's grid events as Prometheus gauges, read from the event book when scraped (nothing is
- * kept twice): for every ACTIVE event its target and its measured response in kW, and counts of
- * events by status. An operator alerts on the response falling short of the target
+ * kept twice): for every ACTIVE event its target and its measured response in watts (the book keeps kW;
+ * Prometheus wants base units), and counts of events by status. An operator alerts on the response falling short of the target
  * (infra/observability/alerts.yml, DispatchResponseShort).
  */
 import { Gauge, type Registry } from 'prom-client';
@@ -27,12 +27,12 @@ export const registerEventMetrics = (registry: Registry, svc: EventsSource): voi
         const f = svc.event(s.event.eventId)?.fulfillment;
         if (f === undefined) continue;
         const labels = { event_id: s.event.eventId, kind: s.event.kind };
-        if (f.targetKw !== null) target.set(labels, f.targetKw);
-        response.set(labels, f.responseKw);
+        if (f.targetKw !== null) target.set(labels, f.targetKw * 1000);
+        response.set(labels, f.responseKw * 1000);
       }
       for (const [status, n] of byStatus) this.set({ status }, n);
     },
   });
-  const target = new Gauge({ name: 'gridfleet_control_event_target_kw', help: 'Target of each active grid event, kW (absent when the event has none)', labelNames: ['event_id', 'kind'] as const, registers: [registry] });
-  const response = new Gauge({ name: 'gridfleet_control_event_response_kw', help: 'Measured response of the sites of each active grid event, kW, in the event\'s direction', labelNames: ['event_id', 'kind'] as const, registers: [registry] });
+  const target = new Gauge({ name: 'gridfleet_control_event_target_watts', help: 'Target of each active grid event, W (absent when the event has none)', labelNames: ['event_id', 'kind'] as const, registers: [registry] });
+  const response = new Gauge({ name: 'gridfleet_control_event_response_watts', help: 'Measured response of the sites of each active grid event, W, in the event\'s direction', labelNames: ['event_id', 'kind'] as const, registers: [registry] });
 };

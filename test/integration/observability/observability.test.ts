@@ -82,8 +82,8 @@ describe('observability pack (infra/observability)', () => {
     const exprs = [...rules.map((r) => r.expr), ...fleet.panels.flatMap((p) => p.targets.map((t) => t.expr))];
     const known = exportedMetrics();
     expect(unknownMetrics(exprs, known)).toEqual([]);
-    // Negative control: a renamed metric is caught.
-    expect(unknownMetrics(['rate(gateway_frames_totals[5m])', 'sum(gateway_frames_total)'], known)).toEqual(['gateway_frames_totals']);
+    // Negative control: a metric under its old (pre-gridfleet_) name, or misspelt, is caught.
+    expect(unknownMetrics(['rate(gateway_frames_total[5m])', 'rate(gridfleet_gateway_frames_totals[5m])', 'sum(gridfleet_gateway_frames_total)'], known)).toEqual(['gateway_frames_total', 'gridfleet_gateway_frames_totals']);
   });
 
   it("the analytics dashboard's queries run on the embedded ClickHouse as the analyst", async () => {

@@ -3,16 +3,16 @@ import {
   analyticsTier, createDeliveryTracker, forecastKinds, forecastTier, trackCreated, forecastLagMs, histogramP99Ms, latestDeliveryMs, parsePrometheus, rateOf, remember, sumOf, tierFromStatus, trackDelivery,
 } from '../../../services/console/health-view.ts';
 
-const TEXT = `# HELP gateway_connections Connected push-mode devices
-# TYPE gateway_connections gauge
-gateway_connections 42
-gateway_frames_total{kind="telemetry",result="accepted"} 1000
-gateway_frames_total{kind="telemetry",result="unavailable"} 3
-gateway_frames_total{kind="ack",result="accepted"} 7
-gateway_produce_latency_seconds_bucket{le="0.01"} 50
-gateway_produce_latency_seconds_bucket{le="0.25"} 98
-gateway_produce_latency_seconds_bucket{le="0.5"} 100
-gateway_produce_latency_seconds_bucket{le="+Inf"} 100
+const TEXT = `# HELP gridfleet_gateway_connections Connected push-mode devices
+# TYPE gridfleet_gateway_connections gauge
+gridfleet_gateway_connections 42
+gridfleet_gateway_frames_total{kind="telemetry",result="accepted"} 1000
+gridfleet_gateway_frames_total{kind="telemetry",result="unavailable"} 3
+gridfleet_gateway_frames_total{kind="ack",result="accepted"} 7
+gridfleet_gateway_produce_latency_seconds_bucket{le="0.01"} 50
+gridfleet_gateway_produce_latency_seconds_bucket{le="0.25"} 98
+gridfleet_gateway_produce_latency_seconds_bucket{le="0.5"} 100
+gridfleet_gateway_produce_latency_seconds_bucket{le="+Inf"} 100
 gridfleet_ingest_lag_records{topic="telemetry.v1",partition="0"} 5
 gridfleet_ingest_lag_records{topic="telemetry.v1",partition="1"} 7
 odd{label="with \\"quote\\""} 1
@@ -22,17 +22,17 @@ describe('health view model', () => {
   const samples = parsePrometheus(TEXT);
 
   it('parses Prometheus text and sums by labels', () => {
-    expect(sumOf(samples, 'gateway_connections')).toBe(42);
-    expect(sumOf(samples, 'gateway_frames_total', { kind: 'telemetry', result: 'accepted' })).toBe(1000);
-    expect(sumOf(samples, 'gateway_frames_total', { result: 'accepted' })).toBe(1007);
+    expect(sumOf(samples, 'gridfleet_gateway_connections')).toBe(42);
+    expect(sumOf(samples, 'gridfleet_gateway_frames_total', { kind: 'telemetry', result: 'accepted' })).toBe(1000);
+    expect(sumOf(samples, 'gridfleet_gateway_frames_total', { result: 'accepted' })).toBe(1007);
     expect(sumOf(samples, 'gridfleet_ingest_lag_records')).toBe(12);
     expect(sumOf(samples, 'absent_metric')).toBeNull();
     expect(samples.find((s) => s.name === 'odd')?.labels['label']).toBe('with "quote"');
   });
 
   it('p99 is the bound of the first bucket holding 99 % of observations, in ms', () => {
-    expect(histogramP99Ms(samples, 'gateway_produce_latency_seconds')).toBe(500);
-    expect(histogramP99Ms([], 'gateway_produce_latency_seconds')).toBeNull();
+    expect(histogramP99Ms(samples, 'gridfleet_gateway_produce_latency_seconds')).toBe(500);
+    expect(histogramP99Ms([], 'gridfleet_gateway_produce_latency_seconds')).toBeNull();
   });
 
   it('rates need two readings of a counter that did not reset', () => {
@@ -91,11 +91,11 @@ describe('health view model', () => {
 
   it('forecast jobs per kind from their metrics, and the tier state', () => {
     const fc = parsePrometheus([
-      'forecast_age_seconds{kind="solar"} 1800',
-      'forecast_age_seconds{kind="weather"} 600',
-      'forecast_runs_total{kind="solar",outcome="completed"} 3',
-      'forecast_runs_total{kind="solar",outcome="partial"} 1',
-      'forecast_runs_total{kind="weather",outcome="failed"} 2',
+      'gridfleet_forecast_age_seconds{kind="solar"} 1800',
+      'gridfleet_forecast_age_seconds{kind="weather"} 600',
+      'gridfleet_forecast_runs_total{kind="solar",outcome="completed"} 3',
+      'gridfleet_forecast_runs_total{kind="solar",outcome="partial"} 1',
+      'gridfleet_forecast_runs_total{kind="weather",outcome="failed"} 2',
     ].join('\n'));
     const kinds = forecastKinds(fc);
     expect(kinds).toEqual([

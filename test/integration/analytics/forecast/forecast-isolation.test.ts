@@ -59,10 +59,10 @@ describe('analytics never blocks control: ClickHouse stopped', () => {
     const j = await job();
     expect(j?.attemptsMade).toBeGreaterThanOrEqual(2);
     expect(j?.failedReason).toMatch(/forecast: reading .*(ECONNREFUSED|connect|socket|ClickHouse)/i);
-    expect(await metric('forecast_run_attempt_failures_total{kind="sites"}')).toBeGreaterThanOrEqual(2);
+    expect(await metric('gridfleet_forecast_run_attempt_failures_total{kind="sites"}')).toBeGreaterThanOrEqual(2);
     // The run is not finished, the last good one is what the staleness metric counts from.
     expect((await world.service.store.getRun(second))?.state).toBe('reading');
-    expect(await metric('forecast_last_issued_at_seconds{kind="sites"}')).toBe(A / 1000);
+    expect(await metric('gridfleet_forecast_last_issued_at_seconds{kind="sites"}')).toBe(A / 1000);
 
     // Control path: devices still get their last bundle and the gateway still takes telemetry.
     for (const d of devices) {

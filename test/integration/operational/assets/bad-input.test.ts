@@ -57,8 +57,8 @@ describe('assets: bad input', () => {
 
     // Everything else of round 2 was applied: the partition kept moving past the garbage.
     expect(await eventually(async () => (await fleet()).aggregate.onlineCount === SITES - 1, 30_000)).toBe(true);
-    expect(await counter(url, 'assets_dead_letters_total', 'code="UNDECODABLE"')).toBe(1);
-    expect(await counter(url, 'assets_dead_letters_total', 'code="DECOMMISSIONED"')).toBe(1);
+    expect(await counter(url, 'gridfleet_assets_dead_letters_total', 'code="UNDECODABLE"')).toBe(1);
+    expect(await counter(url, 'gridfleet_assets_dead_letters_total', 'code="DECOMMISSIONED"')).toBe(1);
     expect((await fetch(`${url}/v1/assets/${victim.assetId}`, { headers: READ_TOKEN })).status).toBe(404);
   }, 150_000);
 });

@@ -113,7 +113,7 @@ describe('assets: sharded actors', () => {
     }, 60_000)).toBe(true);
     // Replays of the first round must be dropped by every device's restored lastSeq.
     const replayed = await sendRound(w, 1);
-    expect(await eventually(async () => (await counter(url, 'assets_telemetry_events_total', 'replay')) >= replayed, 20_000)).toBe(true);
+    expect(await eventually(async () => (await counter(url, 'gridfleet_assets_telemetry_events_total', 'replay')) >= replayed, 20_000)).toBe(true);
     // A new round from half of the sites only: the fleet must still count and sum all of them.
     await sendRound(w, 1_000, (i) => i % 2 === 0);
     const expected = await fleetFromTelemetry(w);
@@ -121,9 +121,9 @@ describe('assets: sharded actors', () => {
     const seen = await getJson<AssetView>(`${url}/v1/assets/fleet`);
     expect(settled, JSON.stringify(diff(seen.aggregate, expected))).toBe(true);
     expect(seen.aggregate.deviceCount).toBe(SITES);
-    expect(await counter(url, 'assets_telemetry_events_total', 'applied')).toBe(SITES / 2);
+    expect(await counter(url, 'gridfleet_assets_telemetry_events_total', 'applied')).toBe(SITES / 2);
     // Each record is read once: a consumer that never moved its fetch position would count re-reads as replays.
-    expect(await counter(url, 'assets_telemetry_events_total', 'replay')).toBe(replayed);
+    expect(await counter(url, 'gridfleet_assets_telemetry_events_total', 'replay')).toBe(replayed);
   }, 120_000);
 
   it('takes sites that stopped reporting offline by the staleness tick, and rolls that up', async () => {
@@ -143,7 +143,7 @@ describe('assets: sharded actors', () => {
     await new Promise((r) => setTimeout(r, 2_000));
     const seen = await fleet();
     expect(seen.aggregate).toMatchObject({ deviceCount: SITES, onlineCount: 0, dischargeHeadroomKw: 0, availableEnergyKwh: 0, solarKw: 0 });
-    expect(await counter(url, 'assets_devices_marked_offline_total')).toBeGreaterThan(0);
+    expect(await counter(url, 'gridfleet_assets_devices_marked_offline_total')).toBeGreaterThan(0);
     const site = await getJson<AssetView>(`${url}/v1/assets/${w.definitions.find((d) => d.kind === 'SITE')?.assetId ?? ''}`);
     expect(site.state?.online).toBe(false);
   }, 90_000);

@@ -112,7 +112,7 @@ describe('gateway: authentication and validation', () => {
     other.ws.close();
 
     const metricsText = await (await fetch(`${gw.url}/metrics`)).text();
-    for (const code of ['MALFORMED', 'OVERSIZED', 'OUT_OF_RANGE', 'CLOCK_SKEW']) expect(metricsText).toMatch(new RegExp(`gateway_rejects_total\\{code="${code}"\\} [1-9]`));
+    for (const code of ['MALFORMED', 'OVERSIZED', 'OUT_OF_RANGE', 'CLOCK_SKEW']) expect(metricsText).toMatch(new RegExp(`gridfleet_gateway_rejects_total\\{code="${code}"\\} [1-9]`));
 
     const codec = createAvroCodec({ registry: createRegistryClient(testConfig().registryUrl) });
     const deadline = Date.now() + 20_000;
@@ -140,7 +140,7 @@ describe('gateway: authentication and validation', () => {
     const lettersBefore = await admin.topicOffsets(TopicNames.deadLetters);
     await admin.disconnect();
     const oversizedCount = async (): Promise<number> =>
-      Number(/gateway_rejects_total\{code="OVERSIZED"\} (\d+)/.exec(await (await fetch(`${gw.url}/metrics`)).text())?.[1] ?? 0);
+      Number(/gridfleet_gateway_rejects_total\{code="OVERSIZED"\} (\d+)/.exec(await (await fetch(`${gw.url}/metrics`)).text())?.[1] ?? 0);
     const countBefore = await oversizedCount();
     const { ws, next } = await open(gw.url, a.token);
     await next(); // welcome

@@ -35,7 +35,7 @@ describe('gateway: a flooding device', () => {
     expect(good.stats()).toMatchObject({ accepted: 3, rejected: 0 });
     good.close();
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
-    expect(metrics).toMatch(/gateway_rejects_total\{code="THROTTLED"\} [1-9]/);
+    expect(metrics).toMatch(/gridfleet_gateway_rejects_total\{code="THROTTLED"\} [1-9]/);
   });
 });
 

@@ -18,9 +18,9 @@ describe("control's event metrics", () => {
       event: (id) => (id === 'evt-a' ? { fulfillment: { targetKw: 5000, responseKw: response } } : id === 'evt-b' ? { fulfillment: { targetKw: null, responseKw: 0 } } : null),
     });
     const first = await registry.metrics();
-    expect(first).toContain('gridfleet_control_event_target_kw{event_id="evt-a",kind="VPP_DISPATCH"} 5000');
-    expect(first).toContain('gridfleet_control_event_response_kw{event_id="evt-a",kind="VPP_DISPATCH"} 4000');
-    expect(first).not.toContain('gridfleet_control_event_target_kw{event_id="evt-b"');
+    expect(first).toContain('gridfleet_control_event_target_watts{event_id="evt-a",kind="VPP_DISPATCH"} 5000000');
+    expect(first).toContain('gridfleet_control_event_response_watts{event_id="evt-a",kind="VPP_DISPATCH"} 4000000');
+    expect(first).not.toContain('gridfleet_control_event_target_watts{event_id="evt-b"');
     expect(first).not.toContain('evt-c');
     expect(first).toContain('gridfleet_control_events{status="ACTIVE"} 2');
     expect(first).toContain('gridfleet_control_events{status="ENDED"} 1');

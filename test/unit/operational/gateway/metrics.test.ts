@@ -6,16 +6,16 @@ import { createGatewayMetrics } from '../../../../services/operational/gateway/m
 import { createTelemetrySink } from '../../../../services/operational/gateway/telemetry-sink.ts';
 import { createTopicWriter } from '../../../../services/platform/topic-writer.ts';
 
-// Regression: gateway_pending_frames was never set and always read 0. It now reads the telemetry
+// Regression: gridfleet_gateway_pending_frames was never set and always read 0. It now reads the telemetry
 // sink's count of frames waiting for Kafka whenever /metrics is scraped.
 const codec = { prepare: () => Promise.resolve(), encodeSync: (_t: string, v: Telemetry) => Buffer.from(String(v.seq)) } as unknown as AvroCodec;
 const frame = (seq: number): Telemetry => ({
   deviceId: 'd', siteId: 's', seq, measuredAtMs: 0, receivedAtMs: 0, socPct: 1, batteryKw: 0, solarKw: 0, loadKw: 0, gridKw: 0, batteryTempC: 20, mode: 'IDLE', alarms: [], activeCommandId: null,
 });
-const pendingIn = (text: string): number => Number(/^gateway_pending_frames (\S+)$/m.exec(text)?.[1]);
+const pendingIn = (text: string): number => Number(/^gridfleet_gateway_pending_frames (\S+)$/m.exec(text)?.[1]);
 
 describe('gateway metrics', () => {
-  it('gateway_pending_frames follows the frames waiting for Kafka: queued, in flight, then acknowledged', async () => {
+  it('gridfleet_gateway_pending_frames follows the frames waiting for Kafka: queued, in flight, then acknowledged', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
     const producer: Producer = { send: async () => (await gate, []), disconnect: () => Promise.resolve() };
