@@ -19,12 +19,11 @@ import type { ControlConfig } from './config.ts';
 import { follow, type Feed } from '../../platform/topic-feed.ts';
 import { createCommandWriter, WRITER_HEADER, type CommandWriter } from './command-writer.ts';
 import { createControlService, type ControlService } from './control-service.ts';
-import { applyAck, applyChoices, applyCommand, applyGridEvent, applySiteState, choicesView, createEventBook, type EventBook } from './event-book.ts';
+import { applyAck, applyChoices, applyCommand, applyGridEvent, applySiteState, createEventBook, type EventBook } from './event-book.ts';
 import { createHttpApi } from './http-api.ts';
 import { joinLeadership, type Leadership } from './leadership.ts';
 import { applyDefinition, applyState, createReadModel, type ReadModel } from './read-model.ts';
 import { createScopeIndex } from './scope-index.ts';
-import { warmUp } from './warm-up.ts';
 import { openTopicWriter } from '../../platform/topic-writer.ts';
 
 export interface Control {
@@ -39,8 +38,6 @@ export interface Control {
 
 /** How long the commands topic must stay still before a new leader trusts it has all the old leader wrote. */
 const QUIET_MS = 500;
-/** How long the registry must be still before the warm-up runs. */
-const WARM_UP_AFTER_MS = 2_000;
 
 export const startControl = async (config: ControlConfig, deps: {
   kafka: KafkaAdapter; codec: AvroCodec; logger: Logger; clock?: Clock; newId?: () => string;
@@ -61,33 +58,11 @@ export const startControl = async (config: ControlConfig, deps: {
   // is there, so under live traffic these feeds made a fetch round trip per view batch or ack,
   // waking the broker and control each time, on the cores the gateway delivers commands with.
   const batched = { minBytes: 64 * 1024, maxWaitTimeInMs: 250 };
-  // The first dispatch after a registry change would build the scope's site list and run the
-  // allocation and encoding code cold (warm-up.ts): done once the registry has been still for a
-  // while, in the background.
-  let warmTimer: NodeJS.Timeout | undefined;
-  let warmReady = false;
-  const runWarmUp = (): void => {
-    warmTimer = undefined;
-    if (!warmReady) return;
-    const t0 = performance.now();
-    try {
-      const r = warmUp({ model, scopes, choices: choicesView(book), nowMs: clock.now(), encode: (c) => void codec.encodeSync(TopicNames.controlCommands, c) });
-      if (r.commands > 0) logger.info('warmed up', { ...r, ms: Math.round(performance.now() - t0) });
-    } catch (e) {
-      logger.warn('warm-up failed (the next dispatch runs cold)', { error: e instanceof Error ? e.message : String(e) });
-    }
-  };
-  const scheduleWarmUp = (): void => {
-    clearTimeout(warmTimer);
-    warmTimer = setTimeout(runWarmUp, WARM_UP_AFTER_MS);
-    warmTimer.unref();
-  };
   const feeds: Feed[] = await Promise.all([
     follow({ ...common, topic: TopicNames.assetRegistry, onRecord: (k, v) => {
       if (k === null) return;
       applyDefinition(model, k, v);
       scopes.invalidate();
-      scheduleWarmUp();
     } }),
     follow({ ...common, topic: TopicNames.assetState, fetch: batched, skipKey: (k) => k !== null && isSnapshotKey(k), onRecord: (k, v) => {
       if (k === null) return;
@@ -103,9 +78,6 @@ export const startControl = async (config: ControlConfig, deps: {
     follow({ ...common, topic: TopicNames.controlChoices, onRecord: (k, v) => k !== null && applyChoices(book, k, v) }),
   ]);
   await Promise.all(feeds.map((f) => f.caughtUp));
-  await codec.prepare([TopicNames.controlCommands]);
-  warmReady = true;
-  scheduleWarmUp();
   const [, , eventsFeed, commandsFeed, acksFeed, choicesFeed] = feeds;
   const writer = await openTopicWriter({ kafka, codec, lanes: 1 });
   const plain = await createCommandWriter({ kafka, codec, origin });
@@ -170,8 +142,6 @@ export const startControl = async (config: ControlConfig, deps: {
     leading: () => leading,
     async close() {
       running = false;
-      warmReady = false;
-      clearTimeout(warmTimer);
       clearInterval(timer);
       await inFlight;
       await leadership.stop();
