@@ -24,6 +24,7 @@
 import kafkajs from 'kafkajs';
 import { PlatformError } from './errors.ts';
 import { wrap } from './kafka-client.ts';
+import { createPartitionOf } from './partition-of.ts';
 
 const { CompressionTypes, Partitioners } = kafkajs;
 
@@ -249,17 +250,8 @@ export const createProducer = async (deps: {
   const lanes = Array.from({ length: Math.max(1, o.lanes ?? 2) }, () => createLane(connectOne, o.lingerMs ?? 0, o.maxRequestBytes ?? 1_048_576));
   await Promise.all(lanes.map((l) => l.connect()));
 
-  // The same murmur2 partitioner kafkajs (and the Java client) uses, given only the count.
-  const partitioner = Partitioners.DefaultPartitioner();
-  const metadataOf = new Map<number, kafkajs.PartitionMetadata[]>();
-  const fakeMetadata = (n: number): kafkajs.PartitionMetadata[] => {
-    let m = metadataOf.get(n);
-    if (m === undefined) {
-      m = Array.from({ length: n }, (_, i) => ({ partitionId: i, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
-      metadataOf.set(n, m);
-    }
-    return m;
-  };
+  // The same murmur2 partitioner kafkajs (and the Java client) uses, given only the count, remembered per key.
+  const partitionOf = createPartitionOf();
   const counts = new Map<string, { n: number; at: number; refreshing: boolean }>();
   const countOf = async (topic: string): Promise<number> => {
     const n = await deps.partitionCount(topic);
@@ -270,7 +262,6 @@ export const createProducer = async (deps: {
   const enqueue = (topic: string, messages: readonly OutgoingMessage[], count: number): Promise<ProducedRecord[]> =>
     new Promise((resolve, reject) => {
       const waiter: Waiter = { remaining: messages.length, settled: false, first: new Map(), resolve, reject };
-      const metadata = fakeMetadata(count);
       for (const m of messages) {
         const message: kafkajs.Message = {
           key: m.key,
@@ -278,7 +269,7 @@ export const createProducer = async (deps: {
           ...(m.headers === undefined ? {} : { headers: { ...m.headers } }),
           ...(m.timestampMs === undefined ? {} : { timestamp: String(m.timestampMs) }),
         };
-        const partition = m.partition ?? partitioner({ topic, partitionMetadata: metadata, message });
+        const partition = m.partition ?? partitionOf(m.key, count);
         message.partition = partition;
         lanes[(partition + topic.length) % lanes.length]?.enqueue({ topic, partition, message, bytes: sizeOf(m), waiter });
       }
