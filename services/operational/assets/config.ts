@@ -42,7 +42,7 @@ export interface AssetsConfig {
   readonly siteFlushMs: number;
   /** ASSETS_PARENT_FLUSH_MS, default 250: how often a parent shard writes its changed parents (compact parent view). */
   readonly parentFlushMs: number;
-  /** ASSETS_SNAPSHOT_EVERY_MS, default 15000: how often a shard writes a snapshot (a restore replays at most this much input). */
+  /** ASSETS_SNAPSHOT_EVERY_MS, default 7500: how often a shard writes a snapshot (a restore replays at most this much input; docs/assets.md has the trade-off measured). */
   readonly snapshotEveryMs: number;
   /** ASSETS_FULL_VIEW_EVERY_MS, default 60000: how often a shard's view batch carries all its assets (what a new reader starts from). */
   readonly fullViewEveryMs: number;
@@ -79,7 +79,7 @@ export const parseAssetsConfig = (env: Env): AssetsConfig => {
     tickMs: int('ASSETS_TICK_MS', 5_000, 100, 3_600_000),
     siteFlushMs: int('ASSETS_FLUSH_MS', 500, 10, 60_000),
     parentFlushMs: int('ASSETS_PARENT_FLUSH_MS', 250, 10, 60_000),
-    snapshotEveryMs: int('ASSETS_SNAPSHOT_EVERY_MS', 15_000, 500, 3_600_000),
+    snapshotEveryMs: int('ASSETS_SNAPSHOT_EVERY_MS', 7_500, 500, 3_600_000),
     fullViewEveryMs: int('ASSETS_FULL_VIEW_EVERY_MS', 60_000, 500, 3_600_000),
     sessionTimeoutMs: int('ASSETS_SESSION_TIMEOUT_MS', 30_000, 6_000, 300_000),
     concurrency: int('ASSETS_CONCURRENCY', 4, 1, 64),

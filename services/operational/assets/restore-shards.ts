@@ -66,17 +66,17 @@ export const readSnapshots = async (
   // readAll starts each partition at the `high` given: ours at the snapshots, the others at their end.
   const fromOffsets = ends.map((e) => ({ partition: e.partition, low: e.low, high: (startOf.get(e.partition) ?? BigInt(e.high)).toString() }));
   const records = await kafka.readAll(stateTopic, { fromOffsets, timeoutMs: 60_000 });
-  const byShard = new Map<string, AssetState[]>();
-  for (const w of wanted) {
-    const prefix = snapshotPrefix(w.kind, w.partition);
-    const mine = records.filter((r) => r.partition === w.partition && r.value !== null && r.key !== null && r.key.startsWith(prefix) && BigInt(r.offset) >= BigInt(w.pointer.offset));
-    const decoded: AssetState[] = [];
-    for (const r of mine) {
-      const d = await codec.decode(TopicNames.assetState, r.value as Buffer);
-      if (d.ok) decoded.push(d.value);
-      else logger.warn('undecodable snapshot record skipped', { partition: r.partition, offset: r.offset, error: d.error });
-    }
-    byShard.set(`${w.kind}:${w.partition}`, decoded);
+  // One pass over what was read (up to a snapshot interval of the changelog's partitions), the
+  // key tested before the offset: not a pass, and a BigInt per record, for every wanted shard.
+  const wantedBy = new Map(wanted.map((w) => [snapshotPrefix(w.kind, w.partition), { key: `${w.kind}:${w.partition}`, partition: w.partition, from: BigInt(w.pointer.offset) }]));
+  const byShard = new Map<string, AssetState[]>(wanted.map((w) => [`${w.kind}:${w.partition}`, []]));
+  for (const r of records) {
+    if (r.value === null || r.key === null || !r.key.startsWith('snapshot/')) continue;
+    const w = wantedBy.get(r.key.slice(0, r.key.indexOf('/', r.key.indexOf('/', 9) + 1) + 1));
+    if (w === undefined || w.partition !== r.partition || BigInt(r.offset) < w.from) continue;
+    const d = await codec.decode(TopicNames.assetState, r.value);
+    if (d.ok) byShard.get(w.key)?.push(d.value);
+    else logger.warn('undecodable snapshot record skipped', { partition: r.partition, offset: r.offset, error: d.error });
   }
   for (const w of wanted) out.set(`${w.kind}:${w.partition}`, assembleSnapshot(byShard.get(`${w.kind}:${w.partition}`) ?? [], w.pointer.seq));
   return out;
