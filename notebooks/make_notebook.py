@@ -87,11 +87,13 @@ print(response.to_string(index=False) if len(response) else "no dispatch yet: th
 
 `forecast_scores` scores every issued forecast against what happened at its target time: mean
 absolute error and bias by kind, region and horizon (hours ahead). A good model's error grows with
-the horizon and stays below persistence (docs/forecast.md)."""),
+the horizon and stays below persistence (docs/forecast.md). Rows with `source = 'model'` are
+gridfleet's own forecasts; a provider's rows (its source id) score its forecast on the same points."""),
     (PY, """scores = client.query_df(\"\"\"
     SELECT kind, horizon_hours, sum(points) AS scored_points,
            round(sum(mae * points) / sum(points), 3) AS mae, round(sum(bias * points) / sum(points), 3) AS bias
     FROM forecast_scores
+    WHERE source = 'model'
     GROUP BY kind, horizon_hours
     ORDER BY kind, horizon_hours\"\"\")
 if len(scores):

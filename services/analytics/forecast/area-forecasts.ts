@@ -5,6 +5,7 @@
  */
 import type { AlertSeverity } from '../../platform/events.ts';
 import { forecastCarbon } from './models/emissions-model.ts';
+import { correctProviderForecast, type ProviderIssue } from './models/provider-correction.ts';
 import { HOUR_MS, type HourlySeries } from './models/hourly-series.ts';
 import { forecastCellWeather, type AlertKind, type CellHistory, type WeatherAlert } from './models/weather-model.ts';
 import { HORIZON_STEPS } from './run-kinds.ts';
@@ -71,12 +72,29 @@ export const weatherForecasts = (histories: ReadonlyMap<string, CellHistory>, to
     return { kind: 'weather', areaId: cellId, latitudeDeg: h.latitudeDeg, longitudeDeg: h.longitudeDeg, temperatureC: f.temperatureC, cloudCoverPct: f.cloudCoverPct, irradianceWPerM2: f.irradianceWPerM2, carbonGPerKwh: [], alerts: f.alerts };
   });
 
-export const emissionsForecasts = (hours: readonly RegionHourRow[], fromMs: number, toMs: number, validFromMs: number, regionIds: readonly string[]): AreaForecast[] => {
+/** A region's provider forecasts for a run: one source's issues of the last 14 days on the hourly grid. */
+export interface RegionProvider {
+  readonly sourceId: string;
+  readonly issues: readonly ProviderIssue[];
+}
+
+/**
+ * Carbon per region: the region's provider forecast corrected by its own history
+ * (provider-correction.ts) where one is given and usable, the own history model otherwise. The
+ * actuals a correction learns from are the grid-mix hours stored before the issue time: in a live
+ * run what ingest has stored is what was known, so no further publication delay is assumed.
+ */
+export const emissionsForecasts = (hours: readonly RegionHourRow[], fromMs: number, toMs: number, validFromMs: number, regionIds: readonly string[], providers: ReadonlyMap<string, RegionProvider> = new Map(), issuedAtMs = toMs): AreaForecast[] => {
   const series = seriesByKey(hours, (r) => r.regionId, (r) => r.carbonGPerKwh, fromMs, toMs);
   const ids = [...new Set([...series.keys(), ...regionIds])].sort();
   const end = Math.round((toMs - fromMs) / HOUR_MS);
-  return ids.map((regionId) => ({
-    kind: 'emissions', areaId: regionId, latitudeDeg: NaN, longitudeDeg: NaN, temperatureC: [], cloudCoverPct: [], irradianceWPerM2: [],
-    carbonGPerKwh: forecastCarbon(series.get(regionId) ?? { startMs: fromMs, values: [] }, end, validFromMs, HORIZON_STEPS), alerts: [],
-  }));
+  return ids.map((regionId) => {
+    const history: HourlySeries = series.get(regionId) ?? { startMs: fromMs, values: [] };
+    const own = (e: number, from: number, steps: number): number[] => forecastCarbon(history, e, from, steps);
+    const p = providers.get(regionId);
+    const carbon = p === undefined
+      ? own(end, validFromMs, HORIZON_STEPS)
+      : correctProviderForecast({ actuals: history, lagMs: 0, issuedAtMs, fromMs: validFromMs, steps: HORIZON_STEPS, issues: p.issues, own }).values.map((c) => Math.max(0, c));
+    return { kind: 'emissions', areaId: regionId, latitudeDeg: NaN, longitudeDeg: NaN, temperatureC: [], cloudCoverPct: [], irradianceWPerM2: [], carbonGPerKwh: carbon, alerts: [] };
+  });
 };

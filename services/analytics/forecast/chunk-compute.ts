@@ -4,7 +4,7 @@
  * that into a poison chunk (failed without retries, reported on the run).
  */
 import { buildBundle, type BuiltBundle } from './bundles.ts';
-import { emissionsForecasts, weatherForecasts, type AreaForecast, type RegionHourRow } from './area-forecasts.ts';
+import { emissionsForecasts, weatherForecasts, type AreaForecast, type RegionHourRow, type RegionProvider } from './area-forecasts.ts';
 import type { CellHistory, WeatherAlert } from './models/weather-model.ts';
 import type { RunWindow } from './plan-run.ts';
 import { decodeShared, decodeSites } from './snapshot-codec.ts';
@@ -28,6 +28,19 @@ const series = (x: unknown, what: string): { startMs: number; values: number[] }
   return { startMs: o['startMs'], values: nanArray(o['values'], `${what}.values`) };
 };
 
+const regionProvider = (x: unknown, what: string): RegionProvider => {
+  const o = obj(x, what);
+  if (typeof o['sourceId'] !== 'string' || !Array.isArray(o['issues'])) throw new Error(`${what} is malformed`);
+  return {
+    sourceId: o['sourceId'],
+    issues: (o['issues'] as unknown[]).map((p, k) => {
+      const q = obj(p, `${what} issue ${k}`);
+      if (typeof q['issuedAtMs'] !== 'number' || typeof q['startMs'] !== 'number') throw new Error(`${what} issue ${k} is malformed`);
+      return { issuedAtMs: q['issuedAtMs'], startMs: q['startMs'], values: nanArray(q['values'], `${what} issue ${k} values`) };
+    }),
+  };
+};
+
 export const computeAreaChunk = (kind: 'weather' | 'emissions', json: string, w: RunWindow): AreaForecast[] => {
   const items: unknown = JSON.parse(json);
   if (!Array.isArray(items)) throw new Error('area snapshot is not an array');
@@ -45,15 +58,17 @@ export const computeAreaChunk = (kind: 'weather' | 'emissions', json: string, w:
   }
   const rows: RegionHourRow[] = [];
   const ids: string[] = [];
+  const providers = new Map<string, RegionProvider>();
   items.forEach((it: unknown, i) => {
     const o = obj(it, `region ${i}`);
     if (typeof o['regionId'] !== 'string' || !Array.isArray(o['hours'])) throw new Error(`region ${i} is malformed`);
     ids.push(o['regionId']);
+    if (o['provider'] !== undefined && o['provider'] !== null) providers.set(o['regionId'], regionProvider(o['provider'], `region ${i} provider`));
     for (const h of o['hours'] as unknown[]) {
       const r = obj(h, `region ${i} hour`);
       if (typeof r['hourMs'] !== 'number' || typeof r['carbonGPerKwh'] !== 'number') throw new Error(`region ${i} hour is malformed`);
       rows.push({ regionId: o['regionId'], hourMs: r['hourMs'], carbonGPerKwh: r['carbonGPerKwh'] });
     }
   });
-  return emissionsForecasts(rows, w.fromMs, w.seriesEndMs, w.validFromMs, ids);
+  return emissionsForecasts(rows, w.fromMs, w.seriesEndMs, w.validFromMs, ids, providers, w.issuedAtMs);
 };

@@ -35,7 +35,7 @@ const fail = (s: string): number => {
 };
 
 export const formatRun = (r: RunRecord): string =>
-  `${r.runId.padEnd(28)} ${new Date(r.issuedAtMs).toISOString().slice(0, 16)}Z ${r.state.padEnd(10)} chunks ${r.chunksDone}/${r.chunks}${r.chunksFailed > 0 ? ` (${r.chunksFailed} failed)` : ''} items ${r.itemsDone}/${r.items}${r.fallbacks > 0 ? ` fallbacks ${r.fallbacks}` : ''}${r.error ? ` error: ${r.error}` : ''}`;
+  `${r.runId.padEnd(28)} ${new Date(r.issuedAtMs).toISOString().slice(0, 16)}Z ${r.state.padEnd(10)} chunks ${r.chunksDone}/${r.chunks}${r.chunksFailed > 0 ? ` (${r.chunksFailed} failed)` : ''} items ${r.itemsDone}/${r.items}${r.fallbacks > 0 ? ` fallbacks ${r.fallbacks}` : ''}${r.error ? ` error: ${r.error}` : ''}${r.inputs ? ` inputs ${r.inputs}` : ''}`;
 
 const USAGE = 'usage: npm run forecast -- start | worker | scheduler | run --kind <weather|emissions|sites> [--issued-at MS] | status [--limit N] | providers | backtest --kind <kind> --csv <file> [--json]';
 

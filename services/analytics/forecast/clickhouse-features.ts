@@ -200,6 +200,31 @@ export const createFeatureReader = (client: ClickHouseClient, database: string) 
       return id === null ? null : { siteId: id, heatKwPerC: num(r, 'heat'), coolKwPerC: num(r, 'cool') };
     }),
 
+    /**
+     * Provider forecasts of one quantity published in the 14 days up to the issue time, on the
+     * hourly grid (a half-hourly provider's two values of an hour averaged), the newest issue of
+     * each issue hour per source and area only (the correction learns from one issue in two hours).
+     */
+    providerHours: (quantity: string, x: Window) => query(`provider forecasts of ${quantity}`, `
+      SELECT source_id, area_id, toUnixTimestamp64Milli(issued_at) AS issued_ms,
+             toUnixTimestamp64Milli(toDateTime64(toStartOfHour(target_at), 3, 'UTC')) AS hour_ms, avg(forecast) AS v
+      FROM ${db}.provider_forecasts FINAL
+      WHERE quantity = {quantity:String} AND forecast IS NOT NULL
+        AND issued_at <= ${ts('issued')} AND issued_at > ${ts('issued')} - INTERVAL 14 DAY
+        AND (source_id, area_id, issued_at) IN (
+          SELECT source_id, area_id, max(issued_at) FROM ${db}.provider_forecasts
+          WHERE quantity = {quantity:String} AND issued_at <= ${ts('issued')} AND issued_at > ${ts('issued')} - INTERVAL 14 DAY
+          GROUP BY source_id, area_id, toStartOfHour(issued_at))
+      GROUP BY source_id, area_id, issued_ms, hour_ms ORDER BY source_id, area_id, issued_ms, hour_ms`, { ...w(x), quantity },
+    (r) => {
+      const source = str(r, 'source_id');
+      const area = str(r, 'area_id');
+      const issued = num(r, 'issued_ms');
+      const h = num(r, 'hour_ms');
+      const v = num(r, 'v');
+      return source === null || area === null || issued === null || h === null || v === null ? null : { sourceId: source, areaId: area, issuedAtMs: issued, hourMs: h, value: v };
+    }),
+
     /** The newest area forecast of a kind per area issued at or before the issue time (and within a day). */
     latestAreas: (kind: 'weather' | 'emissions', x: Window) => query(`latest ${kind} forecasts`, `
       SELECT area_id, toUnixTimestamp64Milli(issued_at) AS issued_ms, toUnixTimestamp64Milli(valid_from) AS from_ms,
@@ -229,3 +254,4 @@ export const createFeatureReader = (client: ClickHouseClient, database: string) 
 export type FeatureReader = ReturnType<typeof createFeatureReader>;
 export type SiteRow = Awaited<ReturnType<FeatureReader['sites']>>[number];
 export type AreaForecastRow = Awaited<ReturnType<FeatureReader['latestAreas']>>[number];
+export type ProviderHourRow = Awaited<ReturnType<FeatureReader['providerHours']>>[number];

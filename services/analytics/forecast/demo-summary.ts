@@ -31,7 +31,7 @@ export const forecastSummary = async (clickhouseUrl: string, gatewayUrl: string,
   const planning = await query<{ planning: number; sites: number }>(clickhouseUrl, `SELECT uniqExactIf(site_id, mode IN ('COST_OPTIMIZED', 'BACKUP')) AS planning, uniqExact(site_id) AS sites FROM gridfleet.telemetry WHERE measured_at >= (SELECT max(measured_at) FROM gridfleet.telemetry) - INTERVAL 10 MINUTE AND measured_at >= ${since}`, login);
   const p = planning?.[0];
   lines.push(`  forecast bundles     ${delivered} delivered to devices by the gateway; ${p === undefined ? '?' : `${p.planning} of ${p.sites}`} sites planning their battery from one at the end`);
-  const score = await query<{ kind: string; points: number; mae: number; mean: number }>(clickhouseUrl, `SELECT kind, count() AS points, avg(abs(forecast - actual)) AS mae, avg(actual) AS mean FROM gridfleet.forecast_points WHERE issued_at >= ${since} GROUP BY kind ORDER BY kind`, login);
+  const score = await query<{ kind: string; points: number; mae: number; mean: number }>(clickhouseUrl, `SELECT kind, count() AS points, avg(abs(forecast - actual)) AS mae, avg(actual) AS mean FROM gridfleet.forecast_points WHERE issued_at >= ${since} AND source = 'model' GROUP BY kind ORDER BY kind`, login);
   lines.push(`  forecast error       ${score === null ? '(ClickHouse did not answer)' : score.map((s) => `${s.kind} MAE ${s.mae.toFixed(2)} (mean ${s.mean.toFixed(2)}, ${s.points} points)`).join('; ') || 'nothing to score yet (needs a measured hour after an issue)'}`);
   lines.push('                       (SELECT * FROM gridfleet.forecast_scores: error by kind, region and horizon)');
   return lines;

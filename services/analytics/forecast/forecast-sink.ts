@@ -37,7 +37,7 @@ export const createForecastSink = (client: ClickHouseClient, database: string) =
     insertRun: (r: RunRecord, outcome: string): Promise<void> =>
       insert('forecast_runs', `${r.runId}:${outcome}`, [{
         run_id: r.runId, kind: r.kind, issued_at: dt(r.issuedAtMs), outcome, chunks: r.chunks, chunks_done: r.chunksDone, chunks_failed: r.chunksFailed,
-        items: r.items, items_done: r.itemsDone, fallbacks: r.fallbacks, started_at: dt(r.startedAtMs || r.issuedAtMs), finished_at: dt(r.finishedAtMs || r.startedAtMs), error: r.error,
+        items: r.items, items_done: r.itemsDone, fallbacks: r.fallbacks, started_at: dt(r.startedAtMs || r.issuedAtMs), finished_at: dt(r.finishedAtMs || r.startedAtMs), error: r.error, inputs: r.inputs,
       }]),
   };
 };

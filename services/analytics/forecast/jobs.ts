@@ -77,7 +77,7 @@ export const processRun = (deps: JobDeps) => async (job: Job<RunJobData>): Promi
       opts: { jobId: runId, ...retry(deps.cfg, deps.cfg.runAttempts), removeOnComplete: 1000, removeOnFail: 5000 }, children: chunks,
     });
   }
-  await deps.store.setFannedOut(runId, meta.chunks, meta.items, deps.realNow());
+  await deps.store.setFannedOut(runId, meta.chunks, meta.items, deps.realNow(), meta.inputs ?? '');
   deps.logger.info('forecast run fanned out', { runId, chunks: meta.chunks, items: meta.items });
   return { runId, chunks: meta.chunks };
 };

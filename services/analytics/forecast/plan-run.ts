@@ -16,6 +16,8 @@ import type { SnapshotMeta } from './run-store.ts';
 import { assembleSites, degreeMeansByCell } from './site-features.ts';
 import { encodeShared, encodeSites, type SharedCell, type SiteRunShared } from './snapshot-codec.ts';
 import { toAlert } from './area-forecasts.ts';
+import { Quantities } from './providers/provider-source.ts';
+import { emissionsInputs, providersByArea, siteInputs } from './run-inputs.ts';
 
 export interface Snapshot {
   readonly meta: SnapshotMeta;
@@ -50,13 +52,17 @@ export const planRun = async (kind: RunKind, issuedAtMs: number, reader: Feature
     const [hours, places, alerts] = await Promise.all([reader.cellHours(win), reader.cellPlaces(), reader.cellAlerts(win)]);
     const hist = [...cellHistories(hours, places, alerts, w.fromMs, w.seriesEndMs)].sort(([a], [b]) => (a < b ? -1 : 1)).map(([cellId, h]) => ({ cellId, ...h }));
     const chunks = areaChunks(hist, o.chunkSize);
-    return { meta: { runId, kind, issuedAtMs, chunks: chunks.length, items: hist.length }, shared: null, chunks };
+    return { meta: { runId, kind, issuedAtMs, chunks: chunks.length, items: hist.length, inputs: JSON.stringify({ ownHistory: true }) }, shared: null, chunks };
   }
   if (kind === 'emissions') {
-    const hours = await reader.regionHours(win);
-    const regions = [...new Set(hours.map((h) => h.regionId))].sort().map((regionId) => ({ regionId, hours: hours.filter((h) => h.regionId === regionId) }));
+    const [hours, providerRows] = await Promise.all([reader.regionHours(win), reader.providerHours(Quantities.carbon, win)]);
+    const providers = providersByArea(providerRows);
+    const ids = [...new Set(hours.map((h) => h.regionId))].sort();
+    const inputs = emissionsInputs(ids, providers, issuedAtMs, w.validFromMs, HORIZON_STEPS);
+    // Only the provider the run will use goes into the snapshot (what it would fall back from stays out).
+    const regions = ids.map((regionId) => ({ regionId, hours: hours.filter((h) => h.regionId === regionId), provider: regionId in inputs.provider ? (providers.get(regionId) ?? null) : null }));
     const chunks = areaChunks(regions, o.chunkSize);
-    return { meta: { runId, kind, issuedAtMs, chunks: chunks.length, items: regions.length }, shared: null, chunks };
+    return { meta: { runId, kind, issuedAtMs, chunks: chunks.length, items: regions.length, inputs: JSON.stringify(inputs) }, shared: null, chunks };
   }
   const [sites, places, cellHours, alerts, regionHours, solarFactors, loadProfiles, recentLoads, loadSensitivities, weather, emissions] = await Promise.all([
     reader.sites(), reader.cellPlaces(), reader.cellHours(win), reader.cellAlerts(win), reader.regionHours(win), reader.solarFactors(win),
@@ -82,7 +88,8 @@ export const planRun = async (kind: RunKind, issuedAtMs: number, reader: Feature
     }),
   };
   const chunks = chunkRanges(assembled.sites.length, o.chunkSize).map(([a, b]) => encodeSites(assembled.sites.slice(a, b)));
-  return { meta: { runId, kind, issuedAtMs, chunks: chunks.length, items: assembled.sites.length }, shared: encodeShared(shared), chunks };
+  const inputs = JSON.stringify(siteInputs(shared.cells, shared.regions));
+  return { meta: { runId, kind, issuedAtMs, chunks: chunks.length, items: assembled.sites.length, inputs }, shared: encodeShared(shared), chunks };
 };
 
 

@@ -7,7 +7,7 @@
  *   snap:<runId>:meta (JSON, written last: its presence means the snapshot is complete)
  *   snap:<runId>:shared, snap:<runId>:<chunk> (binary or JSON)        expire after snapshotTtlSec
  *   run:<runId> (hash: kind, issuedAtMs, state, chunks, items, chunksDone, itemsDone,
- *                chunksFailed, fallbacks, startedAtMs, finishedAtMs, error)  expire after 7 days
+ *                chunksFailed, fallbacks, startedAtMs, finishedAtMs, error, inputs)  expire after 7 days
  *   run:<runId>:done, run:<runId>:failed (sets of chunk numbers)
  *   runs (sorted set of run ids by issue time)
  */
@@ -23,6 +23,8 @@ export interface SnapshotMeta {
   readonly issuedAtMs: number;
   readonly chunks: number;
   readonly items: number;
+  /** Which inputs the run uses, JSON (run-inputs.ts); absent in snapshots written before it existed. */
+  readonly inputs?: string;
 }
 
 export interface RunRecord {
@@ -41,6 +43,8 @@ export interface RunRecord {
   readonly fannedOutAtMs: number;
   readonly finishedAtMs: number;
   readonly error: string;
+  /** Which inputs the run used, JSON (run-inputs.ts); '' until the run has planned. */
+  readonly inputs: string;
 }
 
 const RUN_TTL_SEC = 7 * 24 * 3600;
@@ -95,8 +99,8 @@ export const createRunStore = (redis: Redis, prefix: string, snapshotTtlSec: num
         .zadd(k('runs'), issuedAtMs, runId)
         .exec();
     },
-    async setFannedOut(runId: string, chunks: number, items: number, nowMs: number): Promise<void> {
-      await redis.hset(k(`run:${runId}`), 'chunks', String(chunks), 'items', String(items));
+    async setFannedOut(runId: string, chunks: number, items: number, nowMs: number, inputs = ''): Promise<void> {
+      await redis.hset(k(`run:${runId}`), 'chunks', String(chunks), 'items', String(items), 'inputs', inputs);
       await redis.hsetnx(k(`run:${runId}`), 'fannedOutAtMs', String(nowMs));
       // Only move forward: a late parent retry must not undo a finished run.
       await redis.eval(`if redis.call('HGET', KEYS[1], 'state') == '${RunStates.reading}' then redis.call('HSET', KEYS[1], 'state', '${RunStates.fannedOut}') end return 0`, 1, k(`run:${runId}`));
@@ -116,6 +120,7 @@ export const createRunStore = (redis: Redis, prefix: string, snapshotTtlSec: num
         runId, kind: h['kind'] ?? '', issuedAtMs: n(h['issuedAtMs']), state: h['state'] ?? '', chunks: n(h['chunks']), items: n(h['items']),
         chunksDone: n(h['chunksDone']), itemsDone: n(h['itemsDone']), chunksFailed: n(h['chunksFailed']), fallbacks: n(h['fallbacks']),
         startedAtMs: n(h['startedAtMs']), fannedOutAtMs: n(h['fannedOutAtMs']), finishedAtMs: n(h['finishedAtMs']), error: h['error'] ?? '',
+        inputs: h['inputs'] ?? '',
       };
     },
     async listRuns(limit: number): Promise<RunRecord[]> {

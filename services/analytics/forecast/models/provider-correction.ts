@@ -78,6 +78,23 @@ const valueAt = (p: ProviderIssue, tMs: number): number => {
 };
 const leadOf = (p: ProviderIssue, tMs: number): number => Math.max(0, Math.floor((tMs - p.issuedAtMs) / HOUR_MS));
 
+/** The issues a correction at issuedAtMs may read (published by then, at most 14 days old), oldest first. */
+const usableIssues = (all: readonly ProviderIssue[], issuedAtMs: number): ProviderIssue[] =>
+  all.filter((p) => p.issuedAtMs <= issuedAtMs && p.issuedAtMs > issuedAtMs - HISTORY_MS).sort((a, b) => a.issuedAtMs - b.issuedAtMs);
+
+/**
+ * Why a correction at issuedAtMs would fall back to the own model, or null when it uses the
+ * provider: the run planner asks this to record a run's inputs, and the correction itself asks it,
+ * so what a run record says is what the run did.
+ */
+export const providerFallbackReason = (all: readonly ProviderIssue[], issuedAtMs: number, fromMs: number, steps: number): string | null => {
+  const latest = usableIssues(all, issuedAtMs).at(-1);
+  if (latest === undefined) return 'no provider forecast issued in the last 14 days';
+  if (latest.issuedAtMs < issuedAtMs - MAX_ISSUE_AGE_MS) return `the newest provider forecast is ${Math.round((issuedAtMs - latest.issuedAtMs) / HOUR_MS)} h old`;
+  if (!Array.from({ length: steps }, (_, j) => valueAt(latest, fromMs + j * HOUR_MS)).some(Number.isFinite)) return 'the newest provider forecast does not cover the horizon';
+  return null;
+};
+
 interface Calibration { readonly a: Float64Array; readonly c: Float64Array }
 const calibrated = (cal: Calibration, b: number, x: number): number => (cal.a[b] ?? 0) + (cal.c[b] ?? 1) * x;
 
@@ -89,15 +106,14 @@ export const correctProviderForecast = (o: CorrectionInput): CorrectedForecast =
   const tOf = (i: number): number => actuals.startMs + i * HOUR_MS;
   const idxOf = (tMs: number): number => Math.round((tMs - actuals.startMs) / HOUR_MS);
   const ownNow = (): number[] => o.own(knownEnd, fromMs, steps);
-  const issues = o.issues.filter((p) => p.issuedAtMs <= issuedAtMs && p.issuedAtMs > issuedAtMs - HISTORY_MS).sort((a, b) => a.issuedAtMs - b.issuedAtMs);
+  const issues = usableIssues(o.issues, issuedAtMs);
   const latest = issues.at(-1);
   const learn = issues.filter((p, k) => k === 0 || Math.floor(p.issuedAtMs / LEARN_SLOT_MS) !== Math.floor((issues[k - 1]?.issuedAtMs ?? 0) / LEARN_SLOT_MS));
   const rawAt = (tMs: number): number => (latest === undefined ? NaN : valueAt(latest, tMs));
   const provider = Array.from({ length: steps }, (_, j) => rawAt(fromMs + j * HOUR_MS));
   const fallback = (reason: string): CorrectedForecast => ({ values: ownNow(), providerIssuedAtMs: null, reason, provider, ownWeight: new Array<number>(steps).fill(1) });
-  if (latest === undefined) return fallback('no provider forecast issued in the last 14 days');
-  if (latest.issuedAtMs < issuedAtMs - MAX_ISSUE_AGE_MS) return fallback(`the newest provider forecast is ${Math.round((issuedAtMs - latest.issuedAtMs) / HOUR_MS)} h old`);
-  if (!provider.some(Number.isFinite)) return fallback('the newest provider forecast does not cover the horizon');
+  const why = providerFallbackReason(issues, issuedAtMs, fromMs, steps);
+  if (why !== null || latest === undefined) return fallback(why ?? 'no provider forecast');
 
   // 1. Calibration per lead bucket over known (issue, hour) pairs.
   const nb = LEAD_BUCKETS_H.length;

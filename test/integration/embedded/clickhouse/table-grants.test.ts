@@ -55,6 +55,7 @@ describe('the forecast user', () => {
     await reader.cellPlaces();
     await reader.cellAlerts(window);
     await reader.regionHours(window);
+    await reader.providerHours('carbonGPerKwh', window);
     await reader.solarFactors(window);
     await reader.loadProfiles(window);
     await reader.recentLoads(window);
@@ -62,7 +63,7 @@ describe('the forecast user', () => {
     const sink = createForecastSink(forecast, 'gridfleet');
     const area = { kind: 'weather' as const, areaId: 'cell-a', latitudeDeg: 48.1, longitudeDeg: 11.6, temperatureC: [10, 11], cloudCoverPct: [5, 6], irradianceWPerM2: [100, 200], carbonGPerKwh: [], alerts: [] };
     await sink.insertAreas([area], 'run-grants', 0, window.issuedAtMs, window.toMs);
-    await sink.insertRun({ runId: 'run-grants', kind: 'weather', issuedAtMs: window.issuedAtMs, state: 'completed', chunks: 1, items: 1, chunksDone: 1, itemsDone: 1, chunksFailed: 0, fallbacks: 0, startedAtMs: window.issuedAtMs, fannedOutAtMs: window.issuedAtMs, finishedAtMs: window.issuedAtMs + 1000, error: '' }, 'completed');
+    await sink.insertRun({ runId: 'run-grants', kind: 'weather', issuedAtMs: window.issuedAtMs, state: 'completed', chunks: 1, items: 1, chunksDone: 1, itemsDone: 1, chunksFailed: 0, fallbacks: 0, startedAtMs: window.issuedAtMs, fannedOutAtMs: window.issuedAtMs, finishedAtMs: window.issuedAtMs + 1000, error: '', inputs: '' }, 'completed');
     expect(await reader.latestAreas('weather', window)).toHaveLength(1);
     expect((await asForecast("SELECT count() FROM gridfleet.forecast_runs WHERE run_id = 'run-grants'")).text).toBe('1\n');
   }, 60_000);
