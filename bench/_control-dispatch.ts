@@ -23,13 +23,24 @@ export interface IssuedEvent {
 interface EventDetail { event: { eventId: string }; sites: number; allocatedKw: number; fulfillment: { targetKw: number; responseKw: number; commands: Record<string, number>; deliveredSites: number; targetedSites: number } }
 export type { EventDetail };
 
+/** A dispatch control answered with something other than 201: its status and problem code. */
+export class DispatchRefused extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(`dispatch refused: ${status} ${code} ${message}`);
+  }
+}
+
+/** Why a dispatch did not go through, in a few words: `503 CTRL_NOT_LEADER`, or the request's own failure. */
+export const refusalOf = (e: unknown): string =>
+  e instanceof DispatchRefused ? `${e.status} ${e.code}`.trim() : `request failed: ${e instanceof Error ? e.message : String(e)}`;
+
 /** POST /v1/events: a VPP dispatch of targetMw from a subtree for durationMs (real time). */
 export const dispatch = async (sys: System, scopeAssetId: string, targetMw: number, durationMs: number): Promise<IssuedEvent> => {
   const t0 = Date.now();
   const r = await sys.controlApi<EventDetail & { code?: string; message?: string }>('POST', '/v1/events', {
     kind: 'VPP_DISPATCH', scopeAssetId, targetMw, startMs: t0, endMs: t0 + durationMs, reason: 'bench',
   });
-  if (r.status !== 201) throw new Error(`dispatch refused: ${r.status} ${r.body.code ?? ''} ${r.body.message ?? ''}`);
+  if (r.status !== 201) throw new DispatchRefused(r.status, r.body.code ?? '', r.body.message ?? '');
   return { eventId: r.body.event.eventId, scopeAssetId, t0, requestMs: Date.now() - t0, sites: r.body.sites, targetKw: targetMw * 1000, endMs: t0 + durationMs };
 };
 

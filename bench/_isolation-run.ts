@@ -17,7 +17,7 @@ import { openTopicWriter, type TopicWriter } from '../services/platform/topic-wr
 import { createLogger } from '../services/platform/logger.ts';
 import { TopicNames } from '../services/platform/topics.ts';
 import type { PartName } from '../services/embedded/stack/layout.ts';
-import { createCommandLedger, dispatch, eventDetail, type IssuedEvent } from './_control-dispatch.ts';
+import { createCommandLedger, dispatch, eventDetail, refusalOf, type IssuedEvent } from './_control-dispatch.ts';
 import { startSystem, waitFleetOnline, type System } from './_control-system.ts';
 import { quantile } from './_harness.ts';
 import { sleep, type Fault, type FaultContext } from './_isolation-faults.ts';
@@ -49,6 +49,8 @@ export interface PhaseResult {
   readonly delivered: number;
   readonly lost: number;
   readonly refused: number;
+  /** Why the refused dispatches were refused (`503 CTRL_NOT_LEADER`, a request that failed, ...) and how many each. */
+  readonly refusals: Readonly<Record<string, number>>;
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
@@ -72,7 +74,7 @@ export interface IsolationResult {
   readonly restarts: Record<string, number>;
 }
 
-interface PhaseState { name: string; analytics: boolean; startMs: number; endMs: number; events: IssuedEvent[]; refused: number; ackLatencyMs: number[]; marks: Array<{ atMs: number; label: string }>; responses: number[] }
+interface PhaseState { name: string; analytics: boolean; startMs: number; endMs: number; events: IssuedEvent[]; refused: number; refusals: Map<string, number>; ackLatencyMs: number[]; marks: Array<{ atMs: number; label: string }>; responses: number[] }
 
 const RATIO_LIMIT = 1.25;
 
@@ -122,12 +124,16 @@ export const runIsolation = async (o: IsolationOptions): Promise<IsolationResult
     const inflight = new Set<Promise<void>>();
     const sampled = new Set<string>();
 
+    const refuse = (phase: PhaseState, why: string): void => {
+      phase.refused++;
+      phase.refusals.set(why, (phase.refusals.get(why) ?? 0) + 1);
+    };
     const issue = (phase: PhaseState): void => {
       const f = feeders[issued++ % feeders.length];
       if (!f) return;
       const p = dispatch(s, f.id, Math.round(f.sites * 2) / 1000, eventMs)
         .then((e) => void phase.events.push(e))
-        .catch(() => void phase.refused++)
+        .catch((e: unknown) => refuse(phase, refusalOf(e)))
         .finally(() => inflight.delete(p));
       inflight.add(p);
     };
@@ -141,7 +147,7 @@ export const runIsolation = async (o: IsolationOptions): Promise<IsolationResult
           nextEvent = now + o.eventEveryMs;
           // A request still hanging (the broker is down) is not stacked up on: at most three open.
           if (inflight.size < 3) issue(phase);
-          else phase.refused++;
+          else refuse(phase, 'not sent: three requests still open');
         }
         if (now >= nextDrain) {
           nextDrain = now + 1_000;
@@ -171,7 +177,7 @@ export const runIsolation = async (o: IsolationOptions): Promise<IsolationResult
       },
     };
     const runPhase = async (name: string, analytics: boolean, body: () => Promise<void>): Promise<void> => {
-      const phase: PhaseState = { name, analytics, startMs: Date.now(), endMs: 0, events: [], refused: 0, ackLatencyMs: [], marks: [], responses: [] };
+      const phase: PhaseState = { name, analytics, startMs: Date.now(), endMs: 0, events: [], refused: 0, refusals: new Map(), ackLatencyMs: [], marks: [], responses: [] };
       phases.push(phase);
       current = phase;
       o.progress(`phase ${name}...`);
@@ -252,7 +258,7 @@ const summarize = (phases: readonly PhaseState[], ledger: ReturnType<typeof crea
     }
     const lost = targeted - delivered;
     return {
-      name: p.name, analytics: p.analytics, events: p.events.length, targeted, delivered, lost, refused: p.refused,
+      name: p.name, analytics: p.analytics, events: p.events.length, targeted, delivered, lost, refused: p.refused, refusals: Object.fromEntries(p.refusals),
       p50Ms: quantile(l, 0.5), p99Ms: p99, maxMs: l.at(-1) ?? NaN, p99Ratio: ratio,
       ackRate: rates.length > 0 ? rates.reduce((a, b) => a + b, 0) / rates.length : NaN,
       responseShare: p.responses.length > 0 ? quantile([...p.responses].sort((a, b) => a - b), 0.5) : NaN,

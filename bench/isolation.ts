@@ -26,7 +26,7 @@ const f2 = (x: number | undefined): string => (x !== undefined && Number.isFinit
 export const phaseRow = (p: PhaseResult): [string, string, string] => [
   `${p.name}${p.analytics ? ' (analytics)' : ''}`,
   `p50 ${f0(p.p50Ms)} p99 ${f0(p.p99Ms)} max ${f0(p.maxMs)} ms | x${f2(p.p99Ratio)}`,
-  `events ${p.events}, delivered ${p.delivered}/${p.targeted}, lost ${p.lost}, refused ${p.refused}, acked ${f2(p.ackRate)}, response/target ${f2(p.responseShare)}, gateway ack p99 ${f0(p.gatewayAckP99Ms)} ms`
+  `events ${p.events}, delivered ${p.delivered}/${p.targeted}, lost ${p.lost}, refused ${p.refused}${p.refused > 0 ? ` ${JSON.stringify(p.refusals)}` : ''}, acked ${f2(p.ackRate)}, response/target ${f2(p.responseShare)}, gateway ack p99 ${f0(p.gatewayAckP99Ms)} ms`
     + `${p.recoveryMs === undefined ? '' : `, recovered in ${(p.recoveryMs / 1000).toFixed(1)} s`}${p.pass === null ? '' : p.pass ? ' PASS' : ' FAIL'}${p.marks.length > 0 ? ` [${p.marks.join('; ')}]` : ''}`,
 ];
 
