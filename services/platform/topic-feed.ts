@@ -168,8 +168,17 @@ export const follow = async <T extends TopicName>(opts: {
       .runBatches(async (batch, ctx) => {
         let slice = performance.now();
         let beat = slice;
+        // Resolved once per stretch, not per record (kafkajs turns each offset into a Long and back:
+        // a few µs a record, and a gateway reads every command of the fleet): before each wait and
+        // at the end, so what was applied is resolved whenever the batch can be interrupted.
+        let unresolved: string | undefined;
+        const resolveRead = (): void => {
+          if (unresolved !== undefined) ctx.resolveOffset(unresolved);
+          unresolved = undefined;
+        };
         for (const r of batch.records) {
           if (performance.now() - slice > YIELD_AFTER_MS) {
+            resolveRead();
             await new Promise((resolve) => setImmediate(resolve));
             // A long batch on a loaded machine must not outlast the short session, but a heartbeat
             // is a round trip the batch waits for: one every IN_BATCH_HEARTBEAT_MS, not one a second.
@@ -183,11 +192,15 @@ export const follow = async <T extends TopicName>(opts: {
           // Records fetched before a seek landed, or already applied by an earlier consumer.
           if (offset >= (positions.get(batch.partition) ?? 0n)) {
             const pending = opts.skipRecord?.(r.key, r.headers) === true ? undefined : apply(r.partition, r.offset, r.key, r.value);
-            if (pending !== undefined) await pending;
+            if (pending !== undefined) {
+              resolveRead();
+              await pending;
+            }
             positions.set(batch.partition, offset + 1n);
           }
-          ctx.resolveOffset(r.offset);
+          unresolved = r.offset;
         }
+        resolveRead();
         const end = ends.get(batch.partition);
         if (end !== undefined && (positions.get(batch.partition) ?? 0n) >= end) {
           ends.delete(batch.partition);
