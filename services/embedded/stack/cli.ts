@@ -10,7 +10,8 @@ import { ALL_PARTS, createStack } from './stack.ts';
 
 const usage = `usage: npm run stack -- <up|down> [part ...] | status | migrate   [--brokers=1|3] [--secure]
   up [part ...]    start what is not running (idempotent) and wait until every part answers
-  --secure         (up) the authenticated backbone: Kafka with SASL/SCRAM-SHA-512 and ACLs (deny by
+  --secure         (up) the authenticated backbone: Kafka with SASL/SCRAM-SHA-512 over TLS (SASL_SSL,
+                   a CA the stack makes in <state>/secrets/tls) and ACLs (deny by
                    default, one principal per service), the registry with basic auth, Redis and
                    ClickHouse with passwords; each service's credentials in <state>/secrets/<service>.env
                    (docs/security.md). status, down and migrate follow the mode the stack runs in
@@ -74,7 +75,7 @@ const main = async (argv: readonly string[]): Promise<number> => {
       const r = await stack.up(parts);
       process.stdout.write(`stack up in ${r.seconds.toFixed(1)}s (started: ${r.started.join(', ') || 'none'}; already running: ${r.alreadyRunning.join(', ') || 'none'})\n`);
       process.stdout.write(`  Kafka      ${config.kafkaBrokers.join(',')}${config.kafkaBrokerCount > 1 ? ` (replication ${config.kafkaReplicationFactor}, min.insync.replicas ${Math.max(1, config.kafkaReplicationFactor - 1)}; give services KAFKA_BROKER_COUNT=${config.kafkaBrokerCount})` : ''}\n  registry   ${config.registryUrl}\n  ClickHouse ${config.clickhouseUrl}\n  Redis      ${config.redisUrl}\n  logs       ${stack.layout.logsDir}\n`);
-      if (stack.mode === 'secure') process.stdout.write(`  secured:   SASL/SCRAM-SHA-512 + ACLs, registry basic auth, Redis ACL users, ClickHouse passwords\n  secrets    ${join(stack.layout.stateDir, 'secrets')}/<service>.env (load one with: set -a; . <file>; set +a)\n`);
+      if (stack.mode === 'secure') process.stdout.write(`  secured:   SASL_SSL (SCRAM-SHA-512, CA ${join(stack.layout.stateDir, 'secrets', 'tls', 'ca.pem')}) + ACLs, registry basic auth, Redis ACL users, ClickHouse passwords\n  secrets    ${join(stack.layout.stateDir, 'secrets')}/<service>.env (load one with: set -a; . <file>; set +a)\n`);
       return 0;
     }
     case 'down': {

@@ -13,6 +13,7 @@ import { kafkaNodes, type Config, type KafkaNode, type KafkaSecurity } from '../
 import { createKafkaAdapter } from '../../platform/kafka.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { REPO_ROOT, type ProcessName, type StackLayout } from './layout.ts';
+import type { KafkaTlsFiles } from './kafka-tls.ts';
 import type { Part } from './part.ts';
 import { run, spawnDetached, which } from './processes.ts';
 
@@ -34,36 +35,53 @@ export interface BrokerPropertiesOptions {
 export interface KafkaSaslSettings {
   readonly adminUser: string;
   readonly adminPassword: string;
+  /** The client listener's TLS (SASL_SSL; `up --secure` always gives it, kafka-tls.ts); absent: SASL_PLAINTEXT. */
+  readonly tls?: KafkaTlsFiles;
 }
 
 /**
- * The secured listeners: clients and brokers authenticate with SCRAM-SHA-512 on SASL_PLAINTEXT
- * (still KAFKA_PORT); the KRaft controller listener uses SASL PLAIN, because controllers cannot use
- * SCRAM (its credentials live in the metadata the controllers serve). The admin is the super user
- * and the identity nodes use towards each other; every other principal gets only its ACLs
- * (backbone-acls.ts), and a resource with no ACL is denied to it.
+ * The secured listeners: clients and brokers authenticate with SCRAM-SHA-512 on SASL_SSL (still
+ * KAFKA_PORT; SASL_PLAINTEXT without TLS files), so passwords and records never cross the wire in
+ * the clear; the brokers trust the stack's CA towards each other too. The KRaft controller
+ * listener uses SASL PLAIN on SASL_PLAINTEXT, because controllers cannot use SCRAM (its
+ * credentials live in the metadata the controllers serve); it carries metadata only, on loopback.
+ * The admin is the super user and the identity nodes use towards each other; every other
+ * principal gets only its ACLs (backbone-acls.ts), and a resource with no ACL is denied to it.
  */
-const saslProperties = (o: { port: number; controllerPort: number }, sasl: KafkaSaslSettings): { listeners: string[]; security: string[] } => ({
-  listeners: [
-    `listeners=SASL_PLAINTEXT://127.0.0.1:${o.port},CONTROLLER://127.0.0.1:${o.controllerPort}`,
-    `advertised.listeners=SASL_PLAINTEXT://127.0.0.1:${o.port}`,
-    'controller.listener.names=CONTROLLER',
-    'inter.broker.listener.name=SASL_PLAINTEXT',
-    'listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT',
-  ],
-  security: [
-    'sasl.enabled.mechanisms=SCRAM-SHA-512',
-    'sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512',
-    'sasl.mechanism.controller.protocol=PLAIN',
-    'listener.name.sasl_plaintext.sasl.enabled.mechanisms=SCRAM-SHA-512',
-    `listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${sasl.adminUser}" password="${sasl.adminPassword}";`,
-    'listener.name.controller.sasl.enabled.mechanisms=PLAIN',
-    `listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="${sasl.adminUser}" password="${sasl.adminPassword}" user_${sasl.adminUser}="${sasl.adminPassword}";`,
-    'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
-    'allow.everyone.if.no.acl.found=false',
-    `super.users=User:${sasl.adminUser}`,
-  ],
-});
+const saslProperties = (o: { port: number; controllerPort: number }, sasl: KafkaSaslSettings): { listeners: string[]; security: string[] } => {
+  const protocol = sasl.tls === undefined ? 'SASL_PLAINTEXT' : 'SASL_SSL';
+  const name = protocol.toLowerCase();
+  return {
+    listeners: [
+      `listeners=${protocol}://127.0.0.1:${o.port},CONTROLLER://127.0.0.1:${o.controllerPort}`,
+      `advertised.listeners=${protocol}://127.0.0.1:${o.port}`,
+      'controller.listener.names=CONTROLLER',
+      `inter.broker.listener.name=${protocol}`,
+      `listener.security.protocol.map=${protocol}:${protocol},CONTROLLER:SASL_PLAINTEXT`,
+    ],
+    security: [
+      'sasl.enabled.mechanisms=SCRAM-SHA-512',
+      'sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512',
+      'sasl.mechanism.controller.protocol=PLAIN',
+      `listener.name.${name}.sasl.enabled.mechanisms=SCRAM-SHA-512`,
+      `listener.name.${name}.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${sasl.adminUser}" password="${sasl.adminPassword}";`,
+      'listener.name.controller.sasl.enabled.mechanisms=PLAIN',
+      `listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="${sasl.adminUser}" password="${sasl.adminPassword}" user_${sasl.adminUser}="${sasl.adminPassword}";`,
+      ...(sasl.tls === undefined ? [] : [
+        'ssl.keystore.type=PEM',
+        `ssl.keystore.location=${sasl.tls.keystoreFile}`,
+        'ssl.truststore.type=PEM',
+        `ssl.truststore.location=${sasl.tls.caFile}`,
+        // Clients verify the broker (its address is in the certificate); the broker asks no client certificate.
+        'ssl.endpoint.identification.algorithm=https',
+        'ssl.client.auth=none',
+      ]),
+      'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+      'allow.everyone.if.no.acl.found=false',
+      `super.users=User:${sasl.adminUser}`,
+    ],
+  };
+};
 
 /**
  * server.properties of one node: a pure function of the options, so further modes (a secured
@@ -281,7 +299,7 @@ const kafkaNodePart = (config: Config, layout: StackLayout, node: KafkaNode, vot
 
 /** The Kafka connection settings of the stack's super user. Pure. */
 export const adminSecurity = (admin: KafkaSaslSettings): KafkaSecurity =>
-  ({ sasl: { mechanism: 'scram-sha-512', username: admin.adminUser, password: admin.adminPassword }, ssl: null });
+  ({ sasl: { mechanism: 'scram-sha-512', username: admin.adminUser, password: admin.adminPassword }, ssl: admin.tls === undefined ? null : { caFile: admin.tls.caFile } });
 
 /** The Kafka parts of the stack: one combined broker+controller node per KAFKA_BROKER_COUNT, all voters. */
 export const kafkaParts = (config: Config, layout: StackLayout, secure?: KafkaSecureMode): readonly Part[] => {

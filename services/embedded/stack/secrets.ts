@@ -1,7 +1,7 @@
 /**
  * The secure stack's credentials: random passwords generated once into
  * `<state>/secrets/passwords.json` and, from them, one `<state>/secrets/<service>.env` per
- * principal with exactly the variables that service reads (KAFKA_SASL_*, REGISTRY_USERNAME and
+ * principal with exactly the variables that service reads (KAFKA_SASL_*, KAFKA_SSL_CA_FILE, REGISTRY_USERNAME and
  * REGISTRY_PASSWORD, its ClickHouse login, REDIS_URL with its ACL user). Every file is mode 0600.
  * The env files are plain KEY=value lines: `set -a; . .state/secrets/gateway.env; set +a` loads
  * one into a shell, and readServiceEnv into a process the demo or a test starts.
@@ -65,10 +65,11 @@ export const passwordOf = (passwords: Passwords, key: SecretKey): string => {
   return p;
 };
 
-const kafkaVars = (passwords: Passwords, user: string): Record<string, string> => ({
+const kafkaVars = (c: EnvFileContext, user: string): Record<string, string> => ({
   KAFKA_SASL_MECHANISM: 'scram-sha-512',
   KAFKA_SASL_USERNAME: user,
-  KAFKA_SASL_PASSWORD: passwordOf(passwords, `kafka/${user}`),
+  KAFKA_SASL_PASSWORD: passwordOf(c.passwords, `kafka/${user}`),
+  ...(c.kafkaCaFile === undefined ? {} : { KAFKA_SSL_CA_FILE: c.kafkaCaFile }),
 });
 
 export interface EnvFileContext {
@@ -78,6 +79,8 @@ export interface EnvFileContext {
   readonly clickhouseUsers: readonly string[];
   /** Where the registry's users file is (the registry process reads REGISTRY_USERS_FILE). */
   readonly registryUsersFile: string;
+  /** The CA of the brokers' TLS listener (absolute path): every Kafka principal trusts it; absent: no TLS. */
+  readonly kafkaCaFile?: string;
 }
 
 /** The variables of each env file: one per principal, plus `admin` (the stack's) and `sql` (an analyst's). Pure. */
@@ -90,7 +93,7 @@ export const envFiles = (c: EnvFileContext): Record<string, Record<string, strin
   };
   const redisUrl = (user: string): string => `redis://${user}:${passwordOf(c.passwords, `redis/${user}`)}@127.0.0.1:${c.redisPort}`;
   const services = Object.fromEntries(BACKBONE_PRINCIPALS.map((p) => [p, {
-    ...kafkaVars(c.passwords, p),
+    ...kafkaVars(c, p),
     ...(p === 'registry'
       ? { REGISTRY_USERS_FILE: c.registryUsersFile }
       : { REGISTRY_USERNAME: p, REGISTRY_PASSWORD: passwordOf(c.passwords, `registry/${p}`) }),
@@ -100,7 +103,7 @@ export const envFiles = (c: EnvFileContext): Record<string, Record<string, strin
   return {
     ...services,
     [STACK_ADMIN]: {
-      ...kafkaVars(c.passwords, STACK_ADMIN),
+      ...kafkaVars(c, STACK_ADMIN),
       REGISTRY_USERNAME: STACK_ADMIN,
       REGISTRY_PASSWORD: passwordOf(c.passwords, `registry/${STACK_ADMIN}`),
       REDIS_URL: redisUrl(STACK_ADMIN),

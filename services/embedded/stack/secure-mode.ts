@@ -1,6 +1,6 @@
 /**
  * `npm run stack -- up --secure`: everything the secured stack needs besides its processes. The
- * passwords (secrets.ts) become the Kafka SCRAM users, the registry's users file (read and write
+ * Kafka listener's CA and certificate (kafka-tls.ts); the passwords (secrets.ts) become the Kafka SCRAM users, the registry's users file (read and write
  * roles), Redis ACL users and a ClickHouse users file with a password for every user, and each
  * service's env file. Which mode a state folder's running stack is in is kept in run/mode, so
  * `status` and `down` need no flag and `up` refuses to mix the modes.
@@ -12,6 +12,7 @@ import type { Config, KafkaSecurity, RegistryAuth } from '../../platform/config.
 import { PlatformError } from '../../platform/errors.ts';
 import { BACKBONE_PRINCIPALS, STACK_ADMIN } from './backbone-acls.ts';
 import { adminSecurity, type KafkaSecureMode } from './kafka-part.ts';
+import { ensureKafkaTls } from './kafka-tls.ts';
 import { REPO_ROOT, type StackLayout } from './layout.ts';
 import type { RedisUser } from './redis-part.ts';
 import { envFiles, loadOrCreatePasswords, passwordOf, requiredSecrets, secretsDir, writeEnvFiles, REDIS_USERS, type Passwords } from './secrets.ts';
@@ -67,9 +68,10 @@ export const prepareSecureStack = (config: Config, layout: StackLayout): SecureS
   const clickhouseUsersFile = join(dir, 'clickhouse-users.json');
   writeFileSync(registryUsersFile, `${JSON.stringify(registryUsers(passwords), null, 2)}\n`, { mode: 0o600 });
   writeFileSync(clickhouseUsersFile, `${JSON.stringify(securedClickhouseUsers(dev, passwords), null, 2)}\n`, { mode: 0o600 });
-  const files = envFiles({ passwords, redisPort: config.ports.redis, clickhouseUsers, registryUsersFile });
+  const tls = ensureKafkaTls(dir);
+  const files = envFiles({ passwords, redisPort: config.ports.redis, clickhouseUsers, registryUsersFile, kafkaCaFile: tls.caFile });
   writeEnvFiles(layout.stateDir, files);
-  const admin = { adminUser: STACK_ADMIN, adminPassword: passwordOf(passwords, `kafka/${STACK_ADMIN}`) };
+  const admin = { adminUser: STACK_ADMIN, adminPassword: passwordOf(passwords, `kafka/${STACK_ADMIN}`), tls };
   return {
     kafka: { admin, scramUsers: [STACK_ADMIN, ...BACKBONE_PRINCIPALS].map((name) => ({ name, password: passwordOf(passwords, `kafka/${name}`) })) },
     kafkaAdmin: adminSecurity(admin),

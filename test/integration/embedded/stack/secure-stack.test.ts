@@ -1,11 +1,11 @@
 /**
  * Guards issue 19: the backbone had no authentication. Anyone who could reach Kafka could write
  * control.commands.v1 and command every battery, the registry's deletes and PUT /config were
- * open, and Redis had no password. This starts its own secured stack (`up --secure`) on its own
+ * open, and Redis had no password; then, that Kafka's SASL ran without TLS. This starts its own secured stack (`up --secure`) on its own
  * ports and state folder, apart from the shared test stack, and checks each door with and without
  * the right credentials, so every assertion fails if the security is taken away.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
@@ -81,11 +81,35 @@ afterAll(async () => {
 
 describe('npm run stack -- up --secure', () => {
   it('refuses a Kafka client without credentials, to produce and to consume', async () => {
-    await expect(send(kafkaAs(undefined), TopicNames.telemetry)).rejects.toThrow();
-    await expect(kafkaAs(undefined).consumer({ groupId: `gateway-anon-${randomUUID()}`, topics: [TopicNames.controlCommands] })).rejects.toThrow();
+    // Over TLS with the stack's CA, so only the missing SASL login is what is refused.
+    const tlsOnly: KafkaSecurity = { sasl: null, ssl: securityOf('gateway').ssl };
+    expect(tlsOnly.ssl).not.toBeNull();
+    await expect(send(kafkaAs(tlsOnly), TopicNames.telemetry)).rejects.toThrow();
+    await expect(kafkaAs(tlsOnly).consumer({ groupId: `gateway-anon-${randomUUID()}`, topics: [TopicNames.controlCommands] })).rejects.toThrow();
     // The right user with a wrong password is refused too.
-    const wrong: KafkaSecurity = { sasl: { mechanism: 'scram-sha-512', username: 'gateway', password: 'guessed' }, ssl: null };
+    const wrong: KafkaSecurity = { sasl: { mechanism: 'scram-sha-512', username: 'gateway', password: 'guessed' }, ssl: tlsOnly.ssl };
     await expect(send(kafkaAs(wrong), TopicNames.telemetry)).rejects.toThrow(/SASL|authentication/i);
+  });
+
+  it("serves Kafka over TLS only: the stack's CA and a login produce; no TLS, or TLS without that CA, cannot connect", async () => {
+    // Guards the gap left after the SASL work: passwords and records crossed the wire in the clear.
+    const caFile = readServiceEnv(config.stateDir, 'gateway')['KAFKA_SSL_CA_FILE'] ?? '';
+    expect(readFileSync(caFile, 'utf8')).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    for (const service of ['control', 'assets', 'ingest', 'forecast', 'console', 'registry', 'simulator', 'admin']) {
+      expect(readServiceEnv(config.stateDir, service)['KAFKA_SSL_CA_FILE'], service).toBe(caFile);
+    }
+    const gateway = securityOf('gateway');
+    expect(gateway.ssl).toEqual({ caFile });
+    await expect(send(kafkaAs(gateway, 'gridfleet-gw-test'), TopicNames.telemetry)).resolves.toBeUndefined();
+    // Side by side (each client retries for seconds before it gives up): the same login without
+    // TLS, which the listener does not speak, and TLS trusting only the system's CAs, which do not
+    // vouch for the broker's certificate.
+    const [plain, untrusted] = await Promise.all([
+      send(kafkaAs({ ...gateway, ssl: null }, 'gridfleet-gw-test'), TopicNames.telemetry).then(() => 'produced', (e: unknown) => String(e)),
+      send(kafkaAs({ ...gateway, ssl: { caFile: null } }, 'gridfleet-gw-test'), TopicNames.telemetry).then(() => 'produced', (e: unknown) => String(e)),
+    ]);
+    expect(plain).not.toBe('produced');
+    expect(untrusted).toMatch(/certificate|self.signed|verify/i);
   });
 
   it("denies the gateway's principal control.commands.v1 but lets it write telemetry", async () => {

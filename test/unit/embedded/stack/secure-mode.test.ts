@@ -39,6 +39,22 @@ describe('the secured broker', () => {
     expect(s.get('listener.name.controller.plain.sasl.jaas.config')).toContain('user_admin="secret"');
   });
 
+  it('serves the client listener over TLS (SASL_SSL) with the PEM key store, trusting the stack CA between brokers', () => {
+    const tls = { caFile: '/s/tls/ca.pem', keystoreFile: '/s/tls/kafka-keystore.pem' };
+    const s = settings(brokerProperties({ dataDir: '/d', port: 19092, controllerPort: 19093, sasl: { ...sasl, tls } }));
+    expect(s.get('listeners')).toBe('SASL_SSL://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093');
+    expect(s.get('advertised.listeners')).toBe('SASL_SSL://127.0.0.1:19092');
+    expect(s.get('inter.broker.listener.name')).toBe('SASL_SSL');
+    expect(s.get('listener.security.protocol.map')).toBe('SASL_SSL:SASL_SSL,CONTROLLER:SASL_PLAINTEXT');
+    expect(s.get('listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config')).toContain('username="admin" password="secret"');
+    expect(s.get('ssl.keystore.type')).toBe('PEM');
+    expect(s.get('ssl.keystore.location')).toBe(tls.keystoreFile);
+    expect(s.get('ssl.truststore.location')).toBe(tls.caFile);
+    // Without TLS files the listener stays SASL_PLAINTEXT and no ssl.* key is written.
+    const plain = settings(brokerProperties({ dataDir: '/d', port: 19092, controllerPort: 19093, sasl }));
+    expect([...plain.keys()].filter((k) => k.startsWith('ssl.'))).toEqual([]);
+  });
+
   it('composes with the cluster mode: every node keeps its quorum and replication keys', () => {
     const voters = [1, 2, 3].map((id) => ({ id, port: 19090 + 2 * id, controllerPort: 19091 + 2 * id }));
     const plain = settings(brokerProperties({ dataDir: '/d', port: 19096, controllerPort: 19097, nodeId: 2, voters }));
@@ -95,6 +111,13 @@ describe("the services' env files", () => {
     expect(files['forecast']?.['FORECAST_CLICKHOUSE_PASSWORD']).toBe(passwords['clickhouse/forecast']);
     expect(envFiles({ passwords, redisPort: 16379, clickhouseUsers: ['default'], registryUsersFile: '/r' })['forecast']?.['FORECAST_CLICKHOUSE_USER']).toBe('default');
     expect(files['registry']?.['REGISTRY_USERS_FILE']).toBe('/s/registry-users.json');
+  });
+
+  it("point every Kafka principal at the brokers' CA when the listener serves TLS", () => {
+    const withTls = envFiles({ passwords, redisPort: 16379, clickhouseUsers: CH_USERS, registryUsersFile: '/r', kafkaCaFile: '/s/tls/ca.pem' });
+    for (const p of [...BACKBONE_PRINCIPALS, STACK_ADMIN]) expect(withTls[p]?.['KAFKA_SSL_CA_FILE'], p).toBe('/s/tls/ca.pem');
+    expect(withTls['sql']?.['KAFKA_SSL_CA_FILE']).toBeUndefined();
+    expect(files['gateway']?.['KAFKA_SSL_CA_FILE']).toBeUndefined();
   });
 
   it('round-trip through KEY=value lines', () => {
