@@ -34,7 +34,7 @@ const validate = async (files: readonly string[]): Promise<{ code: number; out: 
 };
 
 type Doc = Record<string, unknown>;
-interface Container { args?: string[]; command?: string[]; env?: Array<{ name: string }>; envFrom?: Array<{ configMapRef?: { name: string } }> }
+interface Container { args?: string[]; command?: string[]; env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { key: string } } }>; envFrom?: Array<{ configMapRef?: { name: string } }> }
 
 /** [service, variable] for every variable each container of the documents sets. */
 const manifestVariables = (docs: readonly Doc[]): Array<[string, string]> => {
@@ -82,5 +82,24 @@ describe('deployment manifests', () => {
     expect(platform.map(([n]) => n).sort()).toEqual(['assets', 'console', 'control', 'forecast-scheduler', 'forecast-worker', 'gateway', 'ingest', 'migrate']);
     const pairs = platform.flatMap(([, s]) => Object.keys(s.environment ?? {}).map((k): [string, string] => [s.command?.[0] ?? '?', k]));
     expect(unknownVariables(pairs)).toEqual([]);
+  });
+
+  it("run the forecast jobs as their own ClickHouse user, not as default (issue 19's least privilege)", () => {
+    // Guards a gap: the secured embedded stack logged them in as `forecast`, while compose and
+    // Kubernetes left FORECAST_CLICKHOUSE_USER unset, so they ran as `default` (every table).
+    const compose = parse(readFileSync('infra/docker-compose.yml', 'utf8'), { merge: true }) as { services: Record<string, { environment?: Record<string, string> }> };
+    for (const name of ['forecast-worker', 'forecast-scheduler']) {
+      const env = compose.services[name]?.environment ?? {};
+      expect(env['FORECAST_CLICKHOUSE_USER'], name).toBe('forecast');
+      // The password the compose ClickHouse gives that user.
+      expect(readFileSync('infra/clickhouse/docker-users.xml', 'utf8')).toContain(`<forecast>\n      <password>${env['FORECAST_CLICKHOUSE_PASSWORD'] ?? '?'}</password>`);
+    }
+    const forecastContainers = k8sDocs().flatMap((d) => (d['spec'] as { template?: { spec?: { containers?: Container[] } } } | undefined)?.template?.spec?.containers ?? []).filter((c) => c.args?.[0] === 'forecast');
+    expect(forecastContainers.map((c) => c.args?.[1])).toEqual(['worker', 'scheduler']);
+    for (const c of forecastContainers) {
+      const env = new Map((c.env ?? []).map((e) => [e.name, e]));
+      expect(env.get('FORECAST_CLICKHOUSE_USER')?.value, c.args?.join(' ')).toBe('forecast');
+      expect(env.get('FORECAST_CLICKHOUSE_PASSWORD')?.valueFrom?.secretKeyRef?.key, c.args?.join(' ')).toBe('FORECAST_CLICKHOUSE_PASSWORD');
+    }
   });
 });
