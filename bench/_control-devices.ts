@@ -33,6 +33,7 @@ export interface WorkerCounters { sent: number; accepted: number; unavailable: n
 export type ControlDevicesCmd =
   | { cmd: 'start'; devices: WorkerDevice[]; telemetryMs: number }
   | { cmd: 'drain' }
+  | { cmd: 'count' }
   | { cmd: 'quiesce' }
   | { cmd: 'final' }
   | { cmd: 'exit' };
@@ -41,6 +42,7 @@ export type ControlDevicesMsg =
   | { type: 'ready' }
   | { type: 'started'; connected: number }
   | { type: 'drained'; ackLatencyMs: number[]; commands: CommandSeen[]; counters: WorkerCounters }
+  | { type: 'counted'; commands: number }
   | { type: 'quiet'; buffered: number }
   | { type: 'final'; devices: DeviceFinal[]; counters: WorkerCounters };
 
@@ -229,6 +231,7 @@ const start = async (devices: WorkerDevice[], telemetryMs: number): Promise<void
 
 process.on('message', (m: ControlDevicesCmd) => {
   if (m.cmd === 'start') void start(m.devices, m.telemetryMs);
+  else if (m.cmd === 'count') send({ type: 'counted', commands: commands.length });
   else if (m.cmd === 'drain') {
     counters.buffered = bufferedOf.reduce((a, f) => a + f(), 0);
     send({ type: 'drained', ackLatencyMs, commands, counters: { ...counters } });

@@ -90,6 +90,8 @@ export interface System {
   service(name: string, entry: string, port: number, env: Record<string, string>, args?: readonly string[]): ServiceHandle;
   /** Everything the device workers saw since the last drain. */
   drain(): Promise<{ ackLatencyMs: number[]; commands: CommandSeen[]; counters: WorkerCounters }>;
+  /** How many commands the device workers saw since the last drain: a few bytes over IPC, cheap enough to ask while a round is in flight. */
+  commandsSinceDrain(): Promise<number>;
   /** Stops new measurements and waits until every device's frames are acknowledged (or timeoutMs). */
   quiesce(timeoutMs: number): Promise<number>;
   finals(): Promise<{ devices: DeviceFinal[]; counters: WorkerCounters }>;
@@ -267,6 +269,9 @@ export const startSystem = async (o: SystemOptions): Promise<System> => {
       async drain() {
         const all = await Promise.all(workers.map((w) => ask(w, { cmd: 'drain' }, 'drained')));
         return { ackLatencyMs: all.flatMap((a) => a.ackLatencyMs), commands: all.flatMap((a) => a.commands), counters: sumCounters(all.map((a) => a.counters)) };
+      },
+      async commandsSinceDrain() {
+        return (await Promise.all(workers.map((w) => ask(w, { cmd: 'count' }, 'counted')))).reduce((a, c) => a + c.commands, 0);
       },
       async quiesce(timeoutMs) {
         await Promise.all(workers.map((w) => ask(w, { cmd: 'quiesce' }, 'quiet')));
