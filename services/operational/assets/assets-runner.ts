@@ -23,7 +23,6 @@ import { TopicNames } from '../../platform/topics.ts';
 import { openAssetsWriter, type AssetsWriter } from './assets-writer.ts';
 import type { Hierarchy } from './hierarchy.ts';
 import type { AssetsConfig } from './config.ts';
-import { createCommitBatcher, type CommitOne } from './commit-batcher.ts';
 import type { AssetsMetrics } from './metrics.ts';
 import { createParentShard } from './parent-shard.ts';
 import { parsePointer, readSnapshots, type WantedSnapshot } from './restore-shards.ts';
@@ -240,19 +239,12 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
         groupId: d.groupId, topics: [topics.telemetry, topics.rollup], assignTopics: [wants], fromBeginning: true, autoCommit: false,
         sessionTimeoutMs: d.sessionTimeoutMs, partitionsConsumedConcurrently: d.concurrency, fetch: fetchOf(wants),
       })));
-      // One commit request per member per turn, whatever the number of shards that flushed in it.
-      const batchers = new Map<Consumer, CommitOne>();
       const commitVia = (topic: string, partition: number): Consumer | undefined => holder.get(keyOf(topic === topics.telemetry ? 'site' : 'parent', partition));
       flusher = createFlusher({
         writers: { partials, sites, parents, snapshots }, logger: d.logger, metrics: d.metrics, topics, partitions: () => partitions, now: () => d.clock.now(), wallNow: d.wallNow,
         siteFlushMs: d.siteFlushMs, parentFlushMs: d.parentFlushMs, tickMs: d.tickMs, snapshotEveryMs: d.snapshotEveryMs, fullViewEveryMs: d.fullViewEveryMs,
-        commit: (topic, partition, next, metadata) => {
-          const via = commitVia(topic, partition);
-          if (via === undefined) return Promise.reject(new PlatformError('KAFKA_NOT_OWNER', `${topic}[${partition}] is no longer held here`));
-          let batcher = batchers.get(via);
-          if (batcher === undefined) batchers.set(via, (batcher = createCommitBatcher((offsets) => via.commitOwned(offsets))));
-          return batcher({ topic, partition, next: next.toString(), metadata });
-        },
+        commit: (topic, partition, next, metadata) =>
+          commitVia(topic, partition)?.commitOwned([{ topic, partition, next: next.toString(), metadata }]) ?? Promise.reject(new PlatformError('KAFKA_NOT_OWNER', `${topic}[${partition}] is no longer held here`)),
       });
       for (const c of consumers) c.onAssignment(onAssignment(c));
       // A fifth of the shortest interval: a flush starts at most that late (at a half, a 500 ms flush came every 500-750 ms).

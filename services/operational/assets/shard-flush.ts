@@ -63,9 +63,6 @@ export type Entry =
 export const phaseMs = (kind: Entry['kind'], partition: number, partitions: number, everyMs: number): number =>
   Math.floor((((partition + (kind === 'parent' ? 0.5 : 0)) % Math.max(1, partitions)) * everyMs) / Math.max(1, partitions));
 
-/** Whether a timer flush is due: the grid of `everyMs` cells (from the epoch) moved on since the last one. */
-export const dueOnGrid = (wallMs: number, lastFlushAtMs: number, everyMs: number): boolean => Math.floor(wallMs / everyMs) !== Math.floor(lastFlushAtMs / everyMs);
-
 /** snapshotPhaseMs: how much earlier than a whole interval after wallMs the shard's first snapshot is due (phaseMs). */
 export const newEntry = <K extends Entry['kind']>(
   kind: K, shard: K extends 'site' ? SiteShard : ParentShard, inputTopic: string, wallMs: number, snapshotPhaseMs = 0,
@@ -175,12 +172,7 @@ export const createFlusher = (d: FlushDeps) => {
         d.logger.info('shard caught up', { kind: e.kind, partition: e.partition, ms: wall - e.restoringSinceMs });
         e.restoringSinceMs = null;
       }
-      // Due once per cell of a grid every shard of the kind shares (not per shard since its own last
-      // flush): an instance's shards then flush in the same tick, their writes go out as one
-      // produce request per writer lane and their commits as one (commit-batcher.ts). Spread over
-      // the interval, 12 shards made about 80 requests a second per instance at 500 frames/s.
-      const every = e.kind === 'site' ? d.siteFlushMs : d.parentFlushMs;
-      if (reason === 'timer' && !dueOnGrid(wall, e.lastFlushAtMs, every)) return Promise.resolve();
+      if (reason === 'timer' && wall - e.lastFlushAtMs < (e.kind === 'site' ? d.siteFlushMs : d.parentFlushMs)) return Promise.resolve();
       if (e.kind === 'site' && wall - e.lastTickAtMs >= d.tickMs) {
         e.lastTickAtMs = wall;
         const n = e.shard.tick(d.now());
