@@ -117,7 +117,10 @@ const main = async (): Promise<void> => {
   const fleetConfig = parseFleetConfig({ ...process.env, ...env });
   const plan = planFleet({ seed: fleetConfig.seed, sites: fleetConfig.sites });
   out(`provisioning ${plan.sites.length} sites in ${plan.regions.length} regions, ${plan.substations.length} substations, ${plan.feeders.length} feeders, ${plan.cells.length} weather cells through the operator API...`);
-  const credentials = await provisionFleet({ gatewayUrl, operatorToken: fleetConfig.operatorToken, assets: fleetAssetDefinitions(plan, Date.now()) });
+  const credentials = await provisionFleet({
+    gatewayUrl, operatorToken: fleetConfig.operatorToken, assets: fleetAssetDefinitions(plan, Date.now()),
+    progress: (done, total) => out(`  ${done} of ${total} assets provisioned (${Math.floor((100 * done) / total)} %)`),
+  });
   saveCredentials(fleetConfig.credentialsFile, credentials);
   out(`  ${Object.keys(credentials).length} device credentials issued`);
 

@@ -7,11 +7,13 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PlatformError } from '../../platform/errors.ts';
 import { kafkaNodes, type Config, type KafkaNode, type KafkaSecurity } from '../../platform/config.ts';
 import { createKafkaAdapter } from '../../platform/kafka.ts';
 import { createLogger } from '../../platform/logger.ts';
+import { downloadProgressLine, treeBytes } from './download-progress.ts';
 import { REPO_ROOT, type ProcessName, type StackLayout } from './layout.ts';
 import type { KafkaTlsFiles } from './kafka-tls.ts';
 import type { Part } from './part.ts';
@@ -153,9 +155,10 @@ const ensureClusterId = (file: string): string => {
 /** What Maven resolves: the broker (infra/kafka/pom.xml) or Kafka's own tools (infra/kafka/tools-pom.xml, for benches). */
 export type KafkaJars = 'broker' | 'tools';
 
-const JARS: Record<KafkaJars, { pom: string; dir: string; mustHave: string }> = {
-  broker: { pom: 'infra/kafka/pom.xml', dir: 'kafka', mustHave: 'kafka_2.13-' },
-  tools: { pom: 'infra/kafka/tools-pom.xml', dir: 'kafka-tools', mustHave: 'kafka-tools-' },
+/** expectedBytes: the jar set's size for the Kafka version it was measured with (progress percentages). */
+const JARS: Record<KafkaJars, { pom: string; dir: string; mustHave: string; expectedBytes: { version: string; bytes: number } }> = {
+  broker: { pom: 'infra/kafka/pom.xml', dir: 'kafka', mustHave: 'kafka_2.13-', expectedBytes: { version: '4.4.0', bytes: 44_596_900 } },
+  tools: { pom: 'infra/kafka/tools-pom.xml', dir: 'kafka-tools', mustHave: 'kafka-tools-', expectedBytes: { version: '4.4.0', bytes: 44_586_542 } },
 };
 
 /** The folder of a resolved jar set, in the stack's cache; put `<dir>/*` on a JVM's class path. */
@@ -179,11 +182,14 @@ export const resolveKafkaJars = (config: Pick<Config, 'kafkaVersion'>, layout: P
     }
     process.stderr.write(`stack: resolving Apache Kafka ${set} ${config.kafkaVersion} from Maven Central (first run only)...\n`);
     mkdirSync(libDir, { recursive: true });
-    // Maven is quiet (-q) while it downloads: say every 5 s how long and how much has arrived.
+    // Maven is quiet (-q) while it downloads: say every 5 s how long and how much has arrived in
+    // its local repository (download-progress.ts).
     const started = Date.now();
+    const repo = process.env['MAVEN_REPO_LOCAL'] ?? join(homedir(), '.m2', 'repository');
+    const before = treeBytes(repo);
+    const expected = spec.expectedBytes.version === config.kafkaVersion ? spec.expectedBytes.bytes : null;
     const ticker = setInterval(() => {
-      const jars = readdirSync(libDir).filter((f) => f.endsWith('.jar'));
-      process.stderr.write(`stack:   ...${Math.round((Date.now() - started) / 1000)} s, ${jars.length} jars so far\n`);
+      process.stderr.write(`${downloadProgressLine(Date.now() - started, treeBytes(repo) - before, expected)}\n`);
     }, 5_000);
     try {
       await run('mvn', ['-q', '-B', '-f', join(REPO_ROOT, spec.pom), 'dependency:copy-dependencies',
