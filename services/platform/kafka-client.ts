@@ -39,6 +39,22 @@ const toLogger = (logger: Logger): kafkajs.logCreator => () => (entry) => {
   else if (entry.level === KafkaLogLevel.INFO) logger.debug(message, fields);
 };
 
+/**
+ * The client's retry, which kafkajs also uses for every (re)connection to a broker, whatever a
+ * consumer's or producer's own retry says: at most 1 s between attempts, enough attempts to fill
+ * connectTimeoutMs (jitter aside). It used to back off up to a quarter of that (7.5 s), so after a broker
+ * restart of more than a few seconds a crashed consumer (with one broker, kafkajs crashes every
+ * consumer the moment the broker goes) could sleep 7.5 s after the broker was back before it
+ * even tried; control's leadership member and the feeds its takeover waits for each did, and
+ * control refused dispatches for 10-20 s after the broker returned (the isolation test's
+ * kafka-restarted and recovery phases, 'CTRL_NOT_LEADER').
+ */
+export const clientRetry = (connectTimeoutMs: number): { initialRetryTime: number; maxRetryTime: number; retries: number } => ({
+  initialRetryTime: 200, maxRetryTime: 1_000,
+  // 200 + 400 + 800 ms, then 1 s each; never fewer than the 10 kafkajs tries by default.
+  retries: Math.max(10, 3 + Math.ceil(Math.max(0, connectTimeoutMs - 1_400) / 1_000)),
+});
+
 export const createKafkaClient = (opts: KafkaAdapterOptions): kafkajs.Kafka =>
   new Kafka({
     clientId: opts.clientId,
@@ -47,7 +63,7 @@ export const createKafkaClient = (opts: KafkaAdapterOptions): kafkajs.Kafka =>
     logCreator: toLogger(opts.logger.child({ component: 'kafkajs' })),
     connectionTimeout: 5_000,
     ...kafkaSecurityOptions(opts.security),
-    retry: { initialRetryTime: 200, retries: 10, maxRetryTime: Math.max(1_000, (opts.connectTimeoutMs ?? 30_000) / 4) },
+    retry: clientRetry(opts.connectTimeoutMs ?? 30_000),
   });
 
 /** Runs a kafkajs call and turns its failure into a PlatformError with the call's retry hint. */
