@@ -64,14 +64,16 @@ const readPem = (what: string, path: string): Buffer => {
 
 /**
  * An HTTPS server for fastify. With a client CA, only clients presenting a certificate it signed
- * complete the handshake (mutual TLS, checked by Node's TLS layer before any HTTP is parsed).
+ * complete the handshake (mutual TLS, checked by Node's TLS layer before any HTTP is parsed),
+ * unless clientCertRequired is false: then a certificate is asked for, and the service reads the
+ * verdict per request (the gateway's device identity, client-certificate.ts).
  * https.Server emits the same request and upgrade events, so the app and the gateway's WebSocket
  * upgrade (WSS) work on it unchanged.
  */
 export const httpsOptions = (tls: TlsFiles): ServerOptions => ({
   key: readPem('key', tls.keyFile),
   cert: readPem('certificate', tls.certFile),
-  ...(tls.clientCaFile === null ? {} : { ca: readPem('client CA', tls.clientCaFile), requestCert: true, rejectUnauthorized: true }),
+  ...(tls.clientCaFile === null ? {} : { ca: readPem('client CA', tls.clientCaFile), requestCert: true, rejectUnauthorized: tls.clientCertRequired !== false }),
 });
 
 const httpsFactory = (tls: TlsFiles) => {

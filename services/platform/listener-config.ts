@@ -12,6 +12,11 @@ export interface TlsFiles {
   readonly certFile: string;
   /** Clients may present a certificate signed by this CA (mutual TLS); null: none are asked for. */
   readonly clientCaFile: string | null;
+  /**
+   * With a client CA: true, a client without a valid certificate fails the handshake; false (the
+   * gateway), any client completes it and the service decides what a certificate means. Default true.
+   */
+  readonly clientCertRequired?: boolean;
 }
 
 export interface Listener {
@@ -30,6 +35,8 @@ export interface ListenerSpec {
   readonly portVar?: string;
   /** The lowest port accepted (default 0: any free port; -1 where a service may run without a listener). */
   readonly minPort?: number;
+  /** With a client CA, whether the handshake requires a certificate (default) or the service judges it per request. */
+  readonly clientCerts?: 'required' | 'optional';
 }
 
 export const parseListener = (
@@ -48,7 +55,7 @@ export const parseListener = (
     const certFile = reader.get(`${spec.prefix}_TLS_CERT_FILE`);
     const clientCaFile = reader.get(`${spec.prefix}_TLS_CLIENT_CA_FILE`) ?? null;
     if ((keyFile === undefined) !== (certFile === undefined)) problems.push(`${spec.prefix}_TLS_KEY_FILE and ${spec.prefix}_TLS_CERT_FILE go together`);
-    else if (keyFile !== undefined && certFile !== undefined) tls = Object.freeze({ keyFile, certFile, clientCaFile });
+    else if (keyFile !== undefined && certFile !== undefined) tls = Object.freeze({ keyFile, certFile, clientCaFile, clientCertRequired: spec.clientCerts !== 'optional' });
     if (clientCaFile !== null && tls === null) problems.push(`${spec.prefix}_TLS_CLIENT_CA_FILE needs ${spec.prefix}_TLS_KEY_FILE and ${spec.prefix}_TLS_CERT_FILE`);
   }
   checkListener(environment, problems, { name: hostVar, host, tls: spec.tlsCapable ? tls !== null : null });

@@ -60,3 +60,33 @@ export const httpsGet = (url: string, tls: TlsClient, headers: Record<string, st
     req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
     req.end();
   });
+
+/**
+ * A client certificate for `subject` (a CN), optionally with a SAN, signed by the PKI's CA, or
+ * with `selfSigned` by nobody the server trusts.
+ */
+export const makeClientCert = (pki: Pick<TestPki, 'dir'>, name: string, o: { cn: string; san?: string; selfSigned?: boolean }): { key: Buffer; cert: Buffer } => {
+  const dir = pki.dir;
+  writeFileSync(join(dir, `${name}.ext`), `extendedKeyUsage=clientAuth\n${o.san === undefined ? '' : `subjectAltName=${o.san}\n`}`);
+  if (o.selfSigned === true) {
+    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', `/CN=${o.cn}`, '-keyout', `${name}.key`, '-out', `${name}.pem`], dir);
+  } else {
+    openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', `/CN=${o.cn}`, '-keyout', `${name}.key`, '-out', `${name}.csr`], dir);
+    openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.pem`], dir);
+  }
+  return { key: readFileSync(join(dir, `${name}.key`)), cert: readFileSync(join(dir, `${name}.pem`)) };
+};
+
+/** Any HTTPS request: the status and body, or the TLS/socket error's code. */
+export const httpsRequest = (url: string, tls: TlsClient, o: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; body: string } | { error: string }> =>
+  new Promise((resolve) => {
+    const req = request(url, { ...tls, method: o.method ?? 'GET', headers: o.headers ?? {}, timeout: 5_000 }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
+    req.end(o.body);
+  });

@@ -15,7 +15,7 @@ export interface GatewayConfig {
   readonly port: number;
   /** GATEWAY_HOST, default 127.0.0.1: the address it listens on. */
   readonly host: string;
-  /** GATEWAY_TLS_KEY_FILE, GATEWAY_TLS_CERT_FILE (PEM), GATEWAY_TLS_CLIENT_CA_FILE: HTTPS and WSS; null: plain HTTP. */
+  /** GATEWAY_TLS_KEY_FILE, GATEWAY_TLS_CERT_FILE (PEM), GATEWAY_TLS_CLIENT_CA_FILE (optional device certificates naming the device, client-certificate.ts): HTTPS and WSS; null: plain HTTP. */
   readonly tls: TlsFiles | null;
   /** GATEWAY_INSTANCE_ID, default gw-<pid>: names this instance's delivery consumer group. */
   readonly instanceId: string;
@@ -101,7 +101,7 @@ export const parseGatewayConfig = (env: Readonly<Record<string, string | undefin
   for (const k of tokenKeys) checkSecret(environment, problems, { name: keysSet ? `the secret of token key ${k.kid} (GATEWAY_TOKEN_KEYS or GATEWAY_TOKEN_SECRET)` : 'GATEWAY_TOKEN_SECRET', value: k.secret, wasSet: keysSet });
   const operatorToken = get('OPERATOR_TOKEN') ?? DEV_OPERATOR_TOKEN;
   checkSecret(environment, problems, { name: 'OPERATOR_TOKEN', value: operatorToken, wasSet: get('OPERATOR_TOKEN') !== undefined });
-  const listener = parseListener(reader, environment, problems, { prefix: 'GATEWAY', defaultPort: 8090, tlsCapable: true });
+  const listener = parseListener(reader, environment, problems, { prefix: 'GATEWAY', defaultPort: 8090, tlsCapable: true, clientCerts: 'optional' });
   const config = {
     platform,
     port: listener.port,

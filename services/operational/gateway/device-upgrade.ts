@@ -9,6 +9,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../../platform/logger.ts';
+import { presentedCertificate, type PresentedCertificate } from './client-certificate.ts';
 import type { DeviceAuth } from './gateway-http.ts';
 import type { DeviceInfo } from './device-directory.ts';
 import type { Rejection } from '../../platform/device-protocol.ts';
@@ -44,7 +45,7 @@ export const attachDeviceUpgrade = (deps: {
   server: Server;
   wss: WebSocketServer;
   logger: Logger;
-  authenticate: (authorization: string | undefined, token: string | undefined) => Promise<DeviceAuth>;
+  authenticate: (authorization: string | undefined, token: string | undefined, cert: PresentedCertificate | null) => Promise<DeviceAuth>;
   countReject: (code: string) => void;
   /** A refusal when the device may not open another socket now (its connection cap). */
   admitSocket: (device: DeviceInfo) => Rejection | null;
@@ -55,7 +56,7 @@ export const attachDeviceUpgrade = (deps: {
     if (target === null) return refuse(socket, 400, 'BAD_URL', 'the upgrade target must be /v1/device/connect');
     if (target.path !== DEVICE_SOCKET_PATH) return refuse(socket, 404, 'NOT_FOUND', `no WebSocket at ${target.path.slice(0, 200)}`);
     if (req.method !== 'GET') return refuse(socket, 405, 'METHOD_NOT_ALLOWED', 'a WebSocket opens with GET');
-    const auth = await deps.authenticate(req.headers.authorization, target.token);
+    const auth = await deps.authenticate(req.headers.authorization, target.token, presentedCertificate(req.socket));
     if (!auth.ok) {
       deps.countReject(auth.rejection.code);
       return refuse(socket, auth.status, auth.rejection.code, auth.rejection.message);

@@ -11,6 +11,7 @@ import type { TlsFiles } from '../../platform/listener-config.ts';
 import { createHttpApp, errors, sendProblem, type HttpApp } from '../../platform/http-server.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { GatewayFrame, Rejection } from '../../platform/device-protocol.ts';
+import { presentedCertificate, type PresentedCertificate } from './client-certificate.ts';
 import type { DeviceInfo } from './device-directory.ts';
 import { MAX_PROVISION_BYTES, type createOperatorApi } from './operator-api.ts';
 import type { PollAnswer } from './delivery-state.ts';
@@ -28,8 +29,8 @@ export interface GatewayHttpDeps {
   readonly maxFrameBytes: number;
   readonly operator: ReturnType<typeof createOperatorApi>;
   readonly health: () => Record<string, unknown>;
-  /** Checks a device credential (header or ?token=) against the directory. */
-  readonly authenticate: (authorization: string | undefined, token: string | undefined) => Promise<DeviceAuth>;
+  /** Checks a device credential (header or ?token=) and the client certificate, if any, against the directory. */
+  readonly authenticate: (authorization: string | undefined, token: string | undefined, cert: PresentedCertificate | null) => Promise<DeviceAuth>;
   readonly countReject: (code: string) => void;
   readonly poll: (device: DeviceInfo, ifNoneMatch: string | undefined) => { kind: 'not-modified'; etag: string } | { kind: 'answer'; answer: PollAnswer };
   /** Null when the gateway applies backpressure (503). */
@@ -55,7 +56,7 @@ export const createGatewayHttp = async (deps: GatewayHttpDeps): Promise<HttpApp>
   // onRequest: before the body is read, so a stranger cannot make the gateway parse 2 MB.
   const device = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const token = (req.query as Record<string, unknown>)['token'];
-    const auth = await deps.authenticate(req.headers.authorization, typeof token === 'string' ? token : undefined);
+    const auth = await deps.authenticate(req.headers.authorization, typeof token === 'string' ? token : undefined, presentedCertificate(req.raw.socket));
     if (!auth.ok) {
       deps.countReject(auth.rejection.code);
       return void sendProblem(reply, auth.status, auth.rejection.code, auth.rejection.message);

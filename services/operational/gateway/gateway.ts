@@ -11,7 +11,8 @@ import type { KafkaAdapter } from '../../platform/kafka.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { TopicNames } from '../../platform/topics.ts';
 import type { GatewayConfig } from './config.ts';
-import { bearerOf, verifyDeviceToken } from './credentials.ts';
+import { bearerOf, verifyDeviceToken, type DeviceClaims } from './credentials.ts';
+import type { PresentedCertificate } from './client-certificate.ts';
 import { createDeadLetterSink } from './dead-letter-sink.ts';
 import { acceptBundle, acceptCommand, emptyDeliveryState, etagMatches, liveCommands, pollAnswer } from './delivery-state.ts';
 import { admit, applyDefinition, emptyDirectory, type DeviceInfo } from './device-directory.ts';
@@ -155,16 +156,29 @@ export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAd
   ]);
   await feeds[0].caughtUp;
 
-  const authenticate = async (authorization: string | undefined, token: string | undefined): Promise<DeviceAuth> => {
+  const authenticate = async (authorization: string | undefined, token: string | undefined, cert: PresentedCertificate | null): Promise<DeviceAuth> => {
+    // A certificate, when presented, is judged first (client-certificate.ts): an invalid one is refused whatever else comes with it.
+    if (cert !== null && !cert.ok) return { ok: false, status: 401, rejection: { code: 'UNAUTHENTICATED', message: cert.message } };
     const given = bearerOf(authorization, token);
-    if (given === undefined) return { ok: false, status: 401, rejection: { code: 'UNAUTHENTICATED', message: 'no credential: send Authorization: Bearer <device token>' } };
-    const claims = await verifyDeviceToken(config.tokenKeys, given, wall.now());
-    if (!claims.ok) return { ok: false, status: 401, rejection: { code: 'UNAUTHENTICATED', message: claims.error.message } };
-    const admitted = admit(directory, claims.value);
+    if (given === undefined && cert === null) return { ok: false, status: 401, rejection: { code: 'UNAUTHENTICATED', message: 'no credential: send Authorization: Bearer <device token>' } };
+    let claims: Pick<DeviceClaims, 'sub' | 'site' | 'iat'> | undefined;
+    if (given !== undefined) {
+      const verified = await verifyDeviceToken(config.tokenKeys, given, wall.now());
+      if (!verified.ok) return { ok: false, status: 401, rejection: { code: 'UNAUTHENTICATED', message: verified.error.message } };
+      if (cert !== null && verified.value.sub !== cert.deviceId) return { ok: false, status: 403, rejection: { code: 'FORBIDDEN', message: `the client certificate names device ${cert.deviceId} but the credential names ${verified.value.sub}` } };
+      claims = verified.value;
+    }
+    if (claims === undefined && cert !== null) {
+      // The certificate alone: the site is the directory's, the issue time its notBefore (for revocation).
+      const info = directory.devices.get(cert.deviceId);
+      claims = { sub: cert.deviceId, site: info?.siteId ?? '', iat: cert.notBeforeMs };
+    }
+    if (claims === undefined) throw new Error('authenticate: neither a credential nor a certificate');
+    const admitted = admit(directory, claims);
     if (!admitted.ok) return { ok: false, status: admitted.error.code === 'UNKNOWN_DEVICE' ? 404 : 403, rejection: admitted.error };
     // Before a session of the site exists: what was kept for it is applied now, and sent once when it opens.
     sites.claim(admitted.value.siteId);
-    return { ok: true, device: admitted.value, iat: claims.value.iat };
+    return { ok: true, device: admitted.value, iat: claims.iat };
   };
   const pollSession = (device: DeviceInfo): Session => {
     const session = pollSessions.get(device.deviceId) ?? newSession(device, 'poll', config.devicePolicy, wall.now(), limitOf(device.deviceId));
@@ -256,7 +270,7 @@ export const startGateway = async (config: GatewayConfig, deps: { kafka: KafkaAd
   logger.info('gateway listening', { port, devices: directory.devices.size, instanceId: config.instanceId });
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${config.tls === null ? 'http' : 'https'}://127.0.0.1:${port}`,
     metrics,
     connections: connectionCount,
     async close() {

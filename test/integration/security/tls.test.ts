@@ -1,5 +1,5 @@
 /**
- * Issue 19: the gateway (HTTPS and WSS, optionally mutual TLS), control, assets and the console
+ * Issue 19: the gateway (HTTPS and WSS, optional client certificates), control (and, with a client CA, mutual TLS), assets and the console
  * serve TLS when given a key and a certificate (`<PREFIX>_TLS_KEY_FILE`, `_TLS_CERT_FILE`,
  * `_TLS_CLIENT_CA_FILE`). Each service runs as a real process with certificates made here.
  */
@@ -30,18 +30,28 @@ describe('TLS listeners', () => {
     expect(await plainStatus(`${svc.url}/healthz`)).not.toBe(200);
   }, 120_000);
 
-  it('the gateway with a client CA completes a handshake only with a client certificate, and serves WSS', async () => {
+  it('control with a client CA completes a handshake only with a client certificate', async () => {
+    const svc = await startServiceProcess({
+      name: 'control', entry: 'services/operational/control/main.ts', portEnv: 'CONTROL_PORT', cleanup: afterAll,
+      tls: { ca: pki.ca, key: pki.clientKey, cert: pki.clientCert },
+      env: { ...TEST_STACK_ENV, CONTROL_TOKENS: `operator:${OPERATOR}`, CONTROL_INSTANCE_ID: freshName('tls-control-m'), CONTROL_LEADER_GROUP: freshName('tls-leader-m'), CONTROL_TLS_KEY_FILE: pki.keyFile, CONTROL_TLS_CERT_FILE: pki.certFile, CONTROL_TLS_CLIENT_CA_FILE: pki.caFile },
+    });
+    expect(await httpsGet(`${svc.url}/healthz`, { ca: pki.ca })).toHaveProperty('error');
+    expect(await httpsGet(`${svc.url}/healthz`, { ca: pki.ca, key: pki.clientKey, cert: pki.clientCert })).toMatchObject({ status: 200 });
+  }, 120_000);
+
+  it('the gateway with a client CA serves WSS and lets clients without a certificate reach their bearer credential check', async () => {
+    // The gateway asks for, but does not require, a client certificate: one that names a device
+    // authenticates it (device-certificate.test.ts); without one, the bearer credential decides.
     const svc = await startServiceProcess({
       name: 'gateway', entry: 'services/operational/gateway/main.ts', portEnv: 'GATEWAY_PORT', cleanup: afterAll,
-      tls: { ca: pki.ca, key: pki.clientKey, cert: pki.clientCert },
+      tls: { ca: pki.ca },
       env: { ...TEST_STACK_ENV, OPERATOR_TOKEN: OPERATOR, GATEWAY_INSTANCE_ID: freshName('tls-gw'), GATEWAY_TLS_KEY_FILE: pki.keyFile, GATEWAY_TLS_CERT_FILE: pki.certFile, GATEWAY_TLS_CLIENT_CA_FILE: pki.caFile },
     });
-    const without = await httpsGet(`${svc.url}/healthz`, { ca: pki.ca });
-    expect(without).toHaveProperty('error');
-    expect(await httpsGet(`${svc.url}/healthz`, { ca: pki.ca, key: pki.clientKey, cert: pki.clientCert })).toMatchObject({ status: 200 });
-    // The device socket over WSS: the TLS layer lets the client in, the gateway asks for a credential.
+    expect(await httpsGet(`${svc.url}/healthz`, { ca: pki.ca })).toMatchObject({ status: 200 });
+    expect(await plainStatus(`${svc.url}/healthz`)).not.toBe(200);
     const status = await new Promise<number | string>((resolve) => {
-      const ws = new WebSocket(`${svc.url.replace('https:', 'wss:')}/v1/device/connect`, { ca: pki.ca, key: pki.clientKey, cert: pki.clientCert });
+      const ws = new WebSocket(`${svc.url.replace('https:', 'wss:')}/v1/device/connect`, { ca: pki.ca });
       ws.on('unexpected-response', (_req, res) => {
         resolve(res.statusCode ?? 0);
         ws.terminate();
