@@ -66,8 +66,8 @@ export const readSnapshots = async (
   // readAll starts each partition at the `high` given: ours at the snapshots, the others at their end.
   const fromOffsets = ends.map((e) => ({ partition: e.partition, low: e.low, high: (startOf.get(e.partition) ?? BigInt(e.high)).toString() }));
   const records = await kafka.readAll(stateTopic, { fromOffsets, timeoutMs: 60_000 });
-  // One pass over what was read (up to a snapshot interval of the changelog's partitions), the
-  // key tested before the offset: not a pass, and a BigInt per record, for every wanted shard.
+  // One pass over what was read (up to a snapshot interval of the changelog's partitions), each
+  // snapshot key looked up by its shard's prefix: not one pass over every record per wanted shard.
   const wantedBy = new Map(wanted.map((w) => [snapshotPrefix(w.kind, w.partition), { key: `${w.kind}:${w.partition}`, partition: w.partition, from: BigInt(w.pointer.offset) }]));
   const byShard = new Map<string, AssetState[]>(wanted.map((w) => [`${w.kind}:${w.partition}`, []]));
   for (const r of records) {
