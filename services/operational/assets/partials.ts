@@ -9,8 +9,11 @@
  * fleet's partial is a sum over thousands of sites: recomputing it on every flush was a tenth of
  * an instance's CPU at 100,000 sites) and recomputes every sum exactly from its members on each
  * full take (every full view, at least ASSETS_FULL_VIEW_EVERY_MS), so rounding cannot build up.
- * An ancestor whose last site of this shard left is sent as a zero partial (and again in every
- * full take, so a resync after a failed write cannot leave its old partial standing). No effects.
+ * A field to which no member contributes anything is exactly 0, not the rounding the additions
+ * and subtractions left (each sum counts its members with a nonzero value per field): a fleet
+ * whose sites all went offline shows 0 kWh available, not -7e-15. An ancestor whose last site of
+ * this shard left is sent as a zero partial (and again in every full take, so a resync after a
+ * failed write cannot leave its old partial standing). No effects.
  */
 import type { Aggregate, PartialAggregate } from '../../platform/events.ts';
 import { AGGREGATE_FIELDS, zeroAggregate } from './aggregate.ts';
@@ -45,16 +48,26 @@ export const createPartialEngine = (hierarchy: Hierarchy): PartialEngine => {
   const members = new Map<string, Set<string>>();
   /** Per ancestor, the running sum of its members' aggregates (recomputed exactly on every full take). */
   const sums = new Map<string, Aggregate>();
+  /** Per ancestor and field, how many members add a nonzero value to the running sum. */
+  const nonzero = new Map<string, Aggregate>();
   const dirty = new Set<string>();
 
   const add = (a: string, agg: Aggregate | undefined, sign: 1 | -1): void => {
     if (agg === undefined) return;
     let s = sums.get(a);
-    if (s === undefined) {
+    let n = nonzero.get(a);
+    if (s === undefined || n === undefined) {
       s = zeroAggregate();
+      n = zeroAggregate();
       sums.set(a, s);
+      nonzero.set(a, n);
     }
-    for (const f of AGGREGATE_FIELDS) s[f] += sign * agg[f];
+    for (const f of AGGREGATE_FIELDS) {
+      const v = agg[f];
+      if (v === 0) continue;
+      n[f] += sign;
+      s[f] = n[f] === 0 ? 0 : s[f] + sign * v;
+    }
   };
 
   const leave = (siteId: string, chain: readonly string[], last: Aggregate | undefined): void => {
@@ -63,18 +76,28 @@ export const createPartialEngine = (hierarchy: Hierarchy): PartialEngine => {
       if (set?.delete(siteId) === true) {
         add(a, last, -1);
         // Exactly zero, not the rounding left over, once the last member left.
-        if (set.size === 0) sums.set(a, zeroAggregate());
+        if (set.size === 0) {
+          sums.set(a, zeroAggregate());
+          nonzero.set(a, zeroAggregate());
+        }
       }
       dirty.add(a);
     }
   };
 
-  const exact = (ids: ReadonlySet<string>): Aggregate => {
+  /** The sum recomputed from its members, with its nonzero counts. */
+  const exact = (parentId: string, ids: ReadonlySet<string> | undefined): Aggregate => {
     const out = zeroAggregate();
-    for (const id of ids) {
+    const n = zeroAggregate();
+    for (const id of ids ?? []) {
       const a = aggregates.get(id);
-      if (a !== undefined) for (const f of AGGREGATE_FIELDS) out[f] += a[f];
+      if (a === undefined) continue;
+      for (const f of AGGREGATE_FIELDS) {
+        out[f] += a[f];
+        if (a[f] !== 0) n[f] += 1;
+      }
     }
+    nonzero.set(parentId, n);
     return out;
   };
 
@@ -113,7 +136,7 @@ export const createPartialEngine = (hierarchy: Hierarchy): PartialEngine => {
       const out: PartialAggregate[] = [];
       for (const parentId of [...ids].sort()) {
         const set = members.get(parentId);
-        if (all) sums.set(parentId, set === undefined ? zeroAggregate() : exact(set));
+        if (all) sums.set(parentId, exact(parentId, set));
         out.push({ parentId, aggregate: { ...(sums.get(parentId) ?? zeroAggregate()) } });
       }
       dirty.clear();

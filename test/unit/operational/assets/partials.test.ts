@@ -59,11 +59,33 @@ describe('the partial engine', () => {
         for (const a of ancestors) {
           const expected = sumAggregates([...current].filter(([site]) => ancestorsOf(h, site).includes(a)).map(([, v]) => v));
           expect(close(sent.get(a) ?? zeroAggregate(), expected), a).toBe(true);
+          // A field no site under it contributes to is exactly 0, not rounding.
+          const members = [...current].filter(([site]) => ancestorsOf(h, site).includes(a)).map(([, v]) => v);
+          for (const f of AGGREGATE_FIELDS) if (members.every((m) => m[f] === 0)) expect(sent.get(a)?.[f], `${a}.${f}`).toBe(0);
         }
         // An ancestor left without sites of this shard was last sent as zero.
         for (const [a, v] of sent) if (!ancestors.has(a)) expect(close(v, zeroAggregate()), a).toBe(true);
       }),
     );
+  });
+
+  it('is exactly 0 where every site went to 0, without waiting for a full take', () => {
+    const h = buildHierarchy(3);
+    const engine = createPartialEngine(h);
+    const energy = (kwh: number): Aggregate => ({ ...zeroAggregate(), availableEnergyKwh: kwh, deviceCount: 1 });
+    engine.setSite('site-0', energy(0.1));
+    engine.setSite('site-1', energy(0.2));
+    engine.setSite('site-2', energy(0.3));
+    engine.take(true);
+    // 0.1 + 0.2 + 0.3 - 0.1 - 0.2 - 0.3 is 2.8e-17 in floating point, not 0.
+    engine.setSite('site-0', energy(0));
+    engine.setSite('site-1', energy(0));
+    engine.setSite('site-2', energy(0));
+    const fleet = engine.take(false).find((p) => p.parentId === 'fleet')?.aggregate;
+    expect(fleet?.availableEnergyKwh).toBe(0);
+    expect(fleet?.deviceCount).toBe(3);
+    // Negative control: the plain running sum this guards against is not 0.
+    expect(0.1 + 0.2 + 0.3 - 0.1 - 0.2 - 0.3).not.toBe(0);
   });
 
   it('negative control: a sum that misses one site is told apart', () => {
