@@ -136,7 +136,13 @@ export interface Consumer {
   committed(topic: string, partitions: readonly number[]): Promise<CommittedOffset[]>;
   pause(topic: string, partitions?: readonly number[]): void;
   resume(topic: string, partitions?: readonly number[]): void;
-  seek(topic: string, partition: number, offset: string): void;
+  /**
+   * Moves the member's fetch position. False, and nothing done, when the member is not running
+   * (not started yet, or kafkajs is restarting it after a crash): its partitions come back in a new
+   * assignment from their committed offsets, so a caller that must read from elsewhere checks the
+   * offsets it is handed (as the assets shards do) rather than count on the seek.
+   */
+  seek(topic: string, partition: number, offset: string): boolean;
   disconnect(): Promise<void>;
 }
 
@@ -249,7 +255,12 @@ export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
   };
 
   const consumer = async (c: ConsumerOptions): Promise<Consumer> => {
-    const inner = kafka.consumer({
+    // A kafkajs client of its own: kafkajs keeps committed offsets in one cache per client and
+    // group, and every new generation of a member clears the topics it was not given. Two members
+    // of one group on one client (the assets' site and parent members) cleared each other's, and the
+    // other's next fetch crashed the consumer (TypeError in OffsetManager.resolveOffsets), on
+    // rebalances, about one sharding test in four.
+    const inner = createKafkaClient(opts).consumer({
       groupId: c.groupId,
       allowAutoTopicCreation: false,
       sessionTimeout: c.sessionTimeoutMs ?? 30_000,
@@ -295,6 +306,9 @@ export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
     const crashListeners: Array<(crash: { readonly error: string; readonly restarting: boolean }) => void> = [];
     inner.on(inner.events.CRASH, (e) => {
       settled = false;
+      // kafkajs logs its wrapper; what went wrong, and where, is the cause's stack.
+      const cause = (e.payload.error as Error & { cause?: unknown }).cause;
+      opts.logger.warn('consumer crashed', { groupId: c.groupId, restarting: e.payload.restart, error: e.payload.error.message, cause: cause instanceof Error ? cause.stack : undefined });
       const crash = { error: e.payload.error.message, restarting: e.payload.restart };
       for (const l of crashListeners) l(crash);
     });
@@ -320,7 +334,9 @@ export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
           eachBatchAutoResolve: false,
           eachBatch: async (payload) => {
             const { batch } = payload;
-            commitOnce ??= (offsets) => payload.commitOffsetsIfNecessary({ topics: offsets.topics });
+            // The newest batch's: after kafkajs restarts a crashed consumer, an older batch's
+            // commit would go through the group object (and generation) it replaced.
+            commitOnce = (offsets) => payload.commitOffsetsIfNecessary({ topics: offsets.topics });
             await handler(
               {
                 topic: batch.topic,
@@ -378,7 +394,16 @@ export const createKafkaAdapter = (opts: KafkaAdapterOptions): KafkaAdapter => {
         }),
       pause: (topic, partitions) => inner.pause([partitions === undefined ? { topic } : { topic, partitions: [...partitions] }]),
       resume: (topic, partitions) => inner.resume([partitions === undefined ? { topic } : { topic, partitions: [...partitions] }]),
-      seek: (topic, partition, offset) => inner.seek({ topic, partition, offset }),
+      seek: (topic, partition, offset) => {
+        try {
+          inner.seek({ topic, partition, offset });
+          return true;
+        } catch (e) {
+          // kafkajs throws this while its consumer group is gone (before run, and between a crash and its restart).
+          if (e instanceof Error && e.message.includes('was not initialized')) return false;
+          throw e;
+        }
+      },
       disconnect: async () => {
         settled = false;
         const a = admin;

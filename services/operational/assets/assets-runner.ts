@@ -44,7 +44,7 @@ export interface AssetsRunnerDeps extends Pick<AssetsConfig, 'groupId' | 'topicP
   /** Wall clock (versions, timers), apart from the event clock above. */
   readonly wallNow: () => number;
   readonly hierarchy: Hierarchy;
-  /** Called when the instance cannot go on (a shard failed to restore): the process exits and its shards move. */
+  /** Called when the instance cannot go on (a shard failed to restore, a group member stopped): the process exits and its shards move. */
   readonly die: (reason: string) => void;
 }
 
@@ -119,6 +119,7 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
       }
       if (e.position !== null) {
         e.catchUpTo = BigInt(next) > e.position ? BigInt(next) : null;
+        // Not landed while the member restarts: the batch handler seeks again when records come from elsewhere.
         holder.get(key)?.seek(e.inputTopic, e.partition, e.position.toString());
       }
       if ((e.position === null || e.catchUpTo === null) && e.restoringSinceMs !== null) {
@@ -246,7 +247,14 @@ export const createAssetsRunner = (d: AssetsRunnerDeps): AssetsRunner => {
         commit: (topic, partition, next, metadata) =>
           commitVia(topic, partition)?.commitOwned([{ topic, partition, next: next.toString(), metadata }]) ?? Promise.reject(new PlatformError('KAFKA_NOT_OWNER', `${topic}[${partition}] is no longer held here`)),
       });
-      for (const c of consumers) c.onAssignment(onAssignment(c));
+      for (const c of consumers) {
+        c.onAssignment(onAssignment(c));
+        // kafkajs restarts a member after a retriable failure; after any other it stops for good,
+        // and its shards would stand still here while the group still counts them as ours.
+        c.onCrash((crash) => {
+          if (!crash.restarting) d.die(`a group member stopped for good: ${crash.error}`);
+        });
+      }
       // A fifth of the shortest interval: a flush starts at most that late (at a half, a 500 ms flush came every 500-750 ms).
       timer = setInterval(flushAll, Math.max(10, Math.min(d.siteFlushMs, d.parentFlushMs) / 5));
       await Promise.all(consumers.map((c) => c.runBatches(async (batch, ctx) => {
