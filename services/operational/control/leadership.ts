@@ -7,7 +7,8 @@
  * nothing: membership is the point.
  *
  * - The leader loses the lease when a rebalance gives partition 0 to another member (it learns
- *   in its own GROUP_JOIN) or its consumer crashes.
+ *   in its own GROUP_JOIN) or its consumer crashes. A member kafkajs does not restart (a crash on
+ *   a non-retriable error) is replaced by a new one a second later, which may lead again.
  * - A leader that is SIGKILLed is evicted when its session expires (6 s, the broker's minimum);
  *   the standby's next heartbeat learns of the rebalance and it gets partition 0.
  * - A session is short and heartbeats every second (fetches wait at most 500 ms, so nothing
@@ -20,6 +21,8 @@ import { TopicNames } from '../../platform/topics.ts';
 export const LEADER_GROUP = 'gridfleet-control-leader';
 const LEADER_PARTITION = 0;
 const SESSION_TIMEOUT_MS = 6_000;
+/** How long after its member stopped for good a new one joins. */
+const REPLACE_AFTER_MS = 1_000;
 
 export interface Leadership {
   isLeader(): boolean;
@@ -46,34 +49,71 @@ export const joinLeadership = async (deps: {
   };
   let markJoined: () => void = () => undefined;
   const joined = new Promise<void>((r) => (markJoined = r));
-  const consumer: Consumer = await deps.kafka.consumer({
-    groupId: deps.groupId ?? LEADER_GROUP, topics: [topic], fromBeginning: false, autoCommit: false,
-    sessionTimeoutMs: SESSION_TIMEOUT_MS, heartbeatIntervalMs: 1_000, retryMaxMs: 1_000,
-    // kafkajs heartbeats between fetches: with its default 5 s fetch wait on a quiet topic, a
-    // heartbeat could come only a second before the 6 s session ends, and a loaded machine lose
-    // the lease. Short fetches keep the heartbeat on its 1 s beat.
-    fetch: { maxWaitTimeInMs: 500 },
-  });
-  consumer.onAssignment((assigned) => {
-    const owns = assigned.some((a) => a.topic === topic && a.partitions.includes(LEADER_PARTITION));
-    set(owns, owns ? `assigned ${topic}[${LEADER_PARTITION}]` : `${topic}[${LEADER_PARTITION}] went to another member`);
-    markJoined();
-  });
-  consumer.onCrash((c) => set(false, `leader consumer crashed: ${c.error}`));
-  // The member only holds the partition; its records (grid events, read by control's own feed)
-  // are passed over. Resolving them moves the fetch position on: a batch left unresolved is
-  // fetched again at once, and after the first grid event the leader re-read it about 1,000
-  // times a second (strace of control in the 10k control bench: 950 fetches/s of grid.events.v1),
-  // a quarter of a core for control and more for the broker, taken from the dispatch path.
-  void consumer.runBatches((batch, ctx) => {
-    deps.onBatch?.(batch.records.map((r) => r.offset));
-    const last = batch.records[batch.records.length - 1];
-    if (last !== undefined) ctx.resolveOffset(last.offset);
-    return Promise.resolve();
-  }).catch((e: unknown) => {
-    set(false, 'leader consumer stopped');
-    deps.logger.error('leadership consumer stopped', { error: e instanceof Error ? e.message : String(e) });
-  });
+  let current: Consumer | undefined;
+  let stopped = false;
+  let replaceTimer: NodeJS.Timeout | undefined;
+  const start = async (): Promise<void> => {
+    const consumer: Consumer = await deps.kafka.consumer({
+      groupId: deps.groupId ?? LEADER_GROUP, topics: [topic], fromBeginning: false, autoCommit: false,
+      sessionTimeoutMs: SESSION_TIMEOUT_MS, heartbeatIntervalMs: 1_000, retryMaxMs: 1_000,
+      // kafkajs heartbeats between fetches: with its default 5 s fetch wait on a quiet topic, a
+      // heartbeat could come only a second before the 6 s session ends, and a loaded machine lose
+      // the lease. Short fetches keep the heartbeat on its 1 s beat.
+      fetch: { maxWaitTimeInMs: 500 },
+    });
+    if (stopped) {
+      await consumer.disconnect();
+      return;
+    }
+    current = consumer;
+    consumer.onAssignment((assigned) => {
+      if (current !== consumer) return;
+      const owns = assigned.some((a) => a.topic === topic && a.partitions.includes(LEADER_PARTITION));
+      set(owns, owns ? `assigned ${topic}[${LEADER_PARTITION}]` : `${topic}[${LEADER_PARTITION}] went to another member`);
+      markJoined();
+    });
+    consumer.onCrash((c) => {
+      if (current !== consumer) return;
+      set(false, `leader consumer crashed: ${c.error}`);
+      // kafkajs restarts the member after a retriable failure; after any other it has stopped for
+      // good, and this instance would never lead again: a new member takes its place.
+      if (!c.restarting) replace(consumer, c.error);
+    });
+    // The member only holds the partition; its records (grid events, read by control's own feed)
+    // are passed over. Resolving them moves the fetch position on: a batch left unresolved is
+    // fetched again at once, and after the first grid event the leader re-read it about 1,000
+    // times a second (strace of control in the 10k control bench: 950 fetches/s of grid.events.v1),
+    // a quarter of a core for control and more for the broker, taken from the dispatch path.
+    void consumer.runBatches((batch, ctx) => {
+      deps.onBatch?.(batch.records.map((r) => r.offset));
+      const last = batch.records[batch.records.length - 1];
+      if (last !== undefined) ctx.resolveOffset(last.offset);
+      return Promise.resolve();
+    }).catch((e: unknown) => {
+      if (current !== consumer) return;
+      set(false, 'leader consumer stopped');
+      deps.logger.error('leadership consumer stopped', { error: e instanceof Error ? e.message : String(e) });
+      replace(consumer, e instanceof Error ? e.message : String(e));
+    });
+  };
+  /** A new member in a second (and again each second until one starts), unless stopping. */
+  const replace = (old: Consumer, why: string): void => {
+    if (stopped || current !== old) return;
+    current = undefined;
+    deps.logger.warn('leadership member replaced', { why });
+    void old.disconnect().catch(() => undefined);
+    const retry = (): void => {
+      replaceTimer = setTimeout(() => {
+        if (stopped) return;
+        start().catch((e: unknown) => {
+          deps.logger.error('leadership member could not be started; trying again', { error: e instanceof Error ? e.message : String(e) });
+          retry();
+        });
+      }, REPLACE_AFTER_MS);
+    };
+    retry();
+  };
+  await start();
   return {
     isLeader: () => leader,
     joined,
@@ -81,8 +121,10 @@ export const joinLeadership = async (deps: {
       listeners.push(l);
     },
     stop: async () => {
+      stopped = true;
+      clearTimeout(replaceTimer);
       set(false, 'stopping');
-      await consumer.disconnect();
+      await current?.disconnect();
     },
   };
 };
