@@ -38,6 +38,8 @@ export interface Control {
 
 /** How long the commands topic must stay still before a new leader trusts it has all the old leader wrote. */
 const QUIET_MS = 500;
+/** How long after a failed takeover (Kafka unreachable, a write refused) the leader tries again. */
+const TAKEOVER_RETRY_MS = 1_000;
 
 export const startControl = async (config: ControlConfig, deps: {
   kafka: KafkaAdapter; codec: AvroCodec; logger: Logger; clock?: Clock; newId?: () => string;
@@ -103,7 +105,10 @@ export const startControl = async (config: ControlConfig, deps: {
     }
   };
   let takeover: Promise<void> = Promise.resolve();
+  let closing = false;
+  let retryTimer: NodeJS.Timeout | undefined;
   const onLeadership = (leader: boolean): void => {
+    clearTimeout(retryTimer);
     if (!leader) {
       leading = false;
       return;
@@ -115,7 +120,17 @@ export const startControl = async (config: ControlConfig, deps: {
       leading = true;
       const sent = await service.takeOver();
       logger.info('leading', { takeoverMs: Math.round(performance.now() - t0), completedCommands: sent });
-    }).catch((e: unknown) => logger.error('takeover failed', { error: e instanceof Error ? e.message : String(e) }));
+    }).catch((e: unknown) => {
+      // Holding the lease without having taken over would leave the fleet without a leader (the
+      // standby never gets it): refuse as a standby and try again while the lease is ours.
+      // Trying again is safe: commands the first attempt wrote are in the book, so the rounds
+      // they completed are not sent again.
+      leading = false;
+      logger.error('takeover failed; trying again', { inMs: TAKEOVER_RETRY_MS, error: e instanceof Error ? e.message : String(e) });
+      retryTimer = setTimeout(() => {
+        if (!closing && lead.current?.isLeader() === true) onLeadership(true);
+      }, TAKEOVER_RETRY_MS);
+    });
   };
   const leadership = await joinLeadership({ kafka, logger, groupId: config.leaderGroup });
   lead.current = leadership;
@@ -142,6 +157,8 @@ export const startControl = async (config: ControlConfig, deps: {
     leading: () => leading,
     async close() {
       running = false;
+      closing = true;
+      clearTimeout(retryTimer);
       clearInterval(timer);
       await inFlight;
       await leadership.stop();
