@@ -5,7 +5,7 @@
  */
 import { configInvalid, PlatformError } from './errors.ts';
 import { LogLevels, type LogLevel } from './logger.ts';
-import { checkSecret, Environments, type Environment } from './production-checks.ts';
+import { checkKafkaBrokers, checkSecret, Environments, type Environment } from './production-checks.ts';
 
 /** SASL and TLS of the Kafka connection: what a secured cluster (the secure stack, a managed Kafka) needs. */
 export interface KafkaSecurity {
@@ -239,6 +239,7 @@ export const parseConfig = (env: Env): Config => {
 
   const environment = parseEnvironment(env, problems);
   const kafkaSecurity = parseKafkaSecurity(get, environment, problems);
+  checkKafkaBrokers(environment, problems, { brokers, sasl: kafkaSecurity.sasl !== null, ssl: kafkaSecurity.ssl !== null });
   const registryAuth = parseRegistryAuth(get, environment, problems);
   for (const name of ['REDIS_URL', 'CLICKHOUSE_URL']) {
     const pw = urlPassword(get(name) ?? '');

@@ -1,7 +1,7 @@
 /**
  * What `GRIDFLEET_ENV=production` refuses, as pure checks every service's parse*Config calls: a
- * development secret or default password, a secret left unset, and a listener off loopback
- * without TLS. In development the same checks pass (the one-command experience keeps its
+ * development secret or default password, a secret left unset, a listener off loopback without
+ * TLS, and Kafka brokers off loopback reached without TLS or without SASL. In development the same checks pass (the one-command experience keeps its
  * development secrets); in production each failing check adds one line to the config's problems,
  * so the service exits with CONFIG_INVALID listing them all (startup.ts).
  */
@@ -70,4 +70,18 @@ export const checkClickhouseLogin = (env: Environment, problems: string[], l: { 
   if (env !== Environments.production) return;
   if (l.user === 'default' && l.password === '') problems.push(`${l.userVar}=default without a password: production refuses ClickHouse's default user without one`);
   checkSecret(env, problems, { name: l.passwordVar, value: l.password, wasSet: l.passwordSet });
+};
+
+/**
+ * Brokers off loopback need TLS and SASL in production: without TLS every event and command (and,
+ * with SASL PLAIN, the password) crosses the network in clear; without SASL the broker cannot tell
+ * the services apart, so no ACL holds. On loopback (the embedded stack, a sidecar) both are allowed off.
+ */
+export const checkKafkaBrokers = (env: Environment, problems: string[], k: { readonly brokers: readonly string[]; readonly sasl: boolean; readonly ssl: boolean }): void => {
+  if (env !== Environments.production) return;
+  const remote = k.brokers.filter((b) => !isLoopbackHost(b.slice(0, b.lastIndexOf(':')) || b));
+  if (remote.length === 0) return;
+  const where = `KAFKA_BROKERS=${remote.join(',')} is off loopback`;
+  if (!k.ssl) problems.push(`${where} without TLS: production needs KAFKA_SSL=1 (or KAFKA_SSL_CA_FILE), or every event${k.sasl ? ' and the SASL password' : ''} crosses the network in clear`);
+  if (!k.sasl) problems.push(`${where} without SASL: production needs KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD, or no ACL can tell the services apart`);
 };

@@ -98,6 +98,21 @@ describe('production checks', () => {
     expect(problemsOf(() => parseConfig({ KAFKA_SASL_USERNAME: 'u' }))).toEqual(['KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD go together']);
   });
 
+  it('refuses brokers off loopback without TLS or SASL in production, and only there', () => {
+    const sasl = { KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'control', KAFKA_SASL_PASSWORD: 'a-password-of-its-own' };
+    const kafkaLines = (env: Record<string, string>): readonly string[] => problemsOf(() => parseConfig({ GRIDFLEET_ENV: 'production', ...env })).filter((l) => l.startsWith('KAFKA_BROKERS'));
+    expect(kafkaLines({ KAFKA_BROKERS: 'kafka-0.kafka:9092,127.0.0.1:9092', ...sasl })).toEqual([
+      'KAFKA_BROKERS=kafka-0.kafka:9092 is off loopback without TLS: production needs KAFKA_SSL=1 (or KAFKA_SSL_CA_FILE), or every event and the SASL password crosses the network in clear',
+    ]);
+    expect(kafkaLines({ KAFKA_BROKERS: '10.0.0.5:9093', KAFKA_SSL: '1' })).toEqual([
+      'KAFKA_BROKERS=10.0.0.5:9093 is off loopback without SASL: production needs KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD, or no ACL can tell the services apart',
+    ]);
+    expect(kafkaLines({ KAFKA_BROKERS: 'kafka:9093', KAFKA_SSL_CA_FILE: '/ca.pem', ...sasl })).toEqual([]);
+    // Loopback (the embedded stack, a sidecar) and development are as they were.
+    expect(kafkaLines({ KAFKA_BROKERS: '127.0.0.1:9092,localhost:9093' })).toEqual([]);
+    expect(problemsOf(() => parseConfig({ KAFKA_BROKERS: 'kafka:9092' }))).toEqual([]);
+  });
+
   it('merges the problems of several parsers', () => {
     const problems = problemsOf(() => parseAll(() => parseConfig({ GRIDFLEET_ENV: 'production', REDIS_URL: 'redis://u:analyst@h:1' }), () => parseControlConfig({ GRIDFLEET_ENV: 'production' })));
     expect(problems.filter((l) => l.includes('REDIS_URL'))).toHaveLength(1);
