@@ -156,13 +156,7 @@ export const follow = async <T extends TopicName>(opts: {
       }
     });
     consumer.onCrash((crash) => {
-      if (crash.restarting || stopped || current !== consumer) return;
-      opts.logger.error('feed consumer stopped; replacing it', { topic: opts.topic, error: crash.error });
-      current = undefined;
-      void consumer.disconnect().catch(() => undefined);
-      replaceTimer = setTimeout(() => {
-        if (!stopped) start().catch((e: unknown) => opts.logger.error('feed consumer could not be replaced', { topic: opts.topic, error: e instanceof Error ? e.message : String(e) }));
-      }, opts.replaceAfterMs ?? 1_000);
+      if (!crash.restarting) replaceStopped(consumer, crash.error);
     });
     void consumer
       .runBatches(async (batch, ctx) => {
@@ -208,7 +202,28 @@ export const follow = async <T extends TopicName>(opts: {
         }
         if (waiters.length > 0) settleWaiters();
       })
-      .catch((e: unknown) => opts.logger.error('feed stopped', { topic: opts.topic, error: e instanceof Error ? e.message : String(e) }));
+      .catch((e: unknown) => replaceStopped(consumer, e instanceof Error ? e.message : String(e)));
+  };
+  /**
+   * A consumer kafkajs stopped for good is replaced, again and again until one starts: one made
+   * while the broker is still away fails to connect, and a feed left without a consumer would
+   * never read again.
+   */
+  const replaceStopped = (consumer: Consumer, why: string): void => {
+    if (stopped || current !== consumer) return;
+    opts.logger.error('feed consumer stopped; replacing it', { topic: opts.topic, error: why });
+    current = undefined;
+    void consumer.disconnect().catch(() => undefined);
+    const replace = (): void => {
+      replaceTimer = setTimeout(() => {
+        if (stopped) return;
+        start().catch((e: unknown) => {
+          opts.logger.error('feed consumer could not be replaced; trying again', { topic: opts.topic, error: e instanceof Error ? e.message : String(e) });
+          replace();
+        });
+      }, opts.replaceAfterMs ?? 1_000);
+    };
+    replace();
   };
 
   await start();

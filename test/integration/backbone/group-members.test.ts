@@ -1,11 +1,15 @@
 /**
  * Two members of one group in one process, one per topic (the assets service's site and parent
- * members, kafka-assigner.ts), through one adapter. kafkajs keeps committed offsets in a cache per
- * client and group that each new generation of a member clears down to its own topics: two members
- * on one client cleared each other's, and the other's next fetch crashed its consumer
- * (TypeError in OffsetManager.resolveOffsets) on about one rebalance in four. Here the group
- * rebalances again and again while both topics flow; neither member may crash, and every record
- * is read.
+ * members, kafka-assigner.ts), through one adapter: the group rebalances again and again while
+ * both topics flow; neither member may crash, and every record is read.
+ *
+ * What made the assets members crash (kafka.ts, a kafkajs client per consumer: kafkajs's
+ * committed-offset cache per client and group, cleared by each member's new generation) needs a
+ * particular order of the two members' syncs and fetches that this test does not force: with the
+ * shared client it passed 2 of 3 runs here, so it is a guard of the two-member path, not a
+ * reproduction. The evidence for that fix is the crash's stack (a TypeError in kafkajs's
+ * OffsetManager.resolveOffsets) in the sharding test, which failed about one run in four before it
+ * and passed 5 of 5 with load beside it after.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Consumer } from '../../../services/platform/kafka.ts';
@@ -34,7 +38,8 @@ describe('two members of one group in one process', () => {
     const crashes: string[] = [];
     const seen = new Map<string, Set<string>>([[a, new Set()], [b, new Set()]]);
     const member = async (wants: string): Promise<Consumer> => {
-      const c = await kafka.consumer({ groupId, topics: [a, b], assignTopics: [wants], fromBeginning: true, autoCommit: false, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500 });
+      // Short fetch waits, as the assets members have: a member in a 5 s fetch holds up every rebalance.
+      const c = await kafka.consumer({ groupId, topics: [a, b], assignTopics: [wants], fromBeginning: true, autoCommit: false, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, fetch: { maxWaitTimeInMs: 100 } });
       open.push(c);
       c.onCrash((crash) => crashes.push(`${wants}: ${crash.error}`));
       void c.runBatches(async (batch, ctx) => {
@@ -61,7 +66,7 @@ describe('two members of one group in one process', () => {
     const other = testKafka('gridfleet-test-other');
     for (let i = 0; i < REBALANCES / 2; i++) {
       await produce(PER_TOPIC / REBALANCES);
-      const extra = await other.consumer({ groupId, topics: [a, b], assignTopics: [i % 2 === 0 ? a : b], fromBeginning: true, autoCommit: false, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500 });
+      const extra = await other.consumer({ groupId, topics: [a, b], assignTopics: [i % 2 === 0 ? a : b], fromBeginning: true, autoCommit: false, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, fetch: { maxWaitTimeInMs: 100 } });
       void extra.runBatches(() => Promise.resolve()).catch(() => undefined);
       await new Promise((r) => setTimeout(r, 2_500));
       await produce(PER_TOPIC / REBALANCES);
@@ -70,7 +75,7 @@ describe('two members of one group in one process', () => {
     }
     await producer.disconnect();
 
-    const until = Date.now() + 30_000;
+    const until = Date.now() + 60_000;
     while (Date.now() < until && [...seen.values()].some((s) => s.size < sent)) await new Promise((r) => setTimeout(r, 200));
     expect(crashes).toEqual([]);
     // The extra member may have been handed (and not committed) some records: they come back to ours.
