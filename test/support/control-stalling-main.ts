@@ -2,7 +2,10 @@
  * A control process whose command writer dies half-way through one dispatch: when the file named
  * by CONTROL_TEST_STALL_FLAG exists, the next publish removes it (so only one process of several
  * takes it), writes the first half of its commands and then never returns, as a leader does that
- * is SIGKILLed mid-write. The fault is this decorator, wired here only: main.ts has no such hook.
+ * is SIGKILLed mid-write. When the file named by CONTROL_TEST_REFUSE_FLAG exists, the next publish
+ * removes it and fails without writing anything, as a write Kafka refuses does (a takeover that
+ * meets it must be tried again). The faults are this decorator, wired here only: main.ts has no
+ * such hook.
  */
 import { existsSync, unlinkSync } from 'node:fs';
 import { createAvroCodec, createRegistryClient } from '../../services/platform/avro-codec.ts';
@@ -13,8 +16,23 @@ import { parseControlConfig } from '../../services/operational/control/config.ts
 import { startControl } from '../../services/operational/control/control.ts';
 
 const flag = process.env['CONTROL_TEST_STALL_FLAG'] ?? '';
+const refuseFlag = process.env['CONTROL_TEST_REFUSE_FLAG'] ?? '';
+/** True once: the flag existed and this process removed it. */
+const takeFlag = (path: string): boolean => {
+  if (path === '' || !existsSync(path)) return false;
+  try {
+    unlinkSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+};
 const stalling = (inner: CommandWriter): CommandWriter => ({
   publish: async (cmds) => {
+    if (takeFlag(refuseFlag)) {
+      process.stderr.write(`REFUSED a write of ${cmds.length} commands\n`);
+      throw new Error('test: this command write is refused');
+    }
     if (flag === '' || !existsSync(flag) || cmds.length < 2) return inner.publish(cmds);
     try {
       unlinkSync(flag);

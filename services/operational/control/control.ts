@@ -39,7 +39,7 @@ export interface Control {
 /** How long the commands topic must stay still before a new leader trusts it has all the old leader wrote. */
 const QUIET_MS = 500;
 /** How long after a failed takeover (Kafka unreachable, a write refused) the leader tries again. */
-const TAKEOVER_RETRY_MS = 1_000;
+const TAKEOVER_RETRY_MS = 500;
 
 export const startControl = async (config: ControlConfig, deps: {
   kafka: KafkaAdapter; codec: AvroCodec; logger: Logger; clock?: Clock; newId?: () => string;
@@ -107,22 +107,27 @@ export const startControl = async (config: ControlConfig, deps: {
   let takeover: Promise<void> = Promise.resolve();
   let closing = false;
   let retryTimer: NodeJS.Timeout | undefined;
+  /** Whether this lease has settled (a takeover tried again does not wait for the quiet twice). */
+  let settledLease = false;
   const onLeadership = (leader: boolean): void => {
     clearTimeout(retryTimer);
     if (!leader) {
       leading = false;
+      settledLease = false;
       return;
     }
     takeover = takeover.then(async () => {
       const t0 = performance.now();
-      await settle();
+      if (!settledLease) await settle();
       if (lead.current?.isLeader() !== true) return;
+      settledLease = true;
       leading = true;
       const sent = await service.takeOver();
       logger.info('leading', { takeoverMs: Math.round(performance.now() - t0), completedCommands: sent });
     }).catch((e: unknown) => {
       // Holding the lease without having taken over would leave the fleet without a leader (the
-      // standby never gets it): refuse as a standby and try again while the lease is ours.
+      // standby never gets it): refuse as a standby and try again while the lease is ours (a lease
+      // lost meanwhile is settled afresh when it comes back).
       // Trying again is safe: commands the first attempt wrote are in the book, so the rounds
       // they completed are not sent again.
       leading = false;

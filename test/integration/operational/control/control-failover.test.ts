@@ -2,7 +2,9 @@
  * Control survives its own loss (issue 18): two control processes, one leads. The leader is
  * SIGKILLed half-way through writing a dispatch's commands; the standby must lead within 10 s,
  * complete the dispatch so every site has exactly one command (none lost, none written twice),
- * and keep tracking the measured response.
+ * and keep tracking the measured response. The standby's first write of the takeover is refused:
+ * it must try the takeover again (before, it held the lease without leading and the dispatch
+ * stayed half-written).
  */
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,9 +28,11 @@ describe('control failover', () => {
     await publishDefs([assetDef(feeder, 'FEEDER', null), ...sites.map((s) => assetDef(s, 'SITE', feeder))]);
     await publishStates(sites.map((s) => siteState(s, 1)));
 
-    const flag = join(mkdtempSync(join(tmpdir(), 'control-failover-')), 'stall');
+    const dir = mkdtempSync(join(tmpdir(), 'control-failover-'));
+    const flag = join(dir, 'stall');
+    const refuse = join(dir, 'refuse');
     const env = {
-      ...TEST_STACK_ENV, LOG_LEVEL: 'info', CONTROL_LEADER_GROUP: freshName('control-leader'), CONTROL_TEST_STALL_FLAG: flag,
+      ...TEST_STACK_ENV, LOG_LEVEL: 'info', CONTROL_LEADER_GROUP: freshName('control-leader'), CONTROL_TEST_STALL_FLAG: flag, CONTROL_TEST_REFUSE_FLAG: refuse,
       CONTROL_TOKENS: `operator:${TOKENS.operator}:alice,viewer:${TOKENS.viewer}:victor`,
     };
     const start = (name: string): Promise<ServiceProcess> => startServiceProcess({
@@ -47,6 +51,8 @@ describe('control failover', () => {
     void call(`${leader.url}/v1/events`, 'POST', TOKENS.operator, { kind: 'VPP_DISPATCH', scopeAssetId: feeder, targetMw: targetKw / 1000, durationMin: 30 }).catch(() => undefined);
     await until(() => leader.output().includes('STALLED after'), 30_000);
     expect(existsSync(flag)).toBe(false);
+    // The stalled leader writes nothing more, so the standby's takeover meets the refusal.
+    writeFileSync(refuse, '');
     const killedAt = Date.now();
     await leader.stop('SIGKILL');
     await until(async () => (await role(standby)) === 'leader', 20_000);
@@ -72,6 +78,9 @@ describe('control failover', () => {
     expect(new Set(mine.map((c) => c.commandId)).size).toBe(SITES);
     expect(new Set(mine.map((c) => c.commandId.split('.')[1])).size).toBe(1);
     expect(mine.reduce((s, c) => s + c.powerKw, 0)).toBeCloseTo(targetKw, -1);
+    // The refused write was the takeover's, and the takeover was tried again.
+    expect(standby.output()).toContain('REFUSED a write');
+    expect(standby.output()).toContain('takeover failed; trying again');
 
     // The new leader tracks the response: the sites discharge their shares.
     const share = new Map(mine.map((c) => [c.siteId, c.powerKw]));
