@@ -6,8 +6,8 @@
  * What made the assets members crash (kafka.ts, a kafkajs client per consumer: kafkajs's
  * committed-offset cache per client and group, cleared by each member's new generation) needs a
  * particular order of the two members' syncs and fetches that this test does not force: with the
- * shared client it passed 2 of 3 runs here, so it is a guard of the two-member path, not a
- * reproduction. The evidence for that fix is the crash's stack (a TypeError in kafkajs's
+ * shared client this version passed the one run made of it, so it is a guard of the two-member
+ * path, not a reproduction. The evidence for that fix is the crash's stack (a TypeError in kafkajs's
  * OffsetManager.resolveOffsets) in the sharding test, which failed about one run in four before it
  * and passed 5 of 5 with load beside it after.
  */
