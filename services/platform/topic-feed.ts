@@ -22,6 +22,7 @@ import type { AvroCodec } from './avro-codec.ts';
 import type { TopicValues } from './events.ts';
 import type { Consumer, FetchSettings, KafkaAdapter } from './kafka.ts';
 import type { Logger } from './logger.ts';
+import { startAgainUntilStarted, type StartAgain } from './start-again.ts';
 import type { TopicName } from './topics.ts';
 
 export interface Feed {
@@ -117,7 +118,7 @@ export const follow = async <T extends TopicName>(opts: {
       }
     }
   };
-  let replaceTimer: NodeJS.Timeout | undefined;
+  let replacing: StartAgain | undefined;
 
   const applyDecoded = (partition: number, offset: string, key: string | null, value: Buffer, d: Awaited<ReturnType<AvroCodec['decode']>>): void => {
     if (d.ok) opts.onRecord(key, d.value as TopicValues[T]);
@@ -214,16 +215,10 @@ export const follow = async <T extends TopicName>(opts: {
     opts.logger.error('feed consumer stopped; replacing it', { topic: opts.topic, error: why });
     current = undefined;
     void consumer.disconnect().catch(() => undefined);
-    const replace = (): void => {
-      replaceTimer = setTimeout(() => {
-        if (stopped) return;
-        start().catch((e: unknown) => {
-          opts.logger.error('feed consumer could not be replaced; trying again', { topic: opts.topic, error: e instanceof Error ? e.message : String(e) });
-          replace();
-        });
-      }, opts.replaceAfterMs ?? 1_000);
-    };
-    replace();
+    replacing = startAgainUntilStarted(start, {
+      everyMs: opts.replaceAfterMs ?? 1_000,
+      onFailure: (error) => opts.logger.error('feed consumer could not be replaced; trying again', { topic: opts.topic, error }),
+    });
   };
 
   await start();
@@ -245,7 +240,7 @@ export const follow = async <T extends TopicName>(opts: {
     },
     stop: async () => {
       stopped = true;
-      clearTimeout(replaceTimer);
+      replacing?.cancel();
       await current?.disconnect();
     },
   };

@@ -16,6 +16,7 @@
  */
 import type { Consumer, KafkaAdapter } from '../../platform/kafka.ts';
 import type { Logger } from '../../platform/logger.ts';
+import { startAgainUntilStarted, type StartAgain } from '../../platform/start-again.ts';
 import { TopicNames } from '../../platform/topics.ts';
 
 export const LEADER_GROUP = 'gridfleet-control-leader';
@@ -51,7 +52,7 @@ export const joinLeadership = async (deps: {
   const joined = new Promise<void>((r) => (markJoined = r));
   let current: Consumer | undefined;
   let stopped = false;
-  let replaceTimer: NodeJS.Timeout | undefined;
+  let replacing: StartAgain | undefined;
   const start = async (): Promise<void> => {
     const consumer: Consumer = await deps.kafka.consumer({
       groupId: deps.groupId ?? LEADER_GROUP, topics: [topic], fromBeginning: false, autoCommit: false,
@@ -102,16 +103,10 @@ export const joinLeadership = async (deps: {
     current = undefined;
     deps.logger.warn('leadership member replaced', { why });
     void old.disconnect().catch(() => undefined);
-    const retry = (): void => {
-      replaceTimer = setTimeout(() => {
-        if (stopped) return;
-        start().catch((e: unknown) => {
-          deps.logger.error('leadership member could not be started; trying again', { error: e instanceof Error ? e.message : String(e) });
-          retry();
-        });
-      }, REPLACE_AFTER_MS);
-    };
-    retry();
+    replacing = startAgainUntilStarted(start, {
+      everyMs: REPLACE_AFTER_MS,
+      onFailure: (error) => deps.logger.error('leadership member could not be started; trying again', { error }),
+    });
   };
   await start();
   return {
@@ -122,7 +117,7 @@ export const joinLeadership = async (deps: {
     },
     stop: async () => {
       stopped = true;
-      clearTimeout(replaceTimer);
+      replacing?.cancel();
       set(false, 'stopping');
       await current?.disconnect();
     },
